@@ -1,0 +1,24 @@
+// Bundles each entry point into one file in dist/, so a command starts without
+// resolving hundreds of module files (git starts the helper on every fetch/push).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+
+const entries = readdirSync('src/bin').filter((f) => f.endsWith('.ts'));
+await build({
+  entryPoints: entries.map((f) => `src/bin/${f}`),
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'bundle',
+  logLevel: 'warning',
+  // Some bundled CommonJS dependencies call require() for node built-ins.
+  banner: { js: "import { createRequire as __yolovmRequire } from 'node:module'; const require = __yolovmRequire(import.meta.url);" },
+});
+
+// The VM-side script is read at run time from beside the code that sends it.
+for (const dir of ['dist', 'build/src']) {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync('src/vm.sh', `${dir}/vm.sh`);
+}
