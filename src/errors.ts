@@ -1,0 +1,46 @@
+// One error type for everything a user can cause or fix. Each carries the exit
+// code from SPEC.md and a hint: one line saying what is wrong, one what to do.
+
+export const EXIT = {
+  ok: 0,
+  general: 1, // bad arguments, preconditions not met
+  ssh: 2, // VM not reachable, authentication failed, host key changed
+  git: 3, // push rejected, fetch failed, non-fast-forward
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class YolovmError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly exitCode: ExitCode = EXIT.general,
+  ) {
+    super(message);
+    this.name = 'YolovmError';
+  }
+}
+
+export function printError(err: unknown): ExitCode {
+  if (err instanceof YolovmError) {
+    process.stderr.write(`error: ${err.message}\nhint: ${err.hint}\n`);
+    if (process.env.YOLOVM_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  // A bug, not a user error: say so, and keep the trace for the report.
+  const detail = err instanceof Error ? (process.env.YOLOVM_DEBUG === '1' ? err.stack ?? err.message : err.message) : String(err);
+  process.stderr.write(`error: internal error: ${detail}\nhint: run again with YOLOVM_DEBUG=1 and report the output\n`);
+  return EXIT.general;
+}
+
+/** The one top-level handler every entry point goes through. */
+export function runMain(main: () => Promise<number | undefined>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code ?? 0;
+    },
+    (err: unknown) => {
+      process.exitCode = printError(err);
+    },
+  );
+}

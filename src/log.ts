@@ -1,0 +1,34 @@
+// Messages for the user go to stderr: stdout belongs to git in the helper, and
+// to data a user may pipe in the other commands.
+import { shqAll } from './shell.js';
+
+let verbose = process.env.YOLOVM_VERBOSE === '1';
+let quiet = false;
+
+export function setVerbose(on: boolean): void {
+  verbose = on;
+}
+export function isVerbose(): boolean {
+  return verbose;
+}
+export function setQuiet(on: boolean): void {
+  quiet = on;
+}
+export function isQuiet(): boolean {
+  return quiet;
+}
+
+/** Shown with -v/--verbose only. */
+export function debug(message: string): void {
+  if (verbose) process.stderr.write(`yolovm: ${message}\n`);
+}
+
+/** Shows a command about to run, quoted so it can be pasted into a shell. */
+export function debugCommand(cmd: string, args: readonly string[]): void {
+  if (verbose) process.stderr.write(`yolovm: + ${shqAll([cmd, ...args])}\n`);
+}
+
+/** Normal progress and summaries; silenced by -q. */
+export function info(message: string): void {
+  if (!quiet) process.stderr.write(`${message}\n`);
+}

@@ -1,0 +1,99 @@
+// Running local programs. Built on node:child_process rather than a library so
+// the remote helper, which git starts for every fetch and push, starts fast.
+// Every child is remembered so a signal to us ends them too.
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { debugCommand } from './log.js';
+
+export interface RunResult {
+  code: number; // exit status; 128+n when killed by signal n
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
+
+const live = new Set<ChildProcess>();
+
+function exitCode(status: number | null, signal: NodeJS.Signals | null): number {
+  if (status !== null) return status;
+  const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+  return 128 + (signal ? (signals[signal] ?? 1) : 1);
+}
+
+export class CommandNotFound extends Error {
+  constructor(readonly command: string) {
+    super(`${command}: command not found`);
+  }
+}
+
+/** Run to completion, capturing output. For quick local queries (git config, terraform). */
+export function runSync(cmd: string, args: readonly string[], opts: RunOptions = {}): RunResult {
+  debugCommand(cmd, args);
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) {
+    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new CommandNotFound(cmd);
+    throw r.error;
+  }
+  return { code: exitCode(r.status, r.signal), stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface SpawnOptions extends RunOptions {
+  stdio: StdioOptions;
+}
+
+/** Start a child that ends with us: tracked until it exits. */
+export function start(cmd: string, args: readonly string[], opts: SpawnOptions): ChildProcess {
+  debugCommand(cmd, args);
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: opts.stdio });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
+/** Wait for a started child; rejects with CommandNotFound when it could not start. */
+export function finished(child: ChildProcess, cmd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'ENOENT' ? new CommandNotFound(cmd) : err);
+    });
+    child.on('close', (status, signal) => {
+      resolve(exitCode(status, signal));
+    });
+  });
+}
+
+/** Run asynchronously, capturing stdout and stderr (optionally feeding stdin). */
+export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const child = start(cmd, args, { ...opts, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  const code = await finished(child, cmd);
+  return { code, stdout, stderr };
+}
+
+/**
+ * End our children when we are told to stop, then stop the way we were told
+ * (exit 128+n), so no ssh, git or rsync is left behind by Ctrl-C or a kill.
+ */
+export function endChildrenOnSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      for (const child of live) child.kill(sig === 'SIGHUP' ? 'SIGTERM' : sig);
+      process.stderr.write(`yolovm: interrupted (${sig})\n`);
+      process.exit(exitCode(null, sig));
+    });
+  }
+}

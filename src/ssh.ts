@@ -1,0 +1,120 @@
+// The SSH layer used by every command: how ssh is invoked (batch mode, short
+// timeouts, keep-alives, one shared connection per VM), and what its failures
+// mean to a user. Host key checking is never weakened.
+import { lstatSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { EXIT, YolovmError } from './errors.js';
+import { shqAll, splitWords } from './shell.js';
+
+export interface SshTarget {
+  host: string;
+  user: string;
+  /** ssh program and all options, without destination or command. */
+  command: string[];
+  /** `user@host`, the same everywhere so connection sharing finds its socket. */
+  destination: string;
+}
+
+// ServerAlive: a VM that vanished under a shared connection is noticed in ~10 s.
+const BASE_OPTIONS = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=2'];
+
+/** The private directory for control sockets: $XDG_RUNTIME_DIR/yolovm, else $TMPDIR/yolovm-<uid>. */
+export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  const uid = process.getuid?.() ?? 0;
+  const dir = runtime ? join(runtime, 'yolovm') : join(tmpdir(), `yolovm-${uid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  // Like OpenSSH with its own files: refuse a directory someone else could use.
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    throw new YolovmError(
+      `Control socket directory ${dir} is not private (it must be a directory of yours with mode 0700)`,
+      `Remove it (\`rm -r ${dir}\`) and run again, or set YOLOVM_CONTROL_PERSIST=no.`,
+    );
+  }
+  return dir;
+}
+
+export function parseControlPersist(value: string, source: string): string {
+  if (!/^(no|yes|([0-9]+[smhdwSMHDW]?)+)$/.test(value)) {
+    throw new YolovmError(`Invalid connection persist time ${JSON.stringify(value)} (from ${source})`, 'Use a time such as 300, 5m or 1h, or `no` to turn connection sharing off.');
+  }
+  return value;
+}
+
+export function validateUser(value: string, source: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value)) {
+    throw new YolovmError(`Invalid SSH user ${JSON.stringify(value)} (from ${source})`, 'Set YOLOVM_USER or yolovm.user to a user name such as debian.');
+  }
+  return value;
+}
+
+/** Build the ssh invocation from the configuration and the VM address. */
+export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = process.env): SshTarget {
+  const user = validateUser(cfg.user.value, cfg.user.source);
+  const words = splitWords(cfg.sshCommand.value);
+  if (!words || words.length === 0) {
+    throw new YolovmError(`Invalid ssh command ${JSON.stringify(cfg.sshCommand.value)} (from ${cfg.sshCommand.source})`, 'Set it to a program and options, such as `ssh -F ~/.ssh/vm_config`.');
+  }
+  const persist = parseControlPersist(cfg.controlPersist.value, cfg.controlPersist.source);
+  // The user's own options come first: for ssh the first value given wins.
+  const sharing =
+    persist === 'no'
+      ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
+      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(env), '%C')}`, '-o', `ControlPersist=${persist}`];
+  return { host, user, command: [...words, ...BASE_OPTIONS, ...sharing], destination: `${user}@${host}` };
+}
+
+/** argv (after the program) to run a remote command string on the VM. */
+export function sshArgs(t: SshTarget, remoteCommand: string): string[] {
+  return [...t.command.slice(1), '--', t.destination, remoteCommand];
+}
+
+/** The ssh invocation as one string for git's GIT_SSH_COMMAND and rsync's -e: every word quoted. */
+export function sshCommandString(t: SshTarget): string {
+  return shqAll(t.command);
+}
+
+/** Lines ssh itself prints on failure; held back from the user and replaced by our message. */
+export const SSH_ERROR_LINE =
+  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out|to .* closed)|Timeout, server|Host key verification failed|Permission denied \(|@@@|@ +WARNING|IT IS POSSIBLE|Someone could|It is also possible|The fingerprint for|SHA256:|Please contact your|Add correct host key|Offending .* key|  remove with:|  ssh-keygen |Host key for .* has changed|.* host key for .* has changed|Password authentication is disabled|Keyboard-interactive authentication is disabled|No .* host key is known|Warning: Permanently added|mux_client_|Control socket connect|ControlSocket .* already exists|banner exchange|Load key |Bad owner or permissions|Received disconnect|Disconnected from|client_loop: send disconnect|Shared connection to .* closed|muxserver_listen|Bad configuration option|.*: line \d+: |command-line line \d+: |Can't open user config file|no argument after keyword|Unsupported option)/;
+
+/**
+ * What an ssh failure (exit 255) means, from ssh's own messages. The VM side
+ * never exits 255 in our scripts, so 255 is always ssh.
+ */
+export function sshFailure(stderr: string, t: Pick<SshTarget, 'host' | 'user'>): YolovmError {
+  const at = t.host;
+  const s = stderr;
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(s)) {
+    const fix = /^\s*(ssh-keygen -f .* -R .*)$/m.exec(s)?.[1]?.trim() ?? `ssh-keygen -R ${at}`;
+    return new YolovmError(
+      `Host key of VM at ${at} has changed (was the VM re-created?)`,
+      `If you re-created the VM, remove the old key with \`${fix}\` and run again; otherwise treat this as a possible attack.`,
+      EXIT.ssh,
+    );
+  }
+  if (/Host key verification failed/.test(s)) {
+    return new YolovmError(`Host key of VM at ${at} is not known`, `Connect once with \`ssh ${t.user}@${at}\`, check the key and accept it, then run again.`, EXIT.ssh);
+  }
+  if (/Permission denied \(/.test(s)) {
+    return new YolovmError(`SSH authentication failed for ${t.user}@${at}`, `Check that your key is set up for the VM (\`ssh ${t.user}@${at}\`), or set YOLOVM_USER / YOLOVM_SSH.`, EXIT.ssh);
+  }
+  const cannot = (why: string) => new YolovmError(`Cannot connect to VM at ${at}: ${why}`, 'Check that the VM is running (`virsh list`) and its address is current.', EXIT.ssh);
+  if (/Connection refused/.test(s)) return cannot('connection refused');
+  if (/timed out|Operation timed out/i.test(s)) return cannot('connection timed out');
+  if (/No route to host/.test(s)) return cannot('no route to host');
+  if (/Network is unreachable/.test(s)) return cannot('network is unreachable');
+  if (/Could not resolve hostname/.test(s)) return cannot('host name not found');
+  if (/Timeout, server .* not responding|Connection reset|Broken pipe|closed by remote host|Connection closed|mux_client_|client_loop/.test(s)) {
+    return new YolovmError(`Lost the connection to VM at ${at}`, 'Check that the VM is still running (`virsh list`), then run again.', EXIT.ssh);
+  }
+  const last = s.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? 'ssh exited with status 255';
+  return new YolovmError(`SSH to VM at ${at} failed: ${last.replace(/^ssh: /, '')}`, 'Run with -v to see the ssh command, and try it by hand.', EXIT.ssh);
+}
+
+export function sshNotFound(program: string): YolovmError {
+  return new YolovmError(`${program} is not installed`, 'Install the OpenSSH client (`sudo apt-get install openssh-client`), or set YOLOVM_SSH.');
+}
