@@ -1,0 +1,3 @@
+import { runMain, YolovmError } from '../errors.js';
+
+runMain(() => Promise.reject(new YolovmError('yolo-dir is not implemented yet', 'Use the yolovm:: remote with plain git for now.')));

@@ -1,0 +1,222 @@
+// git-remote-yolovm: git starts it for yolovm::<subpath> and yolovm://<subpath>.
+// Fetch, clone and ls-remote: `connect` streams git's own protocol over one ssh
+// session running upload-pack on the VM. Push: `list for-push`, then one
+// `git send-pack --helper-status` whose receive-pack is the VM script (create
+// the repository, receive, check the branch out). Both ride one shared ssh
+// connection. stdout is git's: only protocol lines are written to it.
+import { mkdtempSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, YolovmError } from '../errors.js';
+import { debug, setVerbose } from '../log.js';
+import { CommandNotFound, finished, runSync, start } from '../proc.js';
+import * as proto from '../protocol.js';
+import { openSession, type Session } from '../session.js';
+import { sshArgs, sshCommandString, sshFailure, sshNotFound } from '../ssh.js';
+import { StderrRelay, vmCommand, vmFailure, runOnVm } from '../vm.js';
+import { parseSubpath } from '../workspace.js';
+
+/** One protocol line from fd 0, read a byte at a time so nothing meant for a child is consumed. */
+function readLine(): string | null {
+  const bytes: number[] = [];
+  const one = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, one, 0, 1, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((err as NodeJS.ErrnoException).code === 'EOF') return null;
+      throw err;
+    }
+    if (n === 0) return bytes.length ? Buffer.from(bytes).toString('utf8') : null;
+    if (one[0] === 10) return Buffer.from(bytes).toString('utf8');
+    bytes.push(one[0] ?? 0);
+  }
+}
+
+/** Write all of it to git, synchronously (an async stdout write could be lost at exit). */
+function send(data: string | Buffer): void {
+  let buf = typeof data === 'string' ? Buffer.from(data) : data;
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(1, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
+/** `yolovm::x` arrives as `x`; `yolovm://x` arrives whole. */
+export function addressFromUrl(url: string): string {
+  return url.replace(/^yolovm:(\/\/|::)/, '');
+}
+
+class Helper {
+  private session: Session | undefined;
+  private repoState: proto.RepoState | undefined;
+  private readonly opts = proto.defaultOptions();
+
+  constructor(private readonly subpath: string) {}
+
+  private get quiet(): boolean {
+    return this.opts.verbosity <= 0;
+  }
+
+  /** Resolved only when a transfer really happens (`git remote -v` must not need the VM). */
+  private sess(): Session {
+    this.session ??= openSession(process.env.GIT_DIR !== undefined);
+    return this.session;
+  }
+
+  option(name: string, value: string): string {
+    const answer = proto.applyOption(this.opts, name, value);
+    if (name === 'verbosity') setVerbose(this.opts.verbosity > 1 || process.env.YOLOVM_VERBOSE === '1');
+    return answer;
+  }
+
+  async list(): Promise<string> {
+    const s = this.sess();
+    const place = s.place(this.subpath);
+    const { stdout } = await runOnVm(s.target, 'list', place, true);
+    const { state, refs } = proto.parseList(stdout);
+    if (state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
+    this.repoState = state;
+    debug(state === 'repo' ? `repository at ${place.display} has ${refs.length} refs` : `no repository at ${place.display} yet`);
+    return proto.formatList(refs);
+  }
+
+  /** Fetch, clone, ls-remote: hand git a byte stream to upload-pack on the VM. */
+  async connect(service: string): Promise<number> {
+    const s = this.sess();
+    const place = s.place(this.subpath);
+    const mode = service === 'git-upload-archive' ? 'upload-archive' : 'upload-pack';
+    const v2 = mode === 'upload-pack' && s.cfg.protocolVersion === '2';
+    const program = s.target.command[0] ?? 'ssh';
+    // stdin is git's fd 0 itself; stdout passes through us so that a failure
+    // before the first byte is reported by us rather than as "hung up".
+    const child = start(program, sshArgs(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0'])), { stdio: [0, 'pipe', 'pipe'] });
+    const relay = new StderrRelay();
+    let connected = false;
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => relay.push(d));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!connected) {
+        connected = true;
+        send('\n');
+      }
+      send(chunk);
+    });
+    let code: number;
+    try {
+      code = await finished(child, program);
+    } catch (err) {
+      throw err instanceof CommandNotFound ? sshNotFound(program) : err;
+    }
+    const held = relay.finish(code === 255);
+    if (code === 255) throw sshFailure(held, s.target);
+    if (!connected) {
+      throw vmFailure(relay.vmExit ?? code, place) ?? new YolovmError(`git ${mode} on the VM failed (exit ${code})`, 'Run with GIT_TRACE=1 and -v to see more.', EXIT.git);
+    }
+    return code === 0 ? 0 : EXIT.git;
+  }
+
+  /** One batch of `push` lines: run send-pack, answer one status line per ref. */
+  async push(specLines: readonly string[]): Promise<string> {
+    const s = this.sess();
+    const place = s.place(this.subpath);
+    const specs = specLines.map(proto.parsePushSpec);
+    if (this.repoState === undefined) await this.list();
+    let receivePack: string;
+    let destination: string;
+    let scratch: string | undefined;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (this.opts.dryRun && this.repoState !== 'repo') {
+      // Nothing on the VM yet, and a dry run must not create it: ask an empty
+      // repository of our own what would happen instead.
+      scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
+      const { GIT_DIR: _omit, ...clean } = process.env;
+      runSync('git', ['init', '--bare', '-q', scratch], { env: clean });
+      receivePack = 'git-receive-pack';
+      destination = scratch;
+    } else {
+      const head = this.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
+      receivePack = vmCommand('receive-pack', place, this.quiet, [this.opts.dryRun ? '1' : '0', head]);
+      const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
+      destination = `ssh://${s.target.user}@${host}/yolovm`;
+      env.GIT_SSH_COMMAND = sshCommandString(s.target);
+      env.GIT_SSH_VARIANT = 'ssh';
+    }
+    try {
+      const child = start('git', proto.sendPackArgs(this.opts, receivePack, destination, specLines.map((l) => l)), { stdio: ['ignore', 'pipe', 'pipe'], env });
+      let out = '';
+      const relay = new StderrRelay();
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => relay.push(d));
+      const code = await finished(child, 'git');
+      const statuses = proto.parseStatuses(out);
+      const held = relay.finish(statuses.length === 0 && code !== 0);
+      if (statuses.length === 0 && code !== 0) {
+        const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
+        if (vm) throw vm;
+        if (held !== '') throw sshFailure(held, s.target);
+        throw new YolovmError(`git send-pack failed (exit ${code})`, 'Run again with -v, or GIT_TRACE=1, to see more.', EXIT.git);
+      }
+      if (!this.quiet && statuses.some(proto.isDirtyWorktreeRejection)) {
+        process.stderr.write(
+          `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
+            'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
+        );
+      }
+      const all = [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')];
+      return all.map((l) => `${l}\n`).join('') + '\n';
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+export async function remoteHelper(argv: readonly string[]): Promise<number> {
+  const url = argv[1] ?? argv[0];
+  if (url === undefined) {
+    throw new YolovmError('git-remote-yolovm is a git remote helper: git runs it for yolovm:: URLs', 'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.');
+  }
+  const helper = new Helper(parseSubpath(addressFromUrl(url)));
+  const batch: string[] = [];
+  for (;;) {
+    const line = readLine();
+    if (line === null) return 0;
+    const cmd = proto.parseCommand(line);
+    switch (cmd.kind) {
+      case 'capabilities':
+        send(proto.CAPABILITIES);
+        break;
+      case 'option':
+        send(`${helper.option(cmd.name, cmd.value)}\n`);
+        break;
+      case 'list':
+        send(await helper.list());
+        break;
+      case 'connect':
+        if (cmd.service === 'git-receive-pack') {
+          send('fallback\n'); // push goes through list + push, which see --dry-run
+          break;
+        }
+        return helper.connect(cmd.service);
+      case 'push':
+        batch.push(cmd.spec);
+        break;
+      case 'end':
+        if (batch.length === 0) return 0;
+        send(await helper.push(batch.splice(0)));
+        break;
+      case 'unknown':
+        throw new YolovmError(`git sent an unknown command: ${cmd.line}`, 'Is this git too old or too new for yolovm? Please report it.');
+    }
+  }
+}
+
+/** Lets git yolo-push / yolo-fetch learn our exit status (git itself says 128). */
+export function reportExit(code: number): void {
+  const file = process.env.YOLOVM_EXIT_FILE;
+  if (file && code !== 0) writeFileSync(file, String(code));
+}

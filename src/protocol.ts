@@ -1,0 +1,162 @@
+// The git remote-helper protocol (gitremote-helpers(7)), pure: parsing what git
+// says and formatting what we answer. No I/O here, so it is tested alone.
+
+export type HelperCommand =
+  | { kind: 'capabilities' }
+  | { kind: 'option'; name: string; value: string }
+  | { kind: 'list'; forPush: boolean }
+  | { kind: 'push'; spec: string }
+  | { kind: 'connect'; service: string }
+  | { kind: 'end' }
+  | { kind: 'unknown'; line: string };
+
+export function parseCommand(line: string): HelperCommand {
+  if (line === '') return { kind: 'end' };
+  if (line === 'capabilities') return { kind: 'capabilities' };
+  if (line === 'list' || line === 'list for-push') return { kind: 'list', forPush: line === 'list for-push' };
+  const sp = line.indexOf(' ');
+  const word = sp < 0 ? line : line.slice(0, sp);
+  const rest = sp < 0 ? '' : line.slice(sp + 1);
+  if (word === 'option' && rest !== '') {
+    const sp2 = rest.indexOf(' ');
+    return sp2 < 0 ? { kind: 'option', name: rest, value: 'true' } : { kind: 'option', name: rest.slice(0, sp2), value: rest.slice(sp2 + 1) };
+  }
+  if (word === 'push' && rest !== '') return { kind: 'push', spec: rest };
+  if (word === 'connect' && rest !== '') return { kind: 'connect', service: rest };
+  return { kind: 'unknown', line };
+}
+
+/** What we can do: connect (fetch, clone, ls-remote), push, and options for push. */
+export const CAPABILITIES = 'connect\npush\noption\n\n';
+
+export interface PushOptions {
+  verbosity: number; // 0 quiet, 1 normal, 2+ verbose
+  progress: boolean;
+  dryRun: boolean;
+  atomic: boolean;
+  cas: string[]; // --force-with-lease=... arguments for send-pack
+  pushOptions: string[];
+}
+
+export function defaultOptions(): PushOptions {
+  return { verbosity: 1, progress: false, dryRun: false, atomic: false, cas: [], pushOptions: [] };
+}
+
+/** git sends some option values C-quoted ("a\tb"); this undoes that. */
+export function unquoteC(value: string): string {
+  if (!value.startsWith('"') || !value.endsWith('"') || value.length < 2) return value;
+  const body = value.slice(1, -1);
+  const bytes: number[] = [];
+  const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '"': 34 };
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charAt(i);
+    if (c !== '\\') {
+      for (const b of Buffer.from(c)) bytes.push(b);
+      continue;
+    }
+    const n = body.charAt(i + 1);
+    const octal = /^[0-3][0-7][0-7]/.exec(body.slice(i + 1, i + 4));
+    if (octal) {
+      bytes.push(parseInt(octal[0], 8));
+      i += 3;
+    } else if (n in simple) {
+      bytes.push(simple[n] ?? 0);
+      i += 1;
+    } else {
+      bytes.push(92);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Apply one `option` line; the answer is what git expects back. */
+export function applyOption(opts: PushOptions, name: string, value: string): 'ok' | 'unsupported' | `error ${string}` {
+  const bool = value === 'true' ? true : value === 'false' ? false : undefined;
+  switch (name) {
+    case 'verbosity': {
+      const n = Number(value);
+      if (!Number.isInteger(n)) return 'error invalid verbosity';
+      opts.verbosity = n;
+      return 'ok';
+    }
+    case 'progress':
+    case 'dry-run':
+    case 'atomic':
+      if (bool === undefined) return `error invalid value for ${name}`;
+      if (name === 'progress') opts.progress = bool;
+      else if (name === 'dry-run') opts.dryRun = bool;
+      else opts.atomic = bool;
+      return 'ok';
+    case 'cas':
+      opts.cas.push(`--force-with-lease=${unquoteC(value)}`);
+      return 'ok';
+    case 'push-option':
+      opts.pushOptions.push(unquoteC(value));
+      return 'ok';
+    default:
+      // Fetch options (depth, cloning, ...) reach git's own code after connect.
+      return 'unsupported';
+  }
+}
+
+export interface PushSpec {
+  force: boolean;
+  src: string; // '' for a delete
+  dst: string;
+}
+
+export function parsePushSpec(spec: string): PushSpec {
+  const force = spec.startsWith('+');
+  const body = force ? spec.slice(1) : spec;
+  const colon = body.lastIndexOf(':');
+  return colon < 0 ? { force, src: body, dst: body } : { force, src: body.slice(0, colon), dst: body.slice(colon + 1) };
+}
+
+/** The branch a new VM repository's HEAD should name: the first branch pushed. */
+export function headForNewRepository(specs: readonly PushSpec[]): string {
+  return specs.find((s) => s.src !== '' && s.dst.startsWith('refs/heads/'))?.dst ?? '';
+}
+
+/** Arguments for `git send-pack --helper-status`, which does the actual push. */
+export function sendPackArgs(opts: PushOptions, receivePack: string, destination: string, specs: readonly string[]): string[] {
+  const args = ['send-pack', '--helper-status', '--thin', `--receive-pack=${receivePack}`];
+  if (opts.dryRun) args.push('--dry-run');
+  if (opts.atomic) args.push('--atomic');
+  if (opts.verbosity <= 0) args.push('--quiet');
+  else if (opts.verbosity > 1) args.push('--verbose');
+  args.push(...opts.cas);
+  for (const o of opts.pushOptions) args.push(`--push-option=${o}`);
+  args.push(opts.progress ? '--progress' : '--no-progress');
+  args.push(destination, ...specs);
+  return args;
+}
+
+export type RepoState = 'repo' | 'none' | 'notdir';
+
+/** The VM script's `list` output: a state line, then refs as git wants them. */
+export function parseList(out: string): { state: RepoState; refs: string[] } {
+  const lines = out.split('\n').filter((l) => l !== '');
+  const first = lines.shift();
+  if (first !== 'repo' && first !== 'none' && first !== 'notdir') throw new Error(`unexpected answer from the VM: ${JSON.stringify(first)}`);
+  return { state: first, refs: lines };
+}
+
+export function formatList(refs: readonly string[]): string {
+  return refs.map((r) => `${r}\n`).join('') + '\n';
+}
+
+/** Status lines of `send-pack --helper-status` ("ok <ref>", "error <ref> <why>"). */
+export function parseStatuses(out: string): string[] {
+  return out.split('\n').filter((l) => l.startsWith('ok ') || l.startsWith('error '));
+}
+
+/** For refs the push named that send-pack said nothing about (it died early). */
+export function missingStatuses(statuses: readonly string[], specs: readonly PushSpec[], why: string): string[] {
+  const named = new Set(statuses.map((l) => l.split(' ')[1]));
+  return specs.filter((s) => !named.has(s.dst)).map((s) => `error ${s.dst} ${why}`);
+}
+
+/** receive.denyCurrentBranch=updateInstead refused because the VM work tree has changes. */
+export function isDirtyWorktreeRejection(status: string): boolean {
+  return /Working directory has (unstaged|staged) changes|Could not update working tree|Up-to-date check failed/i.test(status);
+}

@@ -1,0 +1,111 @@
+#!/bin/sh
+# yolovm's VM side: everything yolovm runs on the VM is in this file. The host
+# sends it as `sh -c SCRIPT yolovm MODE BASE SUBPATH QUIET ARGS...`, each argument
+# quoted: arguments are data here, never code. Problems are reported by exit
+# status (see VM_EXIT in vm.ts), and the host turns those into messages.
+set -u
+mode=$1 base=$2 sub=$3 quiet=$4
+shift 4
+case $base in
+  "~") base=$HOME ;;
+  "~/"*) base=$HOME/${base#"~/"} ;;
+esac
+dir=$base${sub:+/$sub}
+nl='
+'
+say() { [ "$quiet" = 1 ] || printf "yolovm: %s\n" "$*" >&2; }
+# Exit with one of the statuses below; the marker line tells the host which one
+# when another program (git send-pack, rsync) stands between us and it.
+die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
+# The repository exactly at $dir, not one around it: sets gd (git dir) and bare.
+find_repo() {
+  if [ -e "$dir/.git" ]; then
+    gd=$(cd "$dir" && git rev-parse --absolute-git-dir 2>/dev/null) || return 1
+    bare=0
+  elif [ -f "$dir/HEAD" ] && [ -d "$dir/objects" ] && [ -d "$dir/refs" ]; then
+    gd=$(cd "$dir" && pwd -P) || return 1
+    bare=1
+  else
+    return 1
+  fi
+}
+why_not_repo() {
+  if [ ! -e "$dir" ]; then die 41; elif [ ! -d "$dir" ]; then die 43; else die 42; fi
+}
+heads() { git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)" refs/heads; }
+
+case $mode in
+list)
+  # The refs git needs before a push; first line says whether a repository is there.
+  need git 40
+  if ! find_repo; then
+    if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; else echo none; fi
+    exit 0
+  fi
+  echo repo
+  git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)"
+  if head=$(git --git-dir="$gd" symbolic-ref -q HEAD); then
+    if git --git-dir="$gd" rev-parse -q --verify HEAD >/dev/null; then echo "@$head HEAD"; fi
+  elif sha=$(git --git-dir="$gd" rev-parse -q --verify HEAD); then
+    echo "$sha HEAD"
+  fi
+  ;;
+upload-pack|upload-archive)
+  # Fetch, clone, ls-remote, archive: git's own server on the repository.
+  need git 40
+  find_repo || why_not_repo
+  if [ "${1:-0}" = 2 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
+  exec git "$mode" "$gd"
+  ;;
+receive-pack)
+  # Push: create the repository on first push, with HEAD on the pushed branch so
+  # the push fills the work tree; let pushes update a clean checked-out branch;
+  # afterwards put the work tree on the one branch the push created or moved,
+  # unless it holds uncommitted work, which is never touched.
+  dry=$1 head=$2
+  need git 40
+  if ! find_repo; then
+    if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
+    [ "$dry" = 1 ] && die 41
+    mkdir -p -- "$dir" || die 45
+    (cd "$dir" && git init -q) || die 45
+    if [ -n "$head" ]; then git -C "$dir" symbolic-ref HEAD "$head" || die 45; fi
+    find_repo || die 45
+    say "created a git repository at $dir"
+  fi
+  if [ "$bare" = 0 ] && [ "$dry" = 0 ]; then
+    git --git-dir="$gd" config receive.denyCurrentBranch updateInstead || die 45
+  fi
+  before=$(heads)
+  git receive-pack "$gd" || exit
+  [ "$dry" = 1 ] || [ "$bare" = 1 ] && exit 0
+  changed=$(heads | while read -r line; do
+    case "$nl$before$nl" in *"$nl$line$nl"*) ;; *) printf "%s\n" "${line#* refs/heads/}" ;; esac
+  done)
+  [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ] || exit 0
+  cd "$dir" || exit 0
+  cur=$(git symbolic-ref -q --short HEAD) || cur="(detached HEAD)"
+  if [ "$cur" = "$changed" ]; then
+    say "VM work tree is on branch '$changed'"
+  elif [ -n "$(git status --porcelain)" ]; then
+    say "VM work tree has uncommitted changes: it stays on '$cur'; '$changed' was pushed but not checked out"
+  elif git checkout -q "$changed" -- >&2; then
+    say "VM work tree is now on branch '$changed'"
+  else
+    say "could not check out '$changed' on the VM: the work tree stays on '$cur'"
+  fi
+  ;;
+status)
+  # Which branch the repository is on and whether its work tree is clean.
+  need git 40
+  find_repo || why_not_repo
+  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+  if [ "$bare" = 1 ]; then echo "$b${nl}bare"; exit 0; fi
+  cd "$dir" && if [ -n "$(git status --porcelain)" ]; then echo "$b${nl}dirty"; else echo "$b${nl}clean"; fi
+  ;;
+*)
+  echo "yolovm: unknown mode $mode" >&2
+  exit 2
+  ;;
+esac
