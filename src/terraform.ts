@@ -64,7 +64,8 @@ export function outputFromState(text: string, name: string): string | undefined 
 function fromTerraform(dir: string, name: string): string {
   let r;
   try {
-    r = runSync('terraform', ['output', '-no-color', '-raw', name], { cwd: dir, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
+    // -json, not -raw: with no state, -raw prints a warning on stdout and exits 0.
+    r = runSync('terraform', ['output', '-no-color', '-json', name], { cwd: dir, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
   } catch (err) {
     if (err instanceof CommandNotFound) {
       throw new YolovmError(`terraform is not installed, and ${dir} has no local state file to read`, 'Install terraform, or set YOLOVM_HOST to the VM address.');
@@ -72,10 +73,20 @@ function fromTerraform(dir: string, name: string): string {
     throw err;
   }
   if (r.code !== 0) {
-    const why = r.stderr.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim()).find((l) => l !== '' && !l.startsWith('Warning')) ?? `exit ${r.code}`;
+    // Skip terraform's box drawing and its warnings about its own CLI configuration.
+    const lines = r.stderr.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim());
+    const why = lines.find((l) => l.startsWith('Error:')) ?? lines.find((l) => l !== '' && !/^Warning|There are some problems with the CLI/.test(l)) ?? `exit ${r.code}`;
     throw new YolovmError(`VM IP not available: terraform output ${name} failed in ${dir}: ${why}`, NO_ADDRESS_HINT);
   }
-  return r.stdout;
+  let value: unknown;
+  try {
+    value = JSON.parse(r.stdout);
+  } catch {
+    throw new YolovmError(`VM IP not available: terraform output ${name} in ${dir} printed no value`, NO_ADDRESS_HINT);
+  }
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new YolovmError(`Terraform output '${name}' is not a string`, 'Point yolovm.terraformOutput at an output holding the VM address.');
 }
 
 /** Resolve the VM address (first found wins), as SPEC.md "Finding the VM" says. */
