@@ -34,6 +34,11 @@ export function vmCommand(mode: VmMode, place: VmPlace, quiet: boolean, args: re
   return shqAll(['sh', '-c', SCRIPT, 'yolovm', mode, place.base, place.subpath, quiet ? '1' : '0', ...args]);
 }
 
+/** The subpath as the user typed it; the workspace itself when there is none. */
+function named(place: VmPlace): string {
+  return place.subpath === '' ? place.display : place.subpath;
+}
+
 /** The error for a VM-side exit status, or undefined when the status is not one of ours. */
 export function vmFailure(code: number, place: VmPlace): YolovmError | undefined {
   switch (code) {
@@ -42,11 +47,11 @@ export function vmFailure(code: number, place: VmPlace): YolovmError | undefined
     case VM_EXIT.noRsync:
       return new YolovmError('rsync is not installed on the VM', 'Install it there: `sudo apt-get install rsync`.');
     case VM_EXIT.missing:
-      return new YolovmError(`Workspace path '${place.display}' not on VM`, 'Check the subpath, or push to it first.');
+      return new YolovmError(`Workspace path '${named(place)}' not on VM (looked for ${place.display})`, 'Check the subpath (`yolo-dir ls` lists the workspace), or push to it first.');
     case VM_EXIT.notRepo:
-      return new YolovmError(`Workspace path '${place.display}' on the VM is not a git repository`, 'Check the subpath, or push a branch to it first.');
+      return new YolovmError(`Workspace path '${named(place)}' on the VM is not a git repository (${place.display})`, 'Check the subpath, or push a branch to it first.');
     case VM_EXIT.notDir:
-      return new YolovmError(`Workspace path '${place.display}' on the VM is a file, not a directory`, 'Choose another subpath, or move that file away on the VM.');
+      return new YolovmError(`Workspace path '${named(place)}' on the VM is a file, not a directory (${place.display})`, 'Choose another subpath, or move that file away on the VM.');
     case VM_EXIT.cannotCreate:
       return new YolovmError(`Cannot create a repository at '${place.display}' on the VM`, 'Check permissions and free space on the VM (`df -h ~`).', EXIT.git);
     default:
@@ -76,7 +81,8 @@ export class StderrRelay {
       this.all.push(line);
       const marker = /^yolovm:exit:(\d+)$/.exec(line);
       if (marker) this.vmExit = Number(marker[1]);
-      else if (SSH_ERROR_LINE.test(line.replace(/^.*\r/, ''))) this.held.push(line);
+      // ssh may end lines with \r\n; a progress meter redraws with bare \r.
+      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
       else process.stderr.write(`${line}\n`);
     }
     // Progress meters redraw with \r and no newline: show them at once.
@@ -112,7 +118,7 @@ export async function runOnVm(t: SshTarget, mode: VmMode, place: VmPlace, quiet:
   const relay = new StderrRelay();
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => relay.push(d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
   let code: number;
   try {
     code = await finished(child, program);
