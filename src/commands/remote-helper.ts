@@ -49,7 +49,7 @@ function send(data: string | Buffer): void {
 
 /** `yolovm::x` arrives as `x`; `yolovm://x` arrives whole. */
 export function addressFromUrl(url: string): string {
-  return url.replace(/^yolovm:(\/\/|::)/, '');
+  return url.replace(/^yolovm(:\/\/|::)/, '');
 }
 
 class Helper {
@@ -97,11 +97,11 @@ class Helper {
     // before the first byte is reported by us rather than as "hung up".
     const child = start(program, sshArgs(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0'])), { stdio: [0, 'pipe', 'pipe'] });
     const relay = new StderrRelay();
-    let connected = false;
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => relay.push(d));
+    const stream = { connected: false }; // set from the data callback
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
     child.stdout?.on('data', (chunk: Buffer) => {
-      if (!connected) {
-        connected = true;
+      if (!stream.connected) {
+        stream.connected = true;
         send('\n');
       }
       send(chunk);
@@ -114,7 +114,7 @@ class Helper {
     }
     const held = relay.finish(code === 255);
     if (code === 255) throw sshFailure(held, s.target);
-    if (!connected) {
+    if (!stream.connected) {
       throw vmFailure(relay.vmExit ?? code, place) ?? new YolovmError(`git ${mode} on the VM failed (exit ${code})`, 'Run with GIT_TRACE=1 and -v to see more.', EXIT.git);
     }
     return code === 0 ? 0 : EXIT.git;
@@ -134,7 +134,8 @@ class Helper {
       // Nothing on the VM yet, and a dry run must not create it: ask an empty
       // repository of our own what would happen instead.
       scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
-      const { GIT_DIR: _omit, ...clean } = process.env;
+      const clean = { ...process.env };
+      delete clean.GIT_DIR; // else git init would re-initialise the user's repository
       runSync('git', ['init', '--bare', '-q', scratch], { env: clean });
       receivePack = 'git-receive-pack';
       destination = scratch;
@@ -151,7 +152,7 @@ class Helper {
       let out = '';
       const relay = new StderrRelay();
       child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => relay.push(d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
       const code = await finished(child, 'git');
       const statuses = proto.parseStatuses(out);
       const held = relay.finish(statuses.length === 0 && code !== 0);
@@ -159,7 +160,9 @@ class Helper {
         const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
         if (vm) throw vm;
         if (held !== '') throw sshFailure(held, s.target);
-        throw new YolovmError(`git send-pack failed (exit ${code})`, 'Run again with -v, or GIT_TRACE=1, to see more.', EXIT.git);
+        // send-pack said why (e.g. push options refused): report it per ref, as git does.
+        const fatal = relay.all.find((l) => l.startsWith('fatal: '))?.slice('fatal: '.length) ?? `git send-pack failed (exit ${code})`;
+        return proto.missingStatuses([], specs, fatal).map((l) => `${l}\n`).join('') + '\n';
       }
       if (!this.quiet && statuses.some(proto.isDirtyWorktreeRejection)) {
         process.stderr.write(
