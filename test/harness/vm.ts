@@ -1,0 +1,283 @@
+// A stand-in "VM" for end-to-end tests: a real sshd on 127.0.0.1 (random port,
+// throwaway host and client keys), its own ssh config handed to the commands
+// through YOLOVM_SSH, a private HOME for both sides, and a workspace directory
+// in a temp dir. Only processes started here are ended here, by pid.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SSHConfig from 'ssh-config';
+
+/** The repository root (build/test/harness -> ../../..). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BIN = join(ROOT, 'bin');
+
+const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd'];
+
+export function findSshd(): string {
+  const found = SSHD_CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error('sshd not found: the end-to-end tests need the OpenSSH server. Install it with `apt-get install openssh-server` (./install does this).');
+  }
+  return found;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => { res(port); });
+    });
+  });
+}
+
+function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  return new Promise((res, rej) => {
+    const attempt = () => {
+      const sock = createConnection({ host: '127.0.0.1', port });
+      sock.once('connect', () => {
+        sock.destroy();
+        res();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > until) rej(new Error(`sshd did not listen on port ${port}`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+function keygen(path: string): string {
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'yolovm-test', '-f', path]);
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr.toString()}`);
+  return readFileSync(`${path}.pub`, 'utf8').trim();
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Run a program to completion with a deadline; a child that overstays is killed by pid and the run fails. */
+export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: RunOpts = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...env, ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    if (opts.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // the child may not read it all
+      child.stdin?.end(opts.input);
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`timed out: ${cmd} ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr });
+    });
+  });
+}
+
+export interface TestVm {
+  dir: string;
+  port: number;
+  /** The workspace base the commands use (YOLOVM_WORKSPACE). */
+  workspace: string;
+  /** The host side: HOME, git identity, PATH with our commands first. */
+  env: NodeJS.ProcessEnv;
+  sshConfig: string;
+  clientKey: string;
+  knownHosts: string;
+  sshdPid: number;
+  /** Successful SSH authentications so far (from sshd's log). */
+  authCount(): number;
+  /** Run one of our commands or git on the host side. */
+  run(cmd: string, args: readonly string[], opts?: RunOpts): Promise<RunResult>;
+  /** Run git as the agent on the VM side, in a workspace path. */
+  vmGit(subpath: string, args: readonly string[]): Promise<RunResult>;
+  /** Control-master processes our commands left running (pids). */
+  masters(): number[];
+  stop(): Promise<void>;
+}
+
+export interface VmOptions {
+  /** Extra sshd_config lines (e.g. a PATH without rsync). */
+  sshdExtra?: string[];
+}
+
+export async function startVm(options: VmOptions = {}): Promise<TestVm> {
+  const sshd = findSshd();
+  // Short: control socket paths must stay under ~100 bytes.
+  const dir = mkdtempSync('/tmp/yv-');
+  const home = join(dir, 'home');
+  const vmHome = join(dir, 'vmhome');
+  const workspace = join(dir, 'ws');
+  const runtime = join(dir, 'run');
+  for (const d of [home, vmHome, workspace]) mkdirSync(d);
+  mkdirSync(runtime, { mode: 0o700 });
+  const hostKey = join(dir, 'host_key');
+  const clientKey = join(dir, 'client_key');
+  const hostPub = keygen(hostKey);
+  writeFileSync(join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`);
+  const port = await freePort();
+  const me = userInfo().username;
+  const log = join(dir, 'sshd.log');
+  const sshdConfig = join(dir, 'sshd_config');
+  writeFileSync(
+    sshdConfig,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${me}`,
+      'LogLevel VERBOSE',
+      'MaxStartups 100',
+      'MaxSessions 100',
+      // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
+      `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm`,
+      ...(options.sshdExtra ?? []),
+      '',
+    ].join('\n'),
+  );
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const daemon: ChildProcess = spawn(sshd, ['-D', '-f', sshdConfig, '-E', log], { stdio: 'ignore' });
+  const exited = new Promise<void>((res) => daemon.once('exit', () => { res(); }));
+  await waitForPort(port, 5000).catch((e: unknown) => {
+    daemon.kill();
+    const why = existsSync(log) ? readFileSync(log, 'utf8') : '';
+    throw new Error(`${(e as Error).message}\n${why}`);
+  });
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  const sshConfig = join(dir, 'ssh_config');
+  const cfg = SSHConfig.parse('');
+  cfg.append({
+    Host: '*',
+    Port: String(port),
+    IdentityFile: clientKey,
+    IdentitiesOnly: 'yes',
+    UserKnownHostsFile: knownHosts,
+    GlobalKnownHostsFile: '/dev/null',
+    StrictHostKeyChecking: 'yes',
+  });
+  writeFileSync(sshConfig, SSHConfig.stringify(cfg));
+
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('YOLOVM_') && !k.startsWith('GIT_') && k !== 'SSH_AUTH_SOCK') env[k] = v;
+  }
+  Object.assign(env, {
+    PATH: `${BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    XDG_RUNTIME_DIR: runtime,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'host',
+    GIT_AUTHOR_EMAIL: 'host@example.com',
+    GIT_COMMITTER_NAME: 'host',
+    GIT_COMMITTER_EMAIL: 'host@example.com',
+    YOLOVM_HOST: '127.0.0.1',
+    YOLOVM_USER: me,
+    YOLOVM_SSH: `ssh -F ${sshConfig}`,
+    YOLOVM_WORKSPACE: workspace,
+  });
+
+  const masters = (): number[] => {
+    const sockDir = join(runtime, 'yolovm');
+    if (!existsSync(sockDir)) return [];
+    const pids: number[] = [];
+    for (const sock of readdirSync(sockDir)) {
+      const r = spawnSync('ssh', ['-F', sshConfig, '-S', join(sockDir, sock), '-O', 'check', 'vm'], { encoding: 'utf8' });
+      const m = /pid=(\d+)/.exec(r.stderr);
+      if (m) pids.push(Number(m[1]));
+    }
+    return pids;
+  };
+
+  const vm: TestVm = {
+    dir,
+    port,
+    workspace,
+    env,
+    sshConfig,
+    clientKey,
+    knownHosts,
+    sshdPid: daemon.pid ?? 0,
+    authCount: () => (existsSync(log) ? readFileSync(log, 'utf8').match(/Accepted publickey for /g)?.length ?? 0 : 0),
+    run: (cmd, args, opts) => run(cmd, args, env, opts),
+    vmGit: (subpath, args) => run('git', ['-C', join(workspace, subpath), ...args], { ...env, HOME: vmHome, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@vm', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@vm' }),
+    masters,
+    async stop() {
+      // End the shared connections our commands started, then sshd, by pid.
+      const pids = masters();
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      }
+      daemon.kill('SIGTERM');
+      await exited;
+      await waitGone(pids, 5000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return vm;
+}
+
+async function waitGone(pids: number[], ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** True while a process exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A local repository with one commit on `main`, in the test VM's host HOME. */
+export async function makeRepo(vm: TestVm, name: string): Promise<string> {
+  const repo = join(vm.dir, 'home', name);
+  mkdirSync(repo, { recursive: true });
+  const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
+  await git('init', '-q', '-b', 'main');
+  writeFileSync(join(repo, 'README'), 'hello\n');
+  await git('add', 'README');
+  await git('commit', '-q', '-m', 'initial commit');
+  return repo;
+}

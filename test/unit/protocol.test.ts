@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ROOT } from '../harness/vm.js';
+import * as proto from '../../src/protocol.js';
+import { addressFromUrl } from '../../src/commands/remote-helper.js';
+
+describe('parseCommand', () => {
+  const table: [string, proto.HelperCommand][] = [
+    ['capabilities', { kind: 'capabilities' }],
+    ['', { kind: 'end' }],
+    ['list', { kind: 'list', forPush: false }],
+    ['list for-push', { kind: 'list', forPush: true }],
+    ['option verbosity 2', { kind: 'option', name: 'verbosity', value: '2' }],
+    ['option push-option "a b"', { kind: 'option', name: 'push-option', value: '"a b"' }],
+    ['push +refs/heads/a:refs/heads/b', { kind: 'push', spec: '+refs/heads/a:refs/heads/b' }],
+    ['connect git-upload-pack', { kind: 'connect', service: 'git-upload-pack' }],
+    ['fetch abc refs/heads/x', { kind: 'unknown', line: 'fetch abc refs/heads/x' }],
+  ];
+  for (const [line, want] of table) it(JSON.stringify(line), () => { assert.deepEqual(proto.parseCommand(line), want); });
+});
+
+describe('options', () => {
+  it('accepts the push options git dies without, refuses the rest', () => {
+    const o = proto.defaultOptions();
+    assert.equal(proto.applyOption(o, 'dry-run', 'true'), 'ok');
+    assert.equal(proto.applyOption(o, 'atomic', 'true'), 'ok');
+    assert.equal(proto.applyOption(o, 'cas', '"refs/heads/a:\\141bc"'), 'ok');
+    assert.equal(proto.applyOption(o, 'push-option', '"x\\ty"'), 'ok');
+    assert.equal(proto.applyOption(o, 'verbosity', '0'), 'ok');
+    assert.equal(proto.applyOption(o, 'progress', 'maybe'), 'error invalid value for progress');
+    assert.equal(proto.applyOption(o, 'depth', '1'), 'unsupported');
+    assert.deepEqual(o, { verbosity: 0, progress: false, dryRun: true, atomic: true, cas: ['--force-with-lease=refs/heads/a:abc'], pushOptions: ['x\ty'] });
+    assert.deepEqual(proto.sendPackArgs(o, 'RP', 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
+      'send-pack', '--helper-status', '--thin', '--receive-pack=RP', '--dry-run', '--atomic', '--quiet',
+      '--force-with-lease=refs/heads/a:abc', '--push-option=x\ty', '--no-progress', 'ssh://u@h/yolovm', 'refs/heads/a:refs/heads/a',
+    ]);
+  });
+
+  it('unquotes C-style values, including octal UTF-8 bytes', () => {
+    assert.equal(proto.unquoteC('plain'), 'plain');
+    assert.equal(proto.unquoteC('"a\\"b\\\\c\\n"'), 'a"b\\c\n');
+    assert.equal(proto.unquoteC('"\\303\\274"'), 'ü');
+  });
+});
+
+describe('push specs', () => {
+  it('parses force, delete and renames', () => {
+    assert.deepEqual(proto.parsePushSpec('+refs/heads/a:refs/heads/b'), { force: true, src: 'refs/heads/a', dst: 'refs/heads/b' });
+    assert.deepEqual(proto.parsePushSpec(':refs/heads/gone'), { force: false, src: '', dst: 'refs/heads/gone' });
+    assert.deepEqual(proto.parsePushSpec('refs/tags/v1'), { force: false, src: 'refs/tags/v1', dst: 'refs/tags/v1' });
+  });
+  it('a new repository points HEAD at the first branch pushed', () => {
+    const specs = ['refs/tags/v1:refs/tags/v1', ':refs/heads/x', 'refs/heads/a:refs/heads/feature', 'refs/heads/b:refs/heads/b'].map(proto.parsePushSpec);
+    assert.equal(proto.headForNewRepository(specs), 'refs/heads/feature');
+    assert.equal(proto.headForNewRepository([proto.parsePushSpec('refs/tags/v1')]), '');
+  });
+  it('fills in a status for refs send-pack said nothing about', () => {
+    const specs = ['refs/heads/a', 'refs/heads/b'].map(proto.parsePushSpec);
+    assert.deepEqual(proto.missingStatuses(['ok refs/heads/a'], specs, 'gone'), ['error refs/heads/b gone']);
+  });
+  it('recognises updateInstead refusing a dirty work tree', () => {
+    assert.ok(proto.isDirtyWorktreeRejection('error refs/heads/main "Working directory has unstaged changes"'));
+    assert.ok(!proto.isDirtyWorktreeRejection('error refs/heads/main non-fast forward'));
+  });
+});
+
+describe('list', () => {
+  it('parses the VM answer and formats it for git', () => {
+    const got = proto.parseList('repo\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
+    assert.deepEqual(got, { state: 'repo', refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'] });
+    assert.equal(proto.formatList(got.refs), 'SHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
+    assert.deepEqual(proto.parseList('none\n'), { state: 'none', refs: [] });
+    assert.equal(proto.formatList([]), '\n');
+    assert.throws(() => proto.parseList('garbage'));
+  });
+});
+
+describe('URLs', () => {
+  it('takes the address after yolovm:: or yolovm://', () => {
+    assert.equal(addressFromUrl('myapp'), 'myapp');
+    assert.equal(addressFromUrl('yolovm://path/to/repo'), 'path/to/repo');
+    assert.equal(addressFromUrl('yolovm::x'), 'x');
+    assert.equal(addressFromUrl(''), '');
+  });
+});
+
+/** Replays a transcript git recorded (GIT_TRANSPORT_HELPER_DEBUG=1) against our answers. */
+function replay(name: string): { commands: proto.HelperCommand[]; statuses: string[] } {
+  const lines = readFileSync(`${ROOT}/test/fixtures/${name}`, 'utf8').split('\n').filter((l) => l.startsWith('Debug: Remote helper: '));
+  const commands: proto.HelperCommand[] = [];
+  const statuses: string[] = [];
+  const opts = proto.defaultOptions();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.startsWith('Debug: Remote helper: <- ')) {
+      const answer = line.slice('Debug: Remote helper: <- '.length);
+      if (/^(ok|error) refs\//.test(answer)) statuses.push(answer);
+      continue;
+    }
+    const cmd = proto.parseCommand(line.slice('Debug: Remote helper: -> '.length));
+    commands.push(cmd);
+    // Where our answer is pure, it must be what git got.
+    const recorded: string[] = [];
+    for (let j = i + 1; j < lines.length && (lines[j] ?? '').startsWith('Debug: Remote helper: <- '); j++) recorded.push((lines[j] ?? '').slice(25));
+    if (cmd.kind === 'capabilities') assert.equal(recorded.map((r) => `${r}\n`).join(''), proto.CAPABILITIES);
+    if (cmd.kind === 'option') assert.equal(proto.applyOption(opts, cmd.name, cmd.value), recorded[0]);
+    if (cmd.kind === 'connect' && cmd.service === 'git-receive-pack') assert.equal(recorded[0], 'fallback');
+  }
+  return { commands, statuses };
+}
+
+describe('recorded transcripts', () => {
+  it('a push with --force-with-lease and --atomic', () => {
+    const { commands, statuses } = replay('push-transcript.txt');
+    assert.ok(commands.some((c) => c.kind === 'option' && c.name === 'cas'));
+    assert.ok(commands.some((c) => c.kind === 'push' && c.spec === 'refs/heads/main:refs/heads/main'));
+    assert.deepEqual(proto.parseStatuses(statuses.join('\n')), statuses);
+    assert.ok(statuses.includes('ok refs/heads/main'));
+  });
+  it('a fetch over connect', () => {
+    const { commands } = replay('fetch-transcript.txt');
+    assert.deepEqual(commands.at(-1), { kind: 'connect', service: 'git-upload-pack' });
+  });
+});

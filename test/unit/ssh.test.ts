@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../../src/config.js';
+import { YolovmError } from '../../src/errors.js';
+import { controlDir, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh.js';
+
+const t = { host: '192.0.2.5', user: 'debian' };
+
+describe('ssh invocation', () => {
+  it("puts the user's options first (ssh takes the first value), then ours, then -- and the destination", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yolovm-ssh-'));
+    try {
+      const cfg = resolveConfig({ YOLOVM_SSH: 'ssh -F "/a b/cfg" -o ConnectTimeout=3', XDG_RUNTIME_DIR: dir }, new Map());
+      const target = sshTarget(cfg, '192.0.2.5', { XDG_RUNTIME_DIR: dir });
+      assert.deepEqual(target.command.slice(0, 5), ['ssh', '-F', '/a b/cfg', '-o', 'ConnectTimeout=3']);
+      assert.ok(target.command.includes('BatchMode=yes'));
+      assert.ok(target.command.includes(`ControlPath=${join(dir, 'yolovm')}/%C`));
+      assert.ok(target.command.includes('ControlPersist=5m'));
+      assert.ok(!target.command.some((w) => /StrictHostKeyChecking/i.test(w)), 'never weakens host key checking');
+      const args = sshArgs(target, 'echo hi');
+      assert.deepEqual(args.slice(-3), ['--', 'debian@192.0.2.5', 'echo hi']);
+      assert.equal(statSync(join(dir, 'yolovm')).mode & 0o777, 0o700);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ControlPersist=no turns sharing off', () => {
+    const cfg = resolveConfig({ YOLOVM_CONTROL_PERSIST: 'no' }, new Map());
+    const target = sshTarget(cfg, 'vm', {});
+    assert.ok(target.command.includes('ControlPath=none'));
+  });
+
+  it('validates settings', () => {
+    assert.equal(parseControlPersist('10m', 'x'), '10m');
+    assert.equal(parseControlPersist('1h30m', 'x'), '1h30m');
+    assert.throws(() => parseControlPersist('soon', 'x'), YolovmError);
+    assert.throws(() => sshTarget(resolveConfig({ YOLOVM_USER: '-oProxyCommand=x' }, new Map()), 'vm', {}), YolovmError);
+    assert.throws(() => sshTarget(resolveConfig({ YOLOVM_SSH: 'ssh "unclosed' }, new Map()), 'vm', {}), YolovmError);
+  });
+
+  it('refuses a control directory others can read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yolovm-ctl-'));
+    try {
+      mkdirSync(join(dir, 'yolovm'));
+      chmodSync(join(dir, 'yolovm'), 0o755);
+      assert.throws(() => controlDir({ XDG_RUNTIME_DIR: dir }), (e: unknown) => e instanceof YolovmError && /not private/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ssh failures', () => {
+  const table: [string, string, RegExp, RegExp][] = [
+    ['refused', 'ssh: connect to host 192.0.2.5 port 22: Connection refused', /Cannot connect to VM at 192\.0\.2\.5: connection refused/, /virsh list/],
+    ['timeout', 'ssh: connect to host 192.0.2.5 port 22: Connection timed out', /connection timed out/, /virsh list/],
+    ['banner timeout', 'Connection timed out during banner exchange\nConnection to 192.0.2.5 port 22 timed out', /connection timed out/, /virsh list/],
+    ['no route', 'ssh: connect to host 192.0.2.5 port 22: No route to host', /no route to host/, /virsh/],
+    ['auth', 'debian@192.0.2.5: Permission denied (publickey).', /SSH authentication failed for debian@192\.0\.2\.5/, /key/],
+    ['unknown key', 'No ED25519 host key is known for 192.0.2.5 and you have requested strict checking.\nHost key verification failed.', /not known/, /ssh debian@192\.0\.2\.5/],
+    [
+      'changed key',
+      "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nOffending ED25519 key in /home/u/.ssh/known_hosts:3\n  remove with:\n  ssh-keygen -f '/home/u/.ssh/known_hosts' -R '192.0.2.5'\nHost key for 192.0.2.5 has changed and you have requested strict checking.\nHost key verification failed.",
+      /Host key of VM at 192\.0\.2\.5 has changed/,
+      /ssh-keygen -f '\/home\/u\/\.ssh\/known_hosts' -R '192\.0\.2\.5'/,
+    ],
+    ['vanished', 'Timeout, server 192.0.2.5 not responding.', /Lost the connection/, /still running/],
+    ['other', 'ssh: Could not resolve hostname vmx: Name or service not known', /host name not found/, /virsh/],
+  ];
+  for (const [name, stderr, what, hint] of table) {
+    it(name, () => {
+      const e = sshFailure(stderr, t);
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, what);
+      assert.match(e.hint, hint);
+      assert.doesNotMatch(e.hint, /StrictHostKeyChecking=no/);
+    });
+  }
+});
