@@ -21,7 +21,15 @@ export class YolovmError extends Error {
   }
 }
 
+/** A failure something else (the helper, git) has already explained: exit quietly with its status. */
+export class Reported extends Error {
+  constructor(readonly exitCode: ExitCode) {
+    super('already reported');
+  }
+}
+
 export function printError(err: unknown): ExitCode {
+  if (err instanceof Reported) return err.exitCode;
   if (err instanceof YolovmError) {
     process.stderr.write(`error: ${err.message}\nhint: ${err.hint}\n`);
     if (process.env.YOLOVM_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -32,3 +32,8 @@ export function debugCommand(cmd: string, args: readonly string[]): void {
 export function info(message: string): void {
   if (!quiet) process.stderr.write(`${message}\n`);
 }
+
+/** `1 commit`, `3 commits`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

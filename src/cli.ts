@@ -1,0 +1,44 @@
+// Shared command-line handling for git yolo-push, git yolo-fetch and yolo-dir:
+// commander, with its errors turned into ours (one line, a hint, exit 1).
+import { Command, CommanderError } from 'commander';
+import { YolovmError } from './errors.js';
+import { setQuiet, setVerbose } from './log.js';
+
+export interface CommonOptions {
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export function newProgram(name: string, usageHint: string): Command {
+  const program = new Command(name);
+  // Before .command(): commander copies these settings into subcommands.
+  program.exitOverride();
+  program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
+  program.showSuggestionAfterError(true);
+  program.helpOption('-h, --help', 'show this help');
+  program.addHelpText('afterAll', `\n${usageHint}`);
+  return program;
+}
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd.option('-v, --verbose', 'show settings and the commands run').option('-q, --quiet', 'print only errors');
+}
+
+export function applyCommonOptions(opts: CommonOptions): void {
+  if (opts.verbose) setVerbose(true);
+  if (opts.quiet) setQuiet(true);
+}
+
+/** Parse argv; returns false when help was shown (nothing more to do). */
+export async function parseArgs(program: Command, argv: readonly string[]): Promise<boolean> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return true;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return false;
+      throw new YolovmError(err.message.replace(/^error: /, ''), `Run \`${program.name()} -h\` for usage.`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,122 @@
+// Local git, one small function per operation: queries through simple-git,
+// transfers (push, fetch: long, with progress on the terminal) through execa.
+import { execa } from 'execa';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { EXIT, YolovmError } from './errors.js';
+import { debugCommand } from './log.js';
+
+export interface Repo {
+  git: SimpleGit;
+  /** Top of the work tree the command runs in. */
+  top: string;
+}
+
+/** The repository around the current directory (worktrees included), or the SPEC's error. */
+export async function openRepo(cwd = process.cwd()): Promise<Repo> {
+  const git = simpleGit({ baseDir: cwd });
+  let top: string;
+  try {
+    top = (await git.revparse(['--show-toplevel'])).trim();
+  } catch {
+    throw new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
+  }
+  return { git: simpleGit({ baseDir: top }), top };
+}
+
+/** Refuse names git would not take as a branch (or could read as an option). */
+export async function checkBranchName(repo: Repo, name: string): Promise<void> {
+  try {
+    if (name.startsWith('-')) throw new Error('leading dash');
+    await repo.git.raw(['check-ref-format', '--branch', name]);
+  } catch {
+    throw new YolovmError(`Invalid branch name ${JSON.stringify(name)}`, 'Give the name of a branch, as `git branch` lists them.');
+  }
+}
+
+/** The commit a ref points at, or undefined. */
+export async function resolveRef(repo: Repo, ref: string): Promise<string | undefined> {
+  try {
+    const out = (await repo.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+    return out === '' ? undefined : out;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
+  return (await resolveRef(repo, sha)) !== undefined;
+}
+
+/** Whether commit `older` is in the history of `newer` (both full ids). */
+export async function isAncestor(repo: Repo, older: string, newer: string): Promise<boolean> {
+  // Not `merge-base --is-ancestor`: simple-git reads a silent exit 1 as success.
+  try {
+    return (await repo.git.raw(['merge-base', older, newer])).trim() === older;
+  } catch {
+    return false; // no common history at all
+  }
+}
+
+/** A revision range: `a..b`, or a list such as [tip, '--not', '--branches']. */
+export type Range = string | readonly string[];
+
+const rangeArgs = (range: Range): string[] => (typeof range === 'string' ? [range] : [...range]);
+
+export async function countCommits(repo: Repo, range: Range): Promise<number> {
+  return Number((await repo.git.raw(['rev-list', '--count', ...rangeArgs(range)])).trim());
+}
+
+/** `git log --oneline` of a range, newest first, at most `max` lines. */
+export async function onelineLog(repo: Repo, range: Range, max: number): Promise<string[]> {
+  const out = await repo.git.raw(['log', '--oneline', '--no-decorate', '--no-color', `-${max}`, ...rangeArgs(range)]);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+export async function shortSha(repo: Repo, sha: string): Promise<string> {
+  return (await repo.git.raw(['rev-parse', '--short', sha])).trim();
+}
+
+/** The work tree that has `branch` checked out (this one or another worktree), if any. */
+export async function worktreeOf(repo: Repo, branch: string): Promise<string | undefined> {
+  const out = await repo.git.raw(['worktree', 'list', '--porcelain']);
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    else if (line === `branch refs/heads/${branch}`) return path;
+  }
+  return undefined;
+}
+
+/** Uncommitted changes to tracked files in a work tree (untracked files do not count). */
+export async function isDirty(worktree: string): Promise<boolean> {
+  const out = await simpleGit({ baseDir: worktree }).raw(['status', '--porcelain', '--untracked-files=no']);
+  return out.trim() !== '';
+}
+
+/** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */
+export async function moveRef(repo: Repo, branch: string, to: string, from: string | undefined, reason: string): Promise<void> {
+  await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '0000000000000000000000000000000000000000']);
+}
+
+/** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */
+export async function moveCheckedOut(worktree: string, to: string, force: boolean): Promise<void> {
+  const git = simpleGit({ baseDir: worktree });
+  if (force) await git.raw(['reset', '--keep', to]);
+  else await git.raw(['merge', '--ff-only', '--quiet', to]);
+}
+
+export interface Transfer {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run git for a transfer (push, fetch, ls-remote): stderr shows live, so the
+ * user sees git's progress and messages, and is kept for us to read.
+ */
+export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Transfer> {
+  debugCommand('git', args);
+  const r = await execa('git', args, { cwd, env, extendEnv: false, reject: false, stdin: 'ignore', stdout: 'pipe', stderr: ['pipe', 'inherit'] });
+  return { code: r.exitCode ?? EXIT.git, stdout: r.stdout, stderr: r.stderr };
+}
