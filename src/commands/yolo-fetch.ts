@@ -1,0 +1,124 @@
+// git yolo-fetch <branch> [subpath]: bring the VM's branch back into the local
+// branch of the same name. Creates it, or fast-forwards it (with its work tree
+// when it is checked out and clean); never overwrites local work: a diverged
+// branch needs --force, and the old tip is printed so it can be recovered.
+import { EXIT, Reported, YolovmError } from '../errors.js';
+import * as git from '../git.js';
+import { info, plural } from '../log.js';
+import { openSession } from '../session.js';
+import { parseSubpath } from '../workspace.js';
+import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl, where } from './git-transfer.js';
+
+export interface FetchOptions {
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+const MAX_LOG = 10;
+
+interface Listing {
+  total: number;
+  lines: string[];
+}
+
+/** The commits of a range, collected (before refs move) to be shown afterwards. */
+async function listCommits(repo: git.Repo, range: git.Range): Promise<Listing> {
+  return { total: await git.countCommits(repo, range), lines: await git.onelineLog(repo, range, MAX_LOG) };
+}
+
+function showCommits(heading: string, { total, lines }: Listing): void {
+  info(`${heading} (${plural(total, 'new commit')}):`);
+  for (const line of lines) info(`  ${line}`);
+  if (total > MAX_LOG) info(`  ... and ${total - MAX_LOG} more`);
+}
+
+/** The VM's tip of the branch: fetched into FETCH_HEAD, or only looked up for a dry run. */
+async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: ReturnType<typeof openSession>): Promise<string> {
+  const ref = `refs/heads/${branch}`;
+  const notThere = () =>
+    new YolovmError(`Branch '${branch}' not found on the VM at ${where(s, subpath)}`, `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`);
+  if (dryRun) {
+    const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(subpath), ref]);
+    if (r.helperExit !== undefined) throw new Reported(r.helperExit);
+    if (r.code !== 0) throw gitFailed('Looking up the VM branch failed', r, 'Run again with -v to see more.');
+    const sha = r.stdout.split('\t')[0]?.trim();
+    if (!sha) throw notThere();
+    return sha;
+  }
+  const r = await runThroughHelper(repo.top, s, ['fetch', '--no-tags', ...gitOutputFlags(), vmUrl(subpath), ref]);
+  if (r.helperExit !== undefined) throw new Reported(r.helperExit);
+  if (r.code !== 0) {
+    if (/couldn't find remote ref/.test(r.stderr)) throw notThere();
+    throw gitFailed(`Fetch of '${branch}' from ${where(s, subpath)} failed`, r, 'Run again with -v to see the commands and their output.');
+  }
+  const sha = await git.resolveRef(repo, 'FETCH_HEAD');
+  if (!sha) throw new YolovmError('git fetch did not record FETCH_HEAD', 'Run again with -v to see more.', EXIT.git);
+  return sha;
+}
+
+export async function yoloFetch(branch: string, subpathArg: string | undefined, opts: FetchOptions): Promise<number> {
+  const repo = await git.openRepo();
+  await git.checkBranchName(repo, branch);
+  const subpath = parseSubpath(subpathArg ?? '');
+  const s = openSession(true);
+  const from = where(s, subpath);
+  const vm = await vmTip(repo, branch, subpath, opts.dryRun ?? false, s);
+  const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  const would = opts.dryRun ? 'Would ' : '';
+  const vmShort = (await git.hasCommit(repo, vm)) ? await git.shortSha(repo, vm) : vm.slice(0, 7);
+
+  if (opts.dryRun && !(await git.hasCommit(repo, vm))) {
+    info(`${would}fetch ${branch} from ${from}: the VM is at ${vmShort}, which is not here yet (${local ? `local ${branch} is at ${await git.shortSha(repo, local)}` : `no local ${branch}`})`);
+    return EXIT.ok;
+  }
+  if (local === vm) {
+    info(`${branch} is already up to date with ${from} (${vmShort})`);
+    return EXIT.ok;
+  }
+  if (!local) {
+    // What came back: commits no local branch had (listed before the new one exists).
+    const listing = await listCommits(repo, [vm, '--not', '--branches']);
+    if (!opts.dryRun) await git.moveRef(repo, branch, vm, undefined, `yolo-fetch: ${branch} from ${from}`);
+    showCommits(`${opts.dryRun ? 'Would create' : 'Created'} branch ${branch} at ${vmShort} from ${from}`, listing);
+    return EXIT.ok;
+  }
+  const localShort = await git.shortSha(repo, local);
+  if (await git.isAncestor(repo, vm, local)) {
+    const ahead = await git.countCommits(repo, `${vm}..${local}`);
+    info(`${branch} is already up to date with ${from} (local is ${plural(ahead, 'commit')} ahead, at ${localShort})`);
+    return EXIT.ok;
+  }
+  const fastForward = await git.isAncestor(repo, local, vm);
+  if (!fastForward && !opts.force) {
+    throw new YolovmError(
+      `Branch '${branch}' has diverged from the VM: local ${localShort}, VM ${vmShort} (was the agent's history rewritten?)`,
+      `Nothing was changed. Merge or rebase with \`git merge ${vmShort}\` (the VM commits are in FETCH_HEAD), or take the VM's version with --force (the old tip is printed so it can be recovered).`,
+      EXIT.git,
+    );
+  }
+  const worktree = await git.worktreeOf(repo, branch);
+  if (worktree && (await git.isDirty(worktree))) {
+    throw new YolovmError(
+      `Branch '${branch}' is checked out in ${worktree} with uncommitted changes`,
+      `Nothing was changed. Commit or stash them (\`git -C ${worktree} stash\`), then run again; the VM commits are in FETCH_HEAD meanwhile.`,
+    );
+  }
+  if (!opts.dryRun) {
+    const reason = `yolo-fetch: ${branch} from ${from}${fastForward ? '' : ' (forced)'}`;
+    try {
+      if (worktree) await git.moveCheckedOut(worktree, vm, !fastForward);
+      else await git.moveRef(repo, branch, vm, local, reason);
+    } catch (err) {
+      throw new YolovmError(`Could not update '${branch}': ${(err as Error).message.trim().split('\n')[0] ?? ''}`, 'Nothing was lost; the VM commits are in FETCH_HEAD. Resolve the problem above and run again.', EXIT.git);
+    }
+  }
+  const inTree = worktree ? ` (and the work tree in ${worktree})` : '';
+  if (fastForward) {
+    showCommits(`${opts.dryRun ? 'Would fast-forward' : 'Fast-forwarded'} ${branch}${inTree} ${localShort}..${vmShort} from ${from}`, await listCommits(repo, `${local}..${vm}`));
+  } else {
+    showCommits(`${opts.dryRun ? 'Would force' : 'Forced'} ${branch}${inTree} to the VM's ${vmShort} from ${from}`, await listCommits(repo, `${local}..${vm}`));
+    const lost = await git.countCommits(repo, `${vm}..${local}`);
+    info(`${opts.dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`);
+  }
+  return EXIT.ok;
+}
