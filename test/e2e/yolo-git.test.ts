@@ -1,0 +1,257 @@
+// git yolo-push / git yolo-fetch end to end against the real sshd harness.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ROOT, makeRepo, run, startVm, type TestVm } from '../harness/vm.js';
+
+let vm: TestVm;
+let repo: string;
+const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
+const yolo = (...args: string[]) => vm.run('git', args, { cwd: repo });
+const sha = async (rev: string, cwd = repo) => (await vm.run('git', ['rev-parse', rev], { cwd })).stdout.trim();
+
+/** Run a shell command as the agent on the VM, over ssh, like a person would. */
+async function onVm(script: string) {
+  const r = await vm.run('ssh', ['-F', vm.sshConfig, `${vm.env.YOLOVM_USER ?? ''}@127.0.0.1`, script]);
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+}
+
+async function commitOnVm(subpath: string, file: string, text: string, message: string) {
+  const dir = join(vm.workspace, subpath);
+  await onVm(`cd '${dir}' && printf '%s\\n' '${text}' >> '${file}' && git add '${file}' && git commit -q -m '${message}'`);
+}
+
+before(async () => {
+  vm = await startVm();
+  repo = await makeRepo(vm, 'test-project');
+});
+after(async () => {
+  await vm.stop();
+});
+
+describe('the original design’s integration workflow', () => {
+  it('push a branch, commit on the VM over ssh, fetch it back: both commits and the change arrive', async () => {
+    writeFileSync(join(repo, 'file.txt'), 'test\n');
+    await git('add', 'file.txt');
+    await git('commit', '-q', '-m', 'Initial commit');
+    await git('checkout', '-q', '-b', 'test-branch');
+    let r = await yolo('yolo-push', 'test-branch');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pushed new branch test-branch to \S+@127\.0\.0\.1:.*\/ws: 2 commits, up to [0-9a-f]{7}/);
+    assert.match(r.stderr, /VM work tree: on branch test-branch/);
+    await commitOnVm('', 'file.txt', 'modified', 'Modified on VM');
+    r = await yolo('yolo-fetch', 'test-branch');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Fast-forwarded test-branch \(and the work tree in .*\) [0-9a-f]{7}\.\.[0-9a-f]{7} from .* \(1 new commit\):\n {2}[0-9a-f]{7} Modified on VM/);
+    const log = (await git('log', '--format=%s', 'test-branch')).stdout.split('\n');
+    assert.deepEqual(log.slice(0, 3), ['Modified on VM', 'Initial commit', 'initial commit']);
+    assert.equal(readFileSync(join(repo, 'file.txt'), 'utf8'), 'test\nmodified\n');
+  });
+});
+
+describe('git yolo-push', () => {
+  it('pushes to a subpath, says what moved, and is harmless to re-run', async () => {
+    let r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('test-branch'));
+    writeFileSync(join(repo, 'two.txt'), '2\n');
+    await git('add', 'two.txt');
+    await git('commit', '-q', '-m', 'two');
+    r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pushed test-branch to .*myapp: 1 commit, [0-9a-f]+\.\.[0-9a-f]+/);
+    r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /test-branch is already up to date on .*myapp/);
+  });
+
+  it('-n shows what would move and creates nothing', async () => {
+    const r = await yolo('yolo-push', '-n', 'test-branch', 'not/yet');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Would push new branch test-branch to .*not\/yet/);
+    assert.equal(existsSync(join(vm.workspace, 'not')), false);
+  });
+
+  it('a rejected non-fast-forward is exit 3 with a hint; --force pushes and names the replaced tip', async () => {
+    await commitOnVm('myapp', 'vm.txt', 'vm', 'agent commit');
+    writeFileSync(join(repo, 'three.txt'), '3\n');
+    await git('add', 'three.txt');
+    await git('commit', '-q', '-m', 'three');
+    let r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^error: Push of 'test-branch' rejected: the VM has commits that test-branch does not/m);
+    assert.match(r.stderr, /^hint: Bring them back first with `git yolo-fetch test-branch myapp`, or overwrite them with --force\./m);
+    r = await yolo('yolo-push', '--force', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\(forced update\); the VM's old tip [0-9a-f]{7} is not in this repository \(on the VM: `git branch rescue [0-9a-f]{7}` recovers it\)/);
+    // When the old VM commits are known here, they are counted.
+    await commitOnVm('myapp', 'vm2.txt', 'vm2', 'agent commit 2');
+    await git('fetch', '-q', 'yolovm::myapp', 'test-branch');
+    r = await yolo('yolo-push', '-f', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /: [0-9a-f]+\.\.\.[0-9a-f]+ \(forced update\): 0 new commits; replaced 1 VM commit, old tip [0-9a-f]{7}/);
+  });
+
+  it('a dirty VM work tree is exit 3, and the agent edits stay', async () => {
+    const file = join(vm.workspace, 'myapp', 'file.txt');
+    writeFileSync(file, 'agent wip\n');
+    writeFileSync(join(repo, 'four.txt'), '4\n');
+    await git('add', 'four.txt');
+    await git('commit', '-q', '-m', 'four');
+    const r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /error: Push of 'test-branch' refused: the VM work tree at .* has uncommitted changes/);
+    assert.equal(readFileSync(file, 'utf8'), 'agent wip\n');
+    await vm.vmGit('myapp', ['checkout', '--', 'file.txt']);
+  });
+
+  it('works from a subdirectory and from another worktree', async () => {
+    const sub = join(repo, 'deep');
+    await vm.run('mkdir', ['-p', sub]);
+    let r = await vm.run('git', ['yolo-push', 'main', 'from-sub'], { cwd: sub });
+    assert.equal(r.code, 0, r.stderr);
+    const wt = join(vm.dir, 'home', 'wt');
+    await git('worktree', 'add', '-q', '-b', 'wt-branch', wt, 'main');
+    r = await vm.run('git', ['yolo-push', 'wt-branch', 'from-wt'], { cwd: wt });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await vm.vmGit('from-wt', ['branch', '--show-current'])).stdout.trim(), 'wt-branch');
+  });
+
+  it('errors: not a repository, unknown branch, bad branch name, bad subpath, bad usage (exit 1)', async () => {
+    const cases: [string[], string | undefined, RegExp][] = [
+      [['yolo-push', 'main'], vm.dir, /^error: Must run from a git repository\nhint: /],
+      [['yolo-push', 'nope'], undefined, /^error: Branch 'nope' not found\nhint: /],
+      [['yolo-push', 'a..b'], undefined, /^error: Invalid branch name "a\.\.b"/],
+      [['yolo-push', '--', '-x'], undefined, /^error: Invalid branch name "-x"/],
+      [['yolo-push', 'main', '../escape'], undefined, /^error: Invalid workspace subpath "\.\.\/escape"/],
+      [['yolo-push'], undefined, /^error: missing required argument 'branch'\nhint: Run `git yolo-push -h` for usage\./],
+      [['yolo-push', '--bogus', 'main'], undefined, /^error: unknown option '--bogus'/],
+      [['yolo-fetch', 'main'], vm.dir, /^error: Must run from a git repository/],
+      [['yolo-fetch', 'main', '/abs'], undefined, /^error: Invalid workspace subpath "\/abs": absolute paths/],
+    ];
+    for (const [args, cwd, want] of cases) {
+      const r = await vm.run('git', args, { cwd: cwd ?? repo });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 2, `two lines: ${r.stderr}`);
+    }
+  });
+
+  it('VM unreachable is exit 2, VM address missing is exit 1', async () => {
+    let r = await vm.run('git', ['yolo-push', 'main'], { cwd: repo, env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: Cannot connect to VM at 127\.0\.0\.1: connection refused/m);
+    r = await vm.run('git', ['yolo-fetch', 'main'], { cwd: repo, env: { YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'tf') } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: Terraform directory .* not found/m);
+  });
+});
+
+describe('git yolo-fetch', () => {
+  it('creates a missing local branch, listing only the new commits', async () => {
+    await vm.vmGit('myapp', ['checkout', '-q', '-b', 'agent-branch']);
+    await commitOnVm('myapp', 'agent.txt', 'a', 'agent: new branch work');
+    const r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Created branch agent-branch at [0-9a-f]{7} from .* \(1 new commit\):\n {2}[0-9a-f]{7} agent: new branch work/);
+    assert.equal(await sha('agent-branch'), await sha('agent-branch', join(vm.workspace, 'myapp')));
+  });
+
+  it('fast-forwards a branch that is not checked out, then says up to date', async () => {
+    await commitOnVm('myapp', 'agent.txt', 'b', 'agent: more');
+    let r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Fast-forwarded agent-branch [0-9a-f]+\.\.[0-9a-f]+ .*\(1 new commit\)/);
+    r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /agent-branch is already up to date/);
+  });
+
+  it('refuses to touch a checked-out branch with local edits (exit 1), then fast-forwards once clean', async () => {
+    await git('checkout', '-q', 'agent-branch');
+    await commitOnVm('myapp', 'agent.txt', 'c', 'agent: third');
+    writeFileSync(join(repo, 'agent.txt'), 'my local edit\n');
+    const before = await sha('agent-branch');
+    let r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Branch 'agent-branch' is checked out in .* with uncommitted changes\nhint: Nothing was changed\./m);
+    assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'my local edit\n');
+    assert.equal(await sha('agent-branch'), before);
+    await git('checkout', '--', 'agent.txt');
+    r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'a\nb\nc\n');
+  });
+
+  it('fast-forwards a branch checked out in another worktree, with its work tree', async () => {
+    const wt = join(vm.dir, 'home', 'wt2');
+    await git('worktree', 'add', '-q', wt, 'test-branch');
+    await vm.vmGit('myapp', ['checkout', '-q', 'test-branch']);
+    await git('checkout', '-q', 'main');
+    const r0 = await yolo('yolo-push', '--force', 'test-branch', 'myapp');
+    assert.equal(r0.code, 0, r0.stderr);
+    await commitOnVm('myapp', 'wt.txt', 'from vm', 'agent: for the worktree');
+    const r = await yolo('yolo-fetch', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /and the work tree in .*wt2/);
+    assert.equal(readFileSync(join(wt, 'wt.txt'), 'utf8'), 'from vm\n');
+  });
+
+  it('a diverged branch is exit 3 naming both tips; --force takes the VM version and prints the old tip', async () => {
+    await vm.vmGit('myapp', ['checkout', '-q', 'agent-branch']);
+    await onVm(`cd '${join(vm.workspace, 'myapp')}' && git commit -q --amend -m 'agent: rewritten'`);
+    await git('checkout', '-q', 'agent-branch');
+    writeFileSync(join(repo, 'mine.txt'), 'mine\n');
+    await git('add', 'mine.txt');
+    await git('commit', '-q', '-m', 'local only');
+    const localTip = await sha('agent-branch');
+    let r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, new RegExp(`^error: Branch 'agent-branch' has diverged from the VM: local ${localTip.slice(0, 7)}, VM [0-9a-f]{7}`, 'm'));
+    assert.equal(await sha('agent-branch'), localTip);
+    r = await yolo('yolo-fetch', '-n', '--force', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Would force agent-branch/);
+    assert.equal(await sha('agent-branch'), localTip, 'dry run changes nothing');
+    r = await yolo('yolo-fetch', '--force', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`Replaced 2 local commits; the old tip was ${localTip.slice(0, 7)}\\. Recover with: git branch agent-branch-before-fetch ${localTip.slice(0, 7)}`));
+    assert.equal(await sha('agent-branch'), await sha('agent-branch', join(vm.workspace, 'myapp')));
+    assert.equal(existsSync(join(repo, 'mine.txt')), false);
+    assert.equal((await git('cat-file', '-t', localTip)).stdout.trim(), 'commit', 'the old tip is still recoverable');
+  });
+
+  it('-n fetches nothing and moves nothing', async () => {
+    await commitOnVm('myapp', 'agent.txt', 'd', 'agent: fourth');
+    const before = await sha('agent-branch');
+    const r = await yolo('yolo-fetch', '-n', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Would fetch agent-branch .* not here yet/);
+    assert.equal(await sha('agent-branch'), before);
+  });
+
+  it('a branch or path missing on the VM is named (exit 1)', async () => {
+    let r = await yolo('yolo-fetch', 'no-such-branch', 'myapp');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Branch 'no-such-branch' not found on the VM at .*myapp\nhint: /m);
+    r = await yolo('yolo-fetch', 'main', 'no/such/path');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Workspace path 'no\/such\/path' not on VM/m);
+    assert.equal(existsSync(join(vm.workspace, 'no')), false);
+  });
+});
+
+describe('help', () => {
+  it('-h prints usage and exits 0; --help opens the man page through git', async () => {
+    for (const cmd of ['yolo-push', 'yolo-fetch']) {
+      const r = await yolo(cmd, '-h');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: git ${cmd} \\[options\\] <branch> \\[subpath\\]`));
+      const man = await run('git', [cmd, '--help'], { ...vm.env, MANPATH: join(ROOT, 'man'), MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' }, { cwd: repo });
+      assert.equal(man.code, 0, man.stderr);
+      assert.match(man.stdout, new RegExp(`git-${cmd}\\s+-\\s+`));
+    }
+  });
+});
