@@ -42,3 +42,29 @@ export async function parseArgs(program: Command, argv: readonly string[]): Prom
     throw err;
   }
 }
+
+export interface BranchCommand {
+  name: string; // as typed: `git yolo-push`
+  description: string;
+  branchHelp: string;
+  forceHelp: string;
+  examples: string;
+  action: (branch: string, subpath: string | undefined, opts: { force?: boolean; dryRun?: boolean }) => Promise<number>;
+}
+
+/** The whole command line of git yolo-push / git yolo-fetch: `<branch> [subpath]` and the shared options. */
+export async function runBranchCommand(spec: BranchCommand, argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = newProgram(spec.name, `Examples:\n${spec.examples}\n\nSee also: ${spec.name.replace('git ', 'git help ')}, README.md`);
+  addCommonOptions(program)
+    .description(spec.description)
+    .argument('<branch>', spec.branchHelp)
+    .argument('[subpath]', 'path inside the VM workspace (default: the workspace root)')
+    .option('-f, --force', spec.forceHelp)
+    .option('-n, --dry-run', 'show what would happen; change nothing on either side')
+    .action(async (branch: string, subpath: string | undefined, opts: CommonOptions & { force?: boolean; dryRun?: boolean }) => {
+      applyCommonOptions(opts);
+      code = await spec.action(branch, subpath, opts);
+    });
+  return (await parseArgs(program, argv)) ? code : 0;
+}

@@ -12,5 +12,5 @@ describe('git push --porcelain lines', () => {
     ['refs/heads/u', { flag: '=', summary: '[up to date]' }],
     ['refs/heads/missing', undefined],
   ];
-  for (const [ref, want] of table) it(ref, () => assert.deepEqual(parsePorcelain(out, ref), want));
+  for (const [ref, want] of table) it(ref, () => { assert.deepEqual(parsePorcelain(out, ref), want); });
 });
