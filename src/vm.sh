@@ -30,7 +30,8 @@ find_repo() {
     return 1
   fi
 }
-why_not_repo() {
+# Exit saying why $dir is not usable: missing, a file, or a directory without a repository.
+why_unusable() {
   if [ ! -e "$dir" ]; then die 41; elif [ ! -d "$dir" ]; then die 43; else die 42; fi
 }
 heads() { git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)" refs/heads; }
@@ -54,7 +55,7 @@ list)
 upload-pack|upload-archive)
   # Fetch, clone, ls-remote, archive: git's own server on the repository.
   need git 40
-  find_repo || why_not_repo
+  find_repo || why_unusable
   if [ "${1:-0}" = 2 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
   exec git "$mode" "$gd"
   ;;
@@ -99,10 +100,40 @@ receive-pack)
 status)
   # Which branch the repository is on and whether its work tree is clean.
   need git 40
-  find_repo || why_not_repo
+  find_repo || why_unusable
   b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
   if [ "$bare" = 1 ]; then echo "$b${nl}bare"; exit 0; fi
   cd "$dir" && if [ -n "$(git status --porcelain)" ]; then echo "$b${nl}dirty"; else echo "$b${nl}clean"; fi
+  ;;
+dir-push)
+  # Before rsync sends a directory: rsync is here, and the target is a directory.
+  need rsync 44
+  if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
+  mkdir -p -- "$dir" || die 45
+  ;;
+dir-pull)
+  # Before rsync brings a directory back: it must exist (nothing is created).
+  need rsync 44
+  [ -d "$dir" ] || why_unusable
+  ;;
+ls)
+  # The workspace listing: one record per entry, NUL-terminated:
+  # kind<TAB>branch<TAB>state<TAB>name (branch and state only for repositories).
+  [ -d "$dir" ] || why_unusable
+  if [ -e "$dir/.git" ]; then entries="$dir"; else entries=; fi
+  for e in $entries "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
+    [ -e "$e" ] || [ -L "$e" ] || continue
+    if [ "$e" = "$dir" ]; then name=.; else name=${e##*/}; fi
+    if [ -d "$e" ] && [ -e "$e/.git" ] && command -v git >/dev/null 2>&1; then
+      b=$(git -C "$e" symbolic-ref -q --short HEAD) || b="(detached HEAD)"
+      if [ -n "$(git -C "$e" status --porcelain 2>/dev/null)" ]; then st=dirty; else st=clean; fi
+      printf "repo\t%s\t%s\t%s\0" "$b" "$st" "$name"
+    elif [ -d "$e" ]; then
+      printf "dir\t\t\t%s\0" "$name"
+    else
+      printf "file\t\t\t%s\0" "$name"
+    fi
+  done
   ;;
 *)
   echo "yolovm: unknown mode $mode" >&2

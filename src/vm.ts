@@ -21,7 +21,7 @@ export const VM_EXIT = {
 // Read once, next to this module (the build copies vm.sh beside the bundle).
 const SCRIPT = readFileSync(new URL('./vm.sh', import.meta.url), 'utf8');
 
-export type VmMode = 'list' | 'upload-pack' | 'upload-archive' | 'receive-pack' | 'status';
+export type VmMode = 'list' | 'upload-pack' | 'upload-archive' | 'receive-pack' | 'status' | 'dir-push' | 'dir-pull' | 'ls';
 
 export interface VmPlace {
   base: string; // workspace base (YOLOVM_WORKSPACE), may start with ~/

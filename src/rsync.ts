@@ -1,0 +1,132 @@
+// rsync behind one module: the argument list (pure, tested alone) and a runner
+// that shows one progress line on a terminal and collects what changed.
+import { isAbsolute } from 'node:path';
+import { YolovmError } from './errors.js';
+import { finished, start, CommandNotFound } from './proc.js';
+import type { SshTarget } from './ssh.js';
+
+/** Excluded on both sides by default: never sent, and never deleted locally by a pull. */
+export const DEFAULT_EXCLUDES = ['.git/', 'node_modules/', '__pycache__/', '.venv/'];
+
+/**
+ * Quote one word for rsync's own splitting of `-e` (not a shell: it knows
+ * single and double quotes, but no backslashes).
+ */
+export function rsyncQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  if (!word.includes("'")) return `'${word}'`;
+  if (!word.includes('"')) return `"${word}"`;
+  throw new YolovmError(`Cannot pass ${JSON.stringify(word)} to rsync's ssh command`, 'Avoid having both kinds of quote in YOLOVM_SSH options and paths.');
+}
+
+/** A local path as rsync must see it: `./a:b`, not the remote host `a`. */
+export function localArg(path: string): string {
+  const p = isAbsolute(path) || path.startsWith('./') || path.startsWith('../') ? path : `./${path}`;
+  return p.endsWith('/') ? p : `${p}/`;
+}
+
+/** `user@host:path/` on the VM (the path is sent by rsync's protocol, not a shell: -s). */
+export function remoteArg(t: Pick<SshTarget, 'user' | 'host'>, path: string): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${t.user}@${host}:${path.endsWith('/') ? path : `${path}/`}`;
+}
+
+export interface SyncOptions {
+  direction: 'push' | 'pull';
+  local: string;
+  remote: string; // the VM path as rsync sees it (relative to the VM user's home, or absolute)
+  excludes: readonly string[];
+  /** Never deleted on the receiving side, whatever else happens. */
+  protect?: readonly string[];
+  delete: boolean;
+  dryRun: boolean;
+  progress: boolean;
+  compressLevel?: number;
+  backupDir?: string;
+}
+
+export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
+  const args = [
+    '-a', // recursive, keep times, permissions and links
+    '-s', // file names travel inside rsync's protocol: no remote shell sees them
+    '-z',
+    // Compare mtimes to the nanosecond: by default a same-size edit within the
+    // same second as the last sync is skipped (and --watch syncs that often).
+    '--modify-window=-1',
+    ...(o.compressLevel === undefined ? [] : [`--compress-level=${o.compressLevel}`]),
+    '-e',
+    t.command.map(rsyncQuote).join(' '),
+    '--out-format=%i %n%L',
+    '--stats',
+    ...(o.progress ? ['--info=progress2'] : []),
+    ...(o.delete ? ['--delete'] : []),
+    ...(o.backupDir ? ['--backup', `--backup-dir=${o.backupDir}`] : []),
+    ...(o.dryRun ? ['--dry-run'] : []),
+    ...(o.protect ?? []).map((p) => `--filter=protect ${p}`),
+    ...o.excludes.map((e) => `--exclude=${e}`),
+    '--',
+  ];
+  const remote = remoteArg(t, o.remote);
+  const local = localArg(o.local);
+  return o.direction === 'push' ? [...args, local, remote] : [...args, remote, local];
+}
+
+export interface SyncResult {
+  code: number;
+  /** Itemized changes (`>f+++++++++ path`, `*deleting path`). */
+  changes: string[];
+  stats: Map<string, string>;
+  stderr: string;
+}
+
+const ITEM = /^(\*deleting|[<>ch.][fdLDS][.+?cstpoguax ]{9}) /;
+
+/** Run rsync; progress (\r-redrawn) goes to stderr when asked, the rest is collected. */
+export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
+  const child = start('rsync', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const changes: string[] = [];
+  const stats = new Map<string, string>();
+  let partial = '';
+  let stderr = '';
+  const progress = { drawn: false }; // set from the data callback
+  const onLine = (line: string) => {
+    if (ITEM.test(line)) changes.push(line);
+    const stat = /^([A-Z][A-Za-z ]+): (.*)$/.exec(line);
+    if (stat?.[1] && stat[2] !== undefined) stats.set(stat[1], stat[2]);
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    partial += chunk;
+    for (;;) {
+      const i = partial.search(/[\r\n]/);
+      if (i < 0) break;
+      const piece = partial.slice(0, i);
+      const sep = partial.charAt(i);
+      partial = partial.slice(i + 1);
+      if (sep === '\r' || /^\s+[\d,]+\s+\d+%/.test(piece)) {
+        if (showProgress && piece.trim() !== '') {
+          process.stderr.write(`\r${piece}`);
+          progress.drawn = true;
+        }
+      } else {
+        onLine(piece);
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let code: number;
+  try {
+    code = await finished(child, 'rsync');
+  } catch (err) {
+    if (err instanceof CommandNotFound) throw new YolovmError('rsync is not installed', 'Install it: `sudo apt-get install rsync` (./install does this).');
+    throw err;
+  }
+  if (partial !== '') onLine(partial);
+  if (progress.drawn) process.stderr.write('\n');
+  return { code, changes, stats, stderr };
+}
+
+/** rsync's "Total transferred file size: 1,234 bytes" as a number. */
+export function statNumber(stats: Map<string, string>, key: string): number {
+  const m = /^([\d,.]+)/.exec(stats.get(key) ?? '');
+  return m?.[1] ? Number(m[1].replace(/,/g, '')) : 0;
+}
