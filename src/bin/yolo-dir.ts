@@ -1,3 +1,42 @@
-import { runMain, YolovmError } from '../errors.js';
+import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
+import { dirLs, dirPull, dirPush, type DirOptions } from '../commands/yolo-dir.js';
+import { runMain } from '../errors.js';
+import { endChildrenOnSignals } from '../proc.js';
 
-runMain(() => Promise.reject(new YolovmError('yolo-dir is not implemented yet', 'Use the yolovm:: remote with plain git for now.')));
+endChildrenOnSignals();
+runMain(async () => {
+  let code = 0;
+  const collect = (v: string, all: string[]) => [...all, v];
+  const program = newProgram(
+    'yolo-dir',
+    'Examples:\n  yolo-dir push ./my-project myapp    # -> ~/workspace/myapp/\n  yolo-dir pull ./my-project myapp    # <- exact mirror; replaced files kept in a backup\n  yolo-dir ls\n\nSee also: README.md',
+  ).description('Sync a directory with the VM workspace over rsync (for projects that are not git repositories).');
+  const sync = (name: 'push' | 'pull', description: string) =>
+    addCommonOptions(program.command(name))
+      .description(description)
+      .argument('<local-dir>', name === 'push' ? 'directory whose contents to send' : 'directory to mirror into (created if missing)')
+      .argument('[subpath]', 'path inside the VM workspace (default: the workspace root)')
+      .option('-n, --dry-run', 'list what would change (itemized); change nothing on either side')
+      .option('--exclude <pattern>', 'also exclude files matching PATTERN (repeatable)', collect, [])
+      .option('--no-default-excludes', 'do not exclude .git/, node_modules/, __pycache__/, .venv/')
+      .option('--compress-level <n>', 'compression level, 0-9');
+  sync('push', 'copy a directory’s contents into ~/workspace/<subpath>/')
+    .option('--delete', 'also delete VM files that are gone locally')
+    .option('-w, --watch', 'keep pushing changes as they happen (Ctrl-C stops)')
+    .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
+      applyCommonOptions(opts);
+      code = await dirPush(dir, subpath, opts);
+    });
+  sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost').action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
+    applyCommonOptions(opts);
+    code = await dirPull(dir, subpath, opts);
+  });
+  addCommonOptions(program.command('ls'))
+    .description('list the workspace: for each git repository, its branch and whether it has uncommitted changes')
+    .argument('[subpath]', 'path inside the VM workspace')
+    .action(async (subpath: string | undefined, opts: CommonOptions) => {
+      applyCommonOptions(opts);
+      code = await dirLs(subpath);
+    });
+  return (await parseArgs(program, process.argv.slice(2))) ?? code;
+});
