@@ -29,15 +29,21 @@ export function applyCommonOptions(opts: CommonOptions): void {
   if (opts.quiet) setQuiet(true);
 }
 
-/** Parse argv; returns false when help was shown (nothing more to do). */
-export async function parseArgs(program: Command, argv: readonly string[]): Promise<boolean> {
+/**
+ * Parse argv and run the action. Returns undefined when the action ran, or the
+ * exit code when commander printed help instead (0 for -h, 1 when a command was missing).
+ */
+export async function parseArgs(program: Command, argv: readonly string[]): Promise<number | undefined> {
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return true;
+    return undefined;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return false;
-      throw new YolovmError(err.message.replace(/^error: /, ''), `Run \`${program.name()} -h\` for usage.`);
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return err.exitCode;
+      // Point at the help of the subcommand that was being parsed, if any.
+      const sub = program.commands.find((c) => argv.includes(c.name()));
+      const name = sub ? `${program.name()} ${sub.name()}` : program.name();
+      throw new YolovmError(err.message.replace(/^error: /, ''), `Run \`${name} -h\` for usage.`);
     }
     throw err;
   }
@@ -66,5 +72,5 @@ export async function runBranchCommand(spec: BranchCommand, argv: readonly strin
       applyCommonOptions(opts);
       code = await spec.action(branch, subpath, opts);
     });
-  return (await parseArgs(program, argv)) ? code : 0;
+  return (await parseArgs(program, argv)) ?? code;
 }

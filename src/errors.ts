@@ -43,6 +43,11 @@ export function printError(err: unknown): ExitCode {
 
 /** The one top-level handler every entry point goes through. */
 export function runMain(main: () => Promise<number | undefined>): void {
+  // `yolo-dir ls | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   main().then(
     (code) => {
       process.exitCode = code ?? 0;
