@@ -1,0 +1,305 @@
+// yolo-dir end to end: real rsync over real ssh to the loopback sshd.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BIN, ROOT, alive, run, startVm, type TestVm } from '../harness/vm.js';
+
+let vm: TestVm;
+let home: string;
+const dir = (...parts: string[]) => join(home, ...parts);
+const ws = (...parts: string[]) => join(vm.workspace, ...parts);
+const yd = (...args: string[]) => vm.run('yolo-dir', args, { cwd: home });
+
+function tree(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out.push(`${r}/`);
+        walk(join(d, e.name), r);
+      } else out.push(r);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+function write(path: string, text: string) {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+}
+
+before(async () => {
+  vm = await startVm();
+  home = join(vm.dir, 'home');
+  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
+});
+after(async () => {
+  await vm.stop();
+});
+
+describe('yolo-dir push', () => {
+  it('an empty directory', async () => {
+    mkdirSync(dir('empty'));
+    const r = await yd('push', 'empty', 'empty-target');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(ws('empty-target')), []);
+    assert.ok(existsSync(ws('empty-target')));
+  });
+
+  it('files into the workspace root, default excludes at any depth', async () => {
+    write(dir('proj', 'README.md'), 'readme\n');
+    write(dir('proj', 'src', 'main.py'), 'print(1)\n');
+    write(dir('proj', '.git', 'HEAD'), 'ref\n');
+    write(dir('proj', 'node_modules', 'x', 'index.js'), 'x\n');
+    write(dir('proj', 'src', '__pycache__', 'm.pyc'), 'c\n');
+    write(dir('proj', 'sub', '.venv', 'bin', 'python'), 'v\n');
+    write(dir('proj', 'sub', 'node_modules', 'y.js'), 'y\n');
+    const r = await yd('push', 'proj');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Pushed proj to \S+@127\.0\.0\.1:.*: 2 files sent, /m);
+    assert.deepEqual(tree(vm.workspace), ['README.md', 'empty-target/', 'src/', 'src/main.py', 'sub/']);
+  });
+
+  it('a nested subpath; re-running sends nothing; local deletions stay on the VM unless --delete', async () => {
+    let r = await yd('push', 'proj', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(ws('a/b/c/src/main.py'), 'utf8'), 'print(1)\n');
+    r = await yd('push', 'proj', 'a/b/c');
+    assert.match(r.stderr, /: 0 files sent/);
+    rmSync(dir('proj', 'README.md'));
+    r = await yd('push', 'proj', 'a/b/c');
+    assert.ok(existsSync(ws('a/b/c/README.md')));
+    r = await yd('push', '--delete', 'proj', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /1 file deleted/);
+    assert.equal(existsSync(ws('a/b/c/README.md')), false);
+  });
+
+  it('--exclude adds patterns, --no-default-excludes sends everything', async () => {
+    write(dir('proj', 'secret.env'), 's\n');
+    let r = await yd('push', '--exclude', '*.env', '--exclude', 'sub/', 'proj', 'ex');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(ws('ex')), ['src/', 'src/main.py']);
+    r = await yd('push', '--no-default-excludes', 'proj', 'all');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(ws('all/.git/HEAD')));
+    assert.ok(existsSync(ws('all/sub/node_modules/y.js')));
+  });
+
+  it('-n lists what would change, itemized, and creates nothing on the VM', async () => {
+    const r = await yd('push', '-n', 'proj', 'dry/run');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ {2}<f\+{9} src\/main\.py$/m);
+    assert.match(r.stderr, /^Dry run: proj to .*: 2 files would be sent/m);
+    assert.equal(existsSync(ws('dry')), false);
+  });
+
+  it('odd names: spaces, unicode, shell metacharacters, a leading dash, taken verbatim', async () => {
+    const odd = '-my dir ünï;$(touch x)`id`';
+    write(dir(odd, "it's \"quoted\" & |piped|.txt"), 'odd\n');
+    const r = await vm.run('yolo-dir', ['push', '--', odd, 'sp ace/ünï;$(touch pwned)'], { cwd: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(ws('sp ace/ünï;$(touch pwned)', "it's \"quoted\" & |piped|.txt"), 'utf8'), 'odd\n');
+    assert.equal(existsSync(join(home, 'x')), false);
+    assert.equal(existsSync(ws('pwned')), false);
+  });
+
+  it('--compress-level is checked', async () => {
+    let r = await yd('push', '--compress-level', '9', 'proj', 'z');
+    assert.equal(r.code, 0, r.stderr);
+    r = await yd('push', '--compress-level', 'max', 'proj', 'z');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Invalid compression level "max"\nhint: /);
+  });
+});
+
+describe('yolo-dir pull', () => {
+  it('from the root and from a subpath, into a missing directory', async () => {
+    let r = await yd('pull', 'back-root');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(dir('back-root', 'a/b/c/src/main.py')));
+    r = await yd('pull', 'back/nested', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(dir('back/nested')), ['src/', 'src/main.py', 'sub/']);
+    assert.match(r.stderr, /^Pulled .* into back\/nested: 1 file received/m);
+  });
+
+  it('keeps the local .git/, node_modules/ and .venv/, and backs up what it replaces or deletes', async () => {
+    const local = dir('work');
+    let r = await yd('pull', 'work', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    write(join(local, '.git', 'config'), 'precious\n');
+    write(join(local, 'node_modules', 'dep.js'), 'dep\n');
+    write(join(local, '.venv', 'pyvenv.cfg'), 'venv\n');
+    write(join(local, 'notes.txt'), 'only here\n');
+    write(join(local, 'src', 'main.py'), 'my local edit\n');
+    write(ws('a/b/c/src/new.py'), 'from the agent\n');
+    r = await yd('pull', 'work', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(local, '.git', 'config'), 'utf8'), 'precious\n');
+    assert.equal(readFileSync(join(local, 'node_modules', 'dep.js'), 'utf8'), 'dep\n');
+    assert.ok(existsSync(join(local, '.venv', 'pyvenv.cfg')));
+    assert.equal(existsSync(join(local, 'notes.txt')), false, 'an exact mirror');
+    assert.equal(readFileSync(join(local, 'src', 'main.py'), 'utf8'), 'print(1)\n');
+    assert.equal(readFileSync(join(local, 'src', 'new.py'), 'utf8'), 'from the agent\n');
+    const m = /Local files it replaced or deleted are kept in (\S+) \(every change: (\S+)\)/.exec(r.stderr);
+    assert.ok(m?.[1] && m[2], r.stderr);
+    assert.ok(!m[1].startsWith(local), 'the backup is outside the synced tree');
+    assert.equal(readFileSync(join(m[1], 'notes.txt'), 'utf8'), 'only here\n');
+    assert.equal(readFileSync(join(m[1], 'src', 'main.py'), 'utf8'), 'my local edit\n');
+    assert.match(readFileSync(m[2], 'utf8'), /^\*deleting +notes\.txt$/m);
+  });
+
+  it('a pull into the wrong directory can be undone from the backup', async () => {
+    const wrong = dir('important');
+    write(join(wrong, 'thesis.tex'), 'years of work\n');
+    write(join(wrong, 'data', 'results.csv'), '1,2,3\n');
+    const before = tree(wrong);
+    const r = await yd('pull', 'important', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(wrong, 'thesis.tex')), false);
+    const m = /kept in (\S+) \(every change: (\S+)\)/.exec(r.stderr);
+    assert.ok(m?.[1] && m[2]);
+    // Undo: remove what the pull added (listed in changes.txt), put the backup back.
+    for (const line of readFileSync(m[2], 'utf8').split('\n')) {
+      const added = /^[>c]f\+{9} (.*)$/.exec(line);
+      if (added?.[1]) rmSync(join(wrong, added[1]));
+    }
+    const restore = await run('rsync', ['-a', `${m[1]}/`, `${wrong}/`], vm.env);
+    assert.equal(restore.code, 0, restore.stderr);
+    for (const d of ['src', 'sub']) if (existsSync(join(wrong, d)) && readdirSync(join(wrong, d)).length === 0) rmSync(join(wrong, d), { recursive: true });
+    assert.deepEqual(tree(wrong), before);
+    assert.equal(readFileSync(join(wrong, 'thesis.tex'), 'utf8'), 'years of work\n');
+  });
+
+  it('-n changes nothing on either side, and creates no local directory', async () => {
+    const local = dir('work');
+    write(join(local, 'later.txt'), 'mine\n');
+    let r = await yd('pull', '-n', 'work', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ {2}\*deleting +later\.txt$/m);
+    assert.equal(readFileSync(join(local, 'later.txt'), 'utf8'), 'mine\n');
+    r = await yd('pull', '-n', 'never-made', 'a/b/c');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(dir('never-made')), false);
+  });
+});
+
+describe('yolo-dir errors', () => {
+  it('missing local directory (1), missing VM path (1, nothing created locally), unreachable VM (2)', async () => {
+    let r = await yd('push', 'no-such-dir');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Directory 'no-such-dir' not found\nhint: /);
+    r = await yd('pull', 'fresh-local', 'not/on/vm');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: Workspace path 'not\/on\/vm' not on VM/);
+    assert.equal(existsSync(dir('fresh-local')), false);
+    r = await vm.run('yolo-dir', ['push', 'proj'], { cwd: home, env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^error: Cannot connect to VM at 127\.0\.0\.1: connection refused/);
+    r = await yd('push', 'proj', '../outside');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Invalid workspace subpath/);
+    r = await yd('pull', 'proj/README.md.nope', 'README.md');
+    assert.equal(r.code, 1);
+  });
+
+  it('a VM path that is a file', async () => {
+    write(ws('plainfile'), 'x');
+    const r = await yd('push', 'proj', 'plainfile');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is a file, not a directory/);
+  });
+
+  it('usage errors and help', async () => {
+    let r = await yd();
+    assert.equal(r.code, 1);
+    r = await yd('-h');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Usage: yolo-dir \[options\] \[command\]/);
+    r = await yd('push', '--bogus', 'proj');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: unknown option '--bogus'\nhint: Run `yolo-dir push -h` for usage\./);
+  });
+});
+
+describe('yolo-dir ls', () => {
+  it('lists the workspace with each repository’s branch and state', async () => {
+    await vm.vmGit('', ['init', '-q', '-b', 'feature-x', 'repo1']);
+    await vm.vmGit('repo1', ['commit', '-q', '--allow-empty', '-m', 'c']);
+    write(ws('repo1', 'wip.txt'), 'agent wip\n');
+    await vm.vmGit('', ['init', '-q', '-b', 'main', 'repo2']);
+    const r = await yd('ls');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\S+@127\.0\.0\.1:.*ws:$/m);
+    assert.match(r.stdout, /^ {2}repo1\/\s+git: feature-x \(uncommitted changes\)$/m);
+    assert.match(r.stdout, /^ {2}repo2\/\s+git: main \(clean\)$/m);
+    assert.match(r.stdout, /^ {2}plainfile$/m);
+    assert.match(r.stdout, /^ {2}src\/$/m);
+    const sub = await yd('ls', 'repo1');
+    assert.match(sub.stdout, /^ {2}\.\s+git: feature-x/m);
+    const missing = await yd('ls', 'nope');
+    assert.equal(missing.code, 1);
+  });
+});
+
+describe('yolo-dir push --watch', () => {
+  it('pushes changes as they happen, and Ctrl-C ends it and its children', async () => {
+    write(dir('live', 'a.txt'), 'one\n');
+    const child = spawn(join(BIN, 'yolo-dir'), ['push', '--watch', 'live', 'live'], { cwd: home, env: vm.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const until = async (cond: () => boolean, what: string) => {
+      const end = Date.now() + 20_000;
+      while (!cond()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => /Watching /.test(err), 'the watcher');
+      await until(() => existsSync(ws('live', 'a.txt')), 'the first push');
+      write(dir('live', 'a.txt'), 'two\n');
+      write(dir('live', 'new', 'b.txt'), 'b\n');
+      await until(() => existsSync(ws('live', 'new', 'b.txt')) && readFileSync(ws('live', 'a.txt'), 'utf8') === 'two\n', 'the change on the VM');
+      write(dir('live', 'node_modules', 'ignored.js'), 'x\n');
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(existsSync(ws('live', 'node_modules')), false);
+    } finally {
+      child.kill('SIGINT');
+    }
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => { res(c); }));
+    assert.equal(code, 130);
+    assert.equal(alive(child.pid ?? 0), false);
+  });
+});
+
+describe('the original scripts, as shims', () => {
+  it('./install --yolo-vm DIR records the terraform dir and installs vm-dir-push and friends, which work', async () => {
+    const tf = join(vm.dir, 'yolo-vm');
+    mkdirSync(tf);
+    writeFileSync(join(tf, 'terraform.tfstate'), JSON.stringify({ version: 4, outputs: { vm_ip: { value: '127.0.0.1', type: 'string' } } }));
+    const prefix = join(vm.dir, 'prefix');
+    let r = await run(join(ROOT, 'install'), ['--links-only', '--prefix', prefix, '--yolo-vm', tf], vm.env, { cwd: ROOT });
+    assert.equal(r.code, 0, r.stderr);
+    for (const s of ['vm-dir-push', 'vm-dir-pull', 'vm-git-push', 'vm-git-fetch']) assert.ok(existsSync(join(tf, s)), s);
+    assert.equal((await vm.run('git', ['config', '--global', 'yolovm.terraformDir'])).stdout.trim(), tf);
+    // The address now comes from DIR's terraform state, not YOLOVM_HOST.
+    const env = { ...vm.env, YOLOVM_HOST: undefined, PATH: `${join(prefix, 'bin')}:/usr/bin:/bin` };
+    r = await run(join(tf, 'vm-dir-push'), [dir('proj'), 'via-shim'], env, { cwd: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(ws('via-shim', 'src', 'main.py')));
+    r = await run(join(tf, 'vm-dir-pull'), [dir('shim-back'), 'via-shim'], env, { cwd: home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(dir('shim-back', 'src', 'main.py')));
+    r = await run(join(ROOT, 'install'), ['--uninstall', '--prefix', prefix], vm.env, { cwd: ROOT });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(tf, 'vm-dir-push')), false);
+    assert.equal(existsSync(join(prefix, 'bin', 'yolo-dir')), false);
+  });
+});
