@@ -1,9 +1,9 @@
 // Local git, one small function per operation: queries through simple-git,
-// transfers (push, fetch: long, with progress on the terminal) through execa.
-import { execa } from 'execa';
+// transfers (push, fetch: long, with progress on the terminal) through proc.ts,
+// which ends them with us on a signal.
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { EXIT, YolovmError } from './errors.js';
-import { debugCommand } from './log.js';
+import { YolovmError } from './errors.js';
+import { finished, start } from './proc.js';
 
 export interface Repo {
   git: SimpleGit;
@@ -116,7 +116,13 @@ export interface Transfer {
  * user sees git's progress and messages, and is kept for us to read.
  */
 export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Transfer> {
-  debugCommand('git', args);
-  const r = await execa('git', args, { cwd, env, extendEnv: false, reject: false, stdin: 'ignore', stdout: 'pipe', stderr: ['pipe', 'inherit'] });
-  return { code: r.exitCode ?? EXIT.git, stdout: r.stdout, stderr: r.stderr };
+  const child = start('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    stderr += d.toString('utf8');
+  });
+  return { code: await finished(child, 'git'), stdout, stderr };
 }
