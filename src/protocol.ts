@@ -133,12 +133,25 @@ export function sendPackArgs(opts: PushOptions, receivePack: string, destination
 
 export type RepoState = 'repo' | 'none' | 'notdir';
 
-/** The VM script's `list` output: a state line, then refs as git wants them. */
-export function parseList(out: string): { state: RepoState; refs: string[] } {
+/** The VM work tree after a command: its branch ('' when detached) and state. */
+export interface VmHead {
+  state: 'clean' | 'dirty' | 'bare';
+  branch: string;
+}
+
+/** "clean main", as the VM script reports a work tree. */
+export function parseHead(text: string): VmHead | undefined {
+  const m = /^(clean|dirty|bare) ?(.*)$/.exec(text.trim());
+  return m ? { state: m[1] as VmHead['state'], branch: m[2] ?? '' } : undefined;
+}
+
+/** The VM script's `list` output: a state line (with the head, for a repository), then refs as git wants them. */
+export function parseList(out: string): { state: RepoState; head: VmHead | undefined; refs: string[] } {
   const lines = out.split('\n').filter((l) => l !== '');
-  const first = lines.shift();
-  if (first !== 'repo' && first !== 'none' && first !== 'notdir') throw new Error(`unexpected answer from the VM: ${JSON.stringify(first)}`);
-  return { state: first, refs: lines };
+  const first = lines.shift() ?? '';
+  const word = first.split(' ')[0];
+  if (word !== 'repo' && word !== 'none' && word !== 'notdir') throw new Error(`unexpected answer from the VM: ${JSON.stringify(first)}`);
+  return { state: word, head: word === 'repo' ? parseHead(first.slice(5)) : undefined, refs: lines };
 }
 
 export function formatList(refs: readonly string[]): string {

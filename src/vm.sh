@@ -35,6 +35,30 @@ why_unusable() {
   if [ ! -e "$dir" ]; then die 41; elif [ ! -d "$dir" ]; then die 43; else die 42; fi
 }
 heads() { git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)" refs/heads; }
+# The work tree's state and branch, for the host's summary: "STATE BRANCH", STATE
+# one of clean, dirty, bare (BRANCH empty on a detached HEAD).
+head_state() {
+  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+  if [ "$bare" = 1 ]; then st=bare
+  elif [ -n "$(cd "$dir" && git status --porcelain 2>/dev/null)" ]; then st=dirty
+  else st=clean; fi
+  printf "%s %s\n" "$st" "$b"
+}
+# After a push: put the work tree on the one branch the push created or moved
+# ($1), unless it holds uncommitted work, which is never touched.
+check_out_pushed() {
+  cd "$dir" || return
+  cur=$(git symbolic-ref -q --short HEAD) || cur="(detached HEAD)"
+  if [ "$cur" = "$1" ]; then
+    say "VM work tree is on branch '$1'"
+  elif [ -n "$(git status --porcelain)" ]; then
+    say "VM work tree has uncommitted changes: it stays on '$cur'; '$1' was pushed but not checked out"
+  elif git checkout -q "$1" -- >&2; then
+    say "VM work tree is now on branch '$1'"
+  else
+    say "could not check out '$1' on the VM: the work tree stays on '$cur'"
+  fi
+}
 
 case $mode in
 list)
@@ -44,7 +68,7 @@ list)
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; else echo none; fi
     exit 0
   fi
-  echo repo
+  echo "repo $(head_state)"
   git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)"
   if head=$(git --git-dir="$gd" symbolic-ref -q HEAD); then
     if git --git-dir="$gd" rev-parse -q --verify HEAD >/dev/null; then echo "@$head HEAD"; fi
@@ -80,30 +104,20 @@ receive-pack)
   fi
   before=$(heads)
   git receive-pack "$gd" || exit
-  [ "$dry" = 1 ] || [ "$bare" = 1 ] && exit 0
-  changed=$(heads | while read -r line; do
-    case "$nl$before$nl" in *"$nl$line$nl"*) ;; *) printf "%s\n" "${line#* refs/heads/}" ;; esac
-  done)
-  [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ] || exit 0
-  cd "$dir" || exit 0
-  cur=$(git symbolic-ref -q --short HEAD) || cur="(detached HEAD)"
-  if [ "$cur" = "$changed" ]; then
-    say "VM work tree is on branch '$changed'"
-  elif [ -n "$(git status --porcelain)" ]; then
-    say "VM work tree has uncommitted changes: it stays on '$cur'; '$changed' was pushed but not checked out"
-  elif git checkout -q "$changed" -- >&2; then
-    say "VM work tree is now on branch '$changed'"
-  else
-    say "could not check out '$changed' on the VM: the work tree stays on '$cur'"
+  [ "$dry" = 1 ] && exit 0
+  if [ "$bare" = 0 ]; then
+    changed=$(heads | while read -r line; do
+      case "$nl$before$nl" in *"$nl$line$nl"*) ;; *) printf "%s\n" "${line#* refs/heads/}" ;; esac
+    done)
+    if [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ]; then (check_out_pushed "$changed"); fi
   fi
+  printf "yolovm:head:%s\n" "$(head_state)" >&2
   ;;
 status)
   # Which branch the repository is on and whether its work tree is clean.
   need git 40
   find_repo || why_unusable
-  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
-  if [ "$bare" = 1 ]; then echo "$b${nl}bare"; exit 0; fi
-  cd "$dir" && if [ -n "$(git status --porcelain)" ]; then echo "$b${nl}dirty"; else echo "$b${nl}clean"; fi
+  head_state
   ;;
 dir-push)
   # Before rsync sends a directory: rsync is here, and the target is a directory.

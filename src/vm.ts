@@ -8,6 +8,7 @@ import { finished, start } from './proc.js';
 import { shqAll } from './shell.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
 import { CommandNotFound } from './proc.js';
+import { parseHead, type VmHead } from './protocol.js';
 
 export const VM_EXIT = {
   noGit: 40, // git is not installed on the VM
@@ -68,8 +69,10 @@ export class StderrRelay {
   private partial = '';
   private held: string[] = [];
   readonly all: string[] = [];
-  /** The VM script's exit status, when it said one (see die() above). */
+  /** The VM script's exit status, when it said one (see die() in vm.sh). */
   vmExit: number | undefined;
+  /** The VM work tree after a push, when the script reported it. */
+  vmHead: VmHead | undefined;
 
   push(chunk: string): void {
     this.partial += chunk;
@@ -79,8 +82,9 @@ export class StderrRelay {
       const line = this.partial.slice(0, nl);
       this.partial = this.partial.slice(nl + 1);
       this.all.push(line);
-      const marker = /^yolovm:exit:(\d+)$/.exec(line);
-      if (marker) this.vmExit = Number(marker[1]);
+      const marker = /^yolovm:(exit|head):(.*)$/.exec(line);
+      if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
+      else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
       // ssh may end lines with \r\n; a progress meter redraws with bare \r.
       else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
       else process.stderr.write(`${line}\n`);

@@ -1,16 +1,16 @@
 import { printError } from '../errors.js';
 import { endChildrenOnSignals } from '../proc.js';
-import { remoteHelper, reportExit } from '../commands/remote-helper.js';
+import { remoteHelper, writeReport } from '../commands/remote-helper.js';
 
 endChildrenOnSignals();
 remoteHelper(process.argv.slice(2)).then(
   (code) => {
-    reportExit(code);
+    writeReport(code);
     process.exitCode = code;
   },
   (err: unknown) => {
     const code = printError(err);
-    reportExit(code);
+    writeReport(code);
     process.exitCode = code;
   },
 );

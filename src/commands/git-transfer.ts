@@ -8,10 +8,14 @@ import { EXIT, YolovmError, type ExitCode } from '../errors.js';
 import { isQuiet, isVerbose } from '../log.js';
 import { transfer, type Transfer } from '../git.js';
 import type { Session } from '../session.js';
+import type { VmHead } from '../protocol.js';
+import type { HelperReport } from './remote-helper.js';
 
 export interface HelperRun extends Transfer {
   /** The helper's own exit status when it failed (it has printed why). */
   helperExit: ExitCode | undefined;
+  /** The VM work tree as the helper last saw it. */
+  head: VmHead | undefined;
 }
 
 /** The URL git is given: yolovm::<subpath>. */
@@ -24,9 +28,13 @@ export function where(s: Session, subpath: string): string {
   return `${s.target.user}@${s.target.host}:${s.place(subpath).display}`;
 }
 
-/** git's own verbosity/progress flags matching ours. */
-export function gitOutputFlags(): string[] {
-  if (isQuiet()) return ['--quiet'];
+/**
+ * git's own verbosity/progress flags matching ours. With --porcelain, git's -q
+ * would hide the very lines we read, so quiet means no progress (and the helper
+ * is told through YOLOVM_QUIET).
+ */
+export function gitOutputFlags(porcelain = false): string[] {
+  if (isQuiet()) return porcelain ? ['--no-progress'] : ['--quiet'];
   const flags = isVerbose() ? ['--verbose'] : [];
   // stderr reaches the terminal through a pipe, so git must be told.
   if (process.stderr.isTTY) flags.push('--progress');
@@ -35,24 +43,26 @@ export function gitOutputFlags(): string[] {
 
 export async function runThroughHelper(cwd: string, s: Session, args: readonly string[]): Promise<HelperRun> {
   const dir = mkdtempSync(join(tmpdir(), 'yolovm-'));
-  const exitFile = join(dir, 'exit');
+  const reportFile = join(dir, 'report.json');
   try {
     const env = {
       ...process.env,
       // The address is resolved once, here: the helper does not ask terraform again.
       YOLOVM_HOST: s.host.value,
-      YOLOVM_EXIT_FILE: exitFile,
+      YOLOVM_REPORT_FILE: reportFile,
       ...(isVerbose() ? { YOLOVM_VERBOSE: '1' } : {}),
+      ...(isQuiet() ? { YOLOVM_QUIET: '1' } : {}),
     };
     const r = await transfer(cwd, args, env);
-    let helperExit: ExitCode | undefined;
+    let report: HelperReport | undefined;
     try {
-      const n = Number(readFileSync(exitFile, 'utf8'));
-      if (n === EXIT.general || n === EXIT.ssh || n === EXIT.git) helperExit = n;
+      report = JSON.parse(readFileSync(reportFile, 'utf8')) as HelperReport;
     } catch {
-      helperExit = undefined;
+      report = undefined; // the helper never ran (nothing to transfer) or died
     }
-    return { ...r, helperExit };
+    const n = report?.exit;
+    const helperExit = n === EXIT.general || n === EXIT.ssh || n === EXIT.git ? n : undefined;
+    return { ...r, helperExit, head: report?.head };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

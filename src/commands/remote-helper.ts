@@ -55,12 +55,14 @@ export function addressFromUrl(url: string): string {
 class Helper {
   private session: Session | undefined;
   private repoState: proto.RepoState | undefined;
+  /** The VM work tree as last seen (list, then after a push): for git yolo-push's summary. */
+  head: proto.VmHead | undefined;
   private readonly opts = proto.defaultOptions();
 
   constructor(private readonly subpath: string) {}
 
   private get quiet(): boolean {
-    return this.opts.verbosity <= 0;
+    return this.opts.verbosity <= 0 || process.env.YOLOVM_QUIET === '1';
   }
 
   /** Resolved only when a transfer really happens (`git remote -v` must not need the VM). */
@@ -79,9 +81,10 @@ class Helper {
     const s = this.sess();
     const place = s.place(this.subpath);
     const { stdout } = await runOnVm(s.target, 'list', place, true);
-    const { state, refs } = proto.parseList(stdout);
+    const { state, head, refs } = proto.parseList(stdout);
     if (state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
     this.repoState = state;
+    this.head = head;
     debug(state === 'repo' ? `repository at ${place.display} has ${refs.length} refs` : `no repository at ${place.display} yet`);
     return proto.formatList(refs);
   }
@@ -156,6 +159,7 @@ class Helper {
       const code = await finished(child, 'git');
       const statuses = proto.parseStatuses(out);
       const held = relay.finish(statuses.length === 0 && code !== 0);
+      this.head = relay.vmHead ?? this.head;
       if (statuses.length === 0 && code !== 0) {
         const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
         if (vm) throw vm;
@@ -178,12 +182,21 @@ class Helper {
   }
 }
 
+/** What git yolo-push / yolo-fetch learn from the helper (git itself only says 128 on failure). */
+export interface HelperReport {
+  exit: number;
+  head?: proto.VmHead;
+}
+
+let lastHelper: Helper | undefined;
+
 export async function remoteHelper(argv: readonly string[]): Promise<number> {
   const url = argv[1] ?? argv[0];
   if (url === undefined) {
     throw new YolovmError('git-remote-yolovm is a git remote helper: git runs it for yolovm:: URLs', 'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.');
   }
   const helper = new Helper(parseSubpath(addressFromUrl(url)));
+  lastHelper = helper;
   const batch: string[] = [];
   for (;;) {
     const line = readLine();
@@ -218,8 +231,10 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Lets git yolo-push / yolo-fetch learn our exit status (git itself says 128). */
-export function reportExit(code: number): void {
-  const file = process.env.YOLOVM_EXIT_FILE;
-  if (file && code !== 0) writeFileSync(file, String(code));
+/** Written to $YOLOVM_REPORT_FILE when git yolo-push / yolo-fetch set it. */
+export function writeReport(code: number): void {
+  const file = process.env.YOLOVM_REPORT_FILE;
+  if (!file) return;
+  const report: HelperReport = { exit: code, ...(lastHelper?.head ? { head: lastHelper.head } : {}) };
+  writeFileSync(file, JSON.stringify(report));
 }

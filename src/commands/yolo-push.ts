@@ -5,6 +5,7 @@ import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, plural } from '../log.js';
 import { openSession } from '../session.js';
+import { parseHead } from '../protocol.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl, where } from './git-transfer.js';
@@ -31,7 +32,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   if (!local) throw new YolovmError(`Branch '${branch}' not found`, `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`);
   const s = openSession(true);
   const ref = `refs/heads/${branch}`;
-  const args = ['push', '--porcelain', ...gitOutputFlags(), ...(opts.force ? ['--force'] : []), ...(opts.dryRun ? ['--dry-run'] : []), vmUrl(subpath), `${ref}:${ref}`];
+  const args = ['push', '--porcelain', ...gitOutputFlags(true), ...(opts.force ? ['--force'] : []), ...(opts.dryRun ? ['--dry-run'] : []), vmUrl(subpath), `${ref}:${ref}`];
   const r = await runThroughHelper(repo.top, s, args);
   if (r.helperExit !== undefined) throw new Reported(r.helperExit);
   const status = parsePorcelain(r.stdout, ref);
@@ -90,10 +91,12 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   }
   if (r.code !== 0) throw gitFailed(`Push of '${branch}' failed`, r, 'See the messages above.');
   if (!opts.dryRun) {
-    const { stdout } = await runOnVm(s.target, 'status', s.place(subpath), true);
-    const [vmBranch = '', state = ''] = stdout.split('\n');
-    const tree = state === 'bare' ? 'a bare repository' : `on branch ${vmBranch || '(detached HEAD)'}${state === 'dirty' ? ', with uncommitted changes' : ''}`;
-    info(`VM work tree: ${tree}`);
+    // The helper saw the VM work tree (after the push, or at listing); ask only if it did not.
+    const head = r.head ?? parseHead((await runOnVm(s.target, 'status', s.place(subpath), true)).stdout);
+    if (head) {
+      const tree = head.state === 'bare' ? 'a bare repository' : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
+      info(`VM work tree: ${tree}`);
+    }
   }
   return EXIT.ok;
 }

@@ -29,10 +29,11 @@ after(async () => {
 
 /** ls-remote through the helper with changed settings; returns stderr and the helper's own exit status. */
 async function attempt(env: Record<string, string>): Promise<{ code: number; stderr: string; helperExit: string }> {
-  const exitFile = join(vm.dir, `exit-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(exitFile, '0');
-  const r = await run('git', ['ls-remote', 'yolovm::x'], { ...vm.env, YOLOVM_CONTROL_PERSIST: 'no', YOLOVM_EXIT_FILE: exitFile, ...env }, { cwd: repo, timeoutMs: 30_000 });
-  return { code: r.code, stderr: r.stderr, helperExit: readFileSync(exitFile, 'utf8') };
+  const reportFile = join(vm.dir, `report-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(reportFile, '{}');
+  const r = await run('git', ['ls-remote', 'yolovm::x'], { ...vm.env, YOLOVM_CONTROL_PERSIST: 'no', YOLOVM_REPORT_FILE: reportFile, ...env }, { cwd: repo, timeoutMs: 30_000 });
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { exit?: number };
+  return { code: r.code, stderr: r.stderr, helperExit: String(report.exit) };
 }
 
 function sshWith(extra: string): string {

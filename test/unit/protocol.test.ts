@@ -67,10 +67,13 @@ describe('push specs', () => {
 
 describe('list', () => {
   it('parses the VM answer and formats it for git', () => {
-    const got = proto.parseList('repo\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
-    assert.deepEqual(got, { state: 'repo', refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'] });
+    const got = proto.parseList('repo dirty feature/x\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
+    assert.deepEqual(got, { state: 'repo', head: { state: 'dirty', branch: 'feature/x' }, refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'] });
     assert.equal(proto.formatList(got.refs), 'SHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
-    assert.deepEqual(proto.parseList('none\n'), { state: 'none', refs: [] });
+    assert.deepEqual(proto.parseList('none\n'), { state: 'none', head: undefined, refs: [] });
+    assert.deepEqual(proto.parseList('repo clean \n').head, { state: 'clean', branch: '' }, 'detached HEAD');
+    assert.deepEqual(proto.parseHead('bare main'), { state: 'bare', branch: 'main' });
+    assert.equal(proto.parseHead('weird'), undefined);
     assert.equal(proto.formatList([]), '\n');
     assert.throws(() => proto.parseList('garbage'));
   });
