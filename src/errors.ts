@@ -10,6 +10,12 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** A user-supplied name for a message: quoted, control characters escaped, so an error stays one line. */
+export function shown(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `'${name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+}
+
 export class YolovmError extends Error {
   constructor(
     message: string,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Setting } from './config.js';
 import { expandHome } from './config.js';
-import { YolovmError } from './errors.js';
+import { shown, YolovmError } from './errors.js';
 import { debug } from './log.js';
 import { CommandNotFound, runSync } from './proc.js';
 
@@ -94,9 +94,12 @@ export function vmAddress(cfg: Config): Setting {
   if (cfg.host) return { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source };
   const dir = expandHome(cfg.terraformDir.value);
   const name = cfg.terraformOutput.value;
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+    throw new YolovmError(`Invalid terraform output name ${JSON.stringify(name)} (from ${cfg.terraformOutput.source})`, 'Set it to the name of an output of your terraform config, such as vm_ip.');
+  }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new YolovmError(
-      `Terraform directory ${dir} not found (from ${cfg.terraformDir.source})`,
+      `Terraform directory ${shown(dir)} not found (from ${cfg.terraformDir.source})`,
       'Set YOLOVM_TERRAFORM_DIR or `git config --global yolovm.terraformDir DIR` (or ./install --yolo-vm DIR), or set YOLOVM_HOST.',
     );
   }

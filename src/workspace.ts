@@ -47,10 +47,11 @@ export function rsyncBase(base: string): string {
 
 /** Validate the workspace base setting (YOLOVM_WORKSPACE / yolovm.workspace). */
 export function parseWorkspaceBase(value: string, source: string): string {
+  const rooted = value.startsWith('/') || value === '~' || value.startsWith('~/');
   // eslint-disable-next-line no-control-regex
-  if (value === '' || /[\x00-\x1f\x7f]/.test(value) || value.startsWith('-') || (value.startsWith('~') && value !== '~' && !value.startsWith('~/'))) {
+  if (!rooted || /[\x00-\x1f\x7f]/.test(value)) {
     throw new YolovmError(
-      `Invalid workspace base ${JSON.stringify(value)} (from ${source})`,
+      `Invalid workspace base ${JSON.stringify(value)} (from ${source}): it must be absolute or start with ~/`,
       'Set it to an absolute path or one starting with `~/`, such as `~/workspace`.',
     );
   }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { EXIT, YolovmError } from '../errors.js';
+import { EXIT, shown, YolovmError } from '../errors.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
@@ -35,8 +35,8 @@ function compressLevel(opts: DirOptions): number | undefined {
 }
 
 function checkLocalDir(dir: string, typed: string): void {
-  if (!existsSync(dir)) throw new YolovmError(`Directory '${typed}' not found`, 'Check the path; `yolo-dir push` sends an existing directory.');
-  if (!statSync(dir).isDirectory()) throw new YolovmError(`'${typed}' is not a directory`, 'Give the directory whose contents to send.');
+  if (!existsSync(dir)) throw new YolovmError(`Directory ${shown(typed)} not found`, 'Check the path; `yolo-dir push` sends an existing directory.');
+  if (!statSync(dir).isDirectory()) throw new YolovmError(`${shown(typed)} is not a directory`, 'Give the directory whose contents to send.');
 }
 
 function vmPath(s: Session, subpath: string): string {
@@ -166,7 +166,7 @@ function backupRoot(dir: string): string {
 
 export async function dirPull(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {
   const dir = resolve(localDir);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new YolovmError(`'${localDir}' is not a directory`, 'Give a directory to pull into (it is created if missing).');
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new YolovmError(`${shown(localDir)} is not a directory`, 'Give a directory to pull into (it is created if missing).');
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;

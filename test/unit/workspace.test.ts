@@ -60,6 +60,7 @@ describe('workspace base', () => {
   });
   it('validates the setting', () => {
     assert.equal(parseWorkspaceBase('~/workspace', 'default'), '~/workspace');
-    for (const bad of ['', '-x', '~other/x', 'a\nb']) assert.throws(() => parseWorkspaceBase(bad, 'test'), YolovmError);
+    assert.equal(parseWorkspaceBase('/srv/ws', 'test'), '/srv/ws');
+    for (const bad of ['', '-x', '~other/x', '/a\nb', 'workspace', '../escape']) assert.throws(() => parseWorkspaceBase(bad, 'test'), YolovmError, bad);
   });
 });
