@@ -17,8 +17,9 @@ export interface SshTarget {
   destination: string;
 }
 
-// ServerAlive: a VM that vanished under a shared connection is noticed in ~10 s.
-const BASE_OPTIONS = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=2'];
+// A VM that froze under a shared connection is noticed within ~9 s (ServerAlive);
+// ssh's fall-back to a fresh connection then gives up within 5 s (ConnectTimeout).
+const BASE_OPTIONS = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=3', '-o', 'ServerAliveCountMax=2'];
 
 /** The private directory for control sockets: $XDG_RUNTIME_DIR/yolovm, else $TMPDIR/yolovm-<uid>. */
 export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -111,7 +112,9 @@ export function sshFailure(stderr: string, t: Pick<SshTarget, 'host' | 'user'>):
   if (/Timeout, server .* not responding|Connection reset|Broken pipe|closed by remote host|Connection closed|mux_client_|client_loop/.test(s)) {
     return new YolovmError(`Lost the connection to VM at ${at}`, 'Check that the VM is still running (`virsh list`), then run again.', EXIT.ssh);
   }
-  const last = s.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? 'ssh exited with status 255';
+  const last = s.trim().split('\n').filter((l) => l.trim() !== '').pop();
+  // Silent 255: the other end went away (its sshd was killed, the VM reset).
+  if (last === undefined) return new YolovmError(`Lost the connection to VM at ${at}`, 'Check that the VM is still running (`virsh list`), then run again.', EXIT.ssh);
   return new YolovmError(`SSH to VM at ${at} failed: ${last.replace(/^ssh: /, '')}`, 'Run with -v to see the ssh command, and try it by hand.', EXIT.ssh);
 }
 

@@ -163,7 +163,8 @@ class Helper {
       if (statuses.length === 0 && code !== 0) {
         const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
         if (vm) throw vm;
-        if (held !== '') throw sshFailure(held, s.target);
+        // The connection went away under send-pack (ssh said so, or git did).
+        if (held !== '' || relay.all.some((l) => /remote end hung up|Could not read from remote/.test(l))) throw sshFailure(held, s.target);
         // send-pack said why (e.g. push options refused): report it per ref, as git does.
         const fatal = relay.all.find((l) => l.startsWith('fatal: '))?.slice('fatal: '.length) ?? `git send-pack failed (exit ${code})`;
         return proto.missingStatuses([], specs, fatal).map((l) => `${l}\n`).join('') + '\n';
