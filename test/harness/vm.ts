@@ -70,7 +70,7 @@ export interface RunResult {
 export interface RunOpts {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  input?: string;
+  input?: string | Buffer;
   timeoutMs?: number;
 }
 
@@ -120,6 +120,13 @@ export interface TestVm {
   vmGit(subpath: string, args: readonly string[]): Promise<RunResult>;
   /** Control-master processes our commands left running (pids). */
   masters(): number[];
+  /** The VM goes away: sshd and its sessions end. */
+  stopSshd(): Promise<void>;
+  /** ... and comes back on the same port with the same keys. */
+  startSshd(): Promise<void>;
+  /** The VM freezes (powered off without a goodbye): sshd and its sessions stop answering. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -170,13 +177,42 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     ].join('\n'),
   );
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const daemon: ChildProcess = spawn(sshd, ['-D', '-f', sshdConfig, '-E', log], { stdio: 'ignore' });
-  const exited = new Promise<void>((res) => daemon.once('exit', () => { res(); }));
-  await waitForPort(port, 5000).catch((e: unknown) => {
-    daemon.kill();
-    const why = existsSync(log) ? readFileSync(log, 'utf8') : '';
-    throw new Error(`${(e as Error).message}\n${why}`);
-  });
+  let daemon: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const launch = async () => {
+    const d = spawn(sshd, ['-D', '-f', sshdConfig, '-E', log], { stdio: 'ignore' });
+    daemon = d;
+    exited = new Promise<void>((res) => d.once('exit', () => { res(); }));
+    await waitForPort(port, 5000).catch((e: unknown) => {
+      d.kill();
+      const why = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      throw new Error(`${(e as Error).message}\n${why}`);
+    });
+  };
+  await launch();
+  /** sshd and the per-connection processes it forked (ours to signal, found through /proc). */
+  const sshdTree = (): number[] => {
+    const tree = [daemon?.pid ?? 0];
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        let stat: string;
+        try {
+          stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        } catch {
+          continue;
+        }
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        const pid = Number(entry);
+        if (tree.includes(ppid) && !tree.includes(pid)) {
+          tree.push(pid);
+          grew = true;
+        }
+      }
+    }
+    return tree;
+  };
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
   const sshConfig = join(dir, 'ssh_config');
@@ -231,11 +267,26 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     sshConfig,
     clientKey,
     knownHosts,
-    sshdPid: daemon.pid ?? 0,
+    get sshdPid() {
+      return daemon?.pid ?? 0;
+    },
     authCount: () => (existsSync(log) ? readFileSync(log, 'utf8').match(/Accepted publickey for /g)?.length ?? 0 : 0),
     run: (cmd, args, opts) => run(cmd, args, env, opts),
     vmGit: (subpath, args) => run('git', ['-C', join(workspace, subpath), ...args], { ...env, HOME: vmHome, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@vm', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@vm' }),
     masters,
+    async stopSshd() {
+      const tree = sshdTree();
+      for (const pid of tree) process.kill(pid, 'SIGKILL');
+      await exited;
+      await waitGone(tree, 5000);
+    },
+    startSshd: launch,
+    freeze() {
+      for (const pid of sshdTree()) process.kill(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of sshdTree()) process.kill(pid, 'SIGCONT');
+    },
     async stop() {
       // End the shared connections our commands started, then sshd, by pid.
       const pids = masters();
@@ -246,7 +297,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
           /* already gone */
         }
       }
-      daemon.kill('SIGTERM');
+      daemon?.kill('SIGTERM');
       await exited;
       await waitGone(pids, 5000);
       rmSync(dir, { recursive: true, force: true });
