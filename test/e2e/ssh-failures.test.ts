@@ -92,7 +92,7 @@ describe('ssh failures end to end', () => {
 
   it('VM address problems are exit 1 with the terraform hint', async () => {
     const r = await attempt({ YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'no-such-dir') });
-    assert.match(r.stderr, /^error: Terraform directory .*no-such-dir not found/m);
+    assert.match(r.stderr, /^error: Terraform directory '.*no-such-dir' not found/m);
     assert.equal(r.helperExit, '1');
     const bad = await attempt({ YOLOVM_HOST: '-oProxyCommand=touch /tmp/yolovm-pwned' });
     assert.match(bad.stderr, /Invalid VM address/);

@@ -73,7 +73,7 @@ describe('state files', () => {
     assert.equal(localStatePath(b), undefined);
   });
   it('names a missing terraform directory', () => {
-    assert.throws(() => vmAddress(cfgFor(join(root, 'nope'))), (e: unknown) => e instanceof YolovmError && /Terraform directory .*nope not found/.test(e.message));
+    assert.throws(() => vmAddress(cfgFor(join(root, 'nope'))), (e: unknown) => e instanceof YolovmError && /Terraform directory '.*nope' not found/.test(e.message));
   });
   it('YOLOVM_HOST wins over terraform', () => {
     const dir = tfDir('override', { vm_ip: '10.1.1.1' });
