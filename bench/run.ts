@@ -1,0 +1,290 @@
+// npm run bench: yolovm against plain git, plain rsync and the original design's
+// scripts, on loopback only, against the test harness's real sshd. Rounds are
+// interleaved (the order alternates) and medians reported; ratios are ours/baseline.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { alive, makeRepo, ROOT, startVm, type RunResult, type TestVm } from '../test/harness/vm.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LARGE_ROUNDS = Number(process.env.BENCH_LARGE_ROUNDS ?? 3);
+const JSON_OUT = process.argv.includes('--json');
+
+interface Row {
+  group: string;
+  what: string;
+  ours: number;
+  base: number;
+  baseName: string;
+  target?: number; // ratio ours/base must be <= target
+}
+
+const rows: Row[] = [];
+const auths: { what: string; cold: number; warm: number }[] = [];
+let vm: TestVm;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+function must(r: RunResult, what: string): RunResult {
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** End the shared ssh connections: the next command starts cold. */
+async function closeShared(): Promise<void> {
+  const pids = vm.masters();
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  while (pids.some(alive)) await new Promise((r) => setTimeout(r, 10));
+}
+
+interface Side {
+  setup?: (round: number) => Promise<void> | void;
+  run: (round: number) => Promise<unknown>;
+}
+
+/** Measure two sides, interleaved, alternating which goes first. */
+async function compare(group: string, what: string, rounds: number, ours: Side, base: Side, baseName: string, target?: number): Promise<void> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const order: [Side, number[]][] = i % 2 === 0 ? [[ours, a], [base, b]] : [[base, b], [ours, a]];
+    for (const [side, into] of order) {
+      await side.setup?.(i);
+      into.push(await timed(() => side.run(i)));
+    }
+  }
+  rows.push({ group, what, ours: median(a), base: median(b), baseName, target });
+  if (!JSON_OUT) process.stderr.write(`  ${group}: ${what}: ${median(a).toFixed(0)} ms vs ${median(b).toFixed(0)} ms\n`);
+}
+
+async function authsOf(fn: () => Promise<unknown>): Promise<number> {
+  const before = vm.authCount();
+  await fn();
+  return vm.authCount() - before;
+}
+
+/** Time from spawn to exit of a process that reads `input` (the helper answering `capabilities`). */
+function spawnTime(cmd: string, args: string[], input: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env: vm.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdout.resume();
+    child.stdin.end(input);
+    child.on('error', rej);
+    child.on('exit', () => { res(performance.now() - t0); });
+  });
+}
+
+function makeTree(root: string, files: number): void {
+  for (let i = 0; i < files; i++) {
+    const d = join(root, `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`.repeat(8));
+  }
+}
+
+/** ~1,000 commits whose history holds about 100 MB of incompressible blobs (git fast-import). */
+async function makeLargeRepo(path: string): Promise<void> {
+  must(await vm.run('git', ['init', '-q', '-b', 'main', path]), 'init large');
+  const chunks: Buffer[] = [];
+  const blob = (data: Buffer) => chunks.push(Buffer.from(`data ${data.length}\n`), data, Buffer.from('\n'));
+  for (let i = 1; i <= 1000; i++) {
+    chunks.push(Buffer.from(`commit refs/heads/main\ncommitter bench <b@b> ${1700000000 + i} +0000\n`));
+    blob(Buffer.from(`commit ${i}\n`));
+    chunks.push(Buffer.from(`M 100644 inline notes.txt\n`));
+    blob(Buffer.from(`line ${i}\n`.repeat(20)));
+    if (i % 50 === 0) {
+      // 20 binary files of 5 MB each across history: ~100 MB.
+      chunks.push(Buffer.from(`M 100644 inline data/blob${i / 50}.bin\n`));
+      const data = Buffer.alloc(5 * 1024 * 1024);
+      for (let j = 0; j < data.length; j += 4) data.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
+      blob(data);
+    }
+  }
+  must(await vm.run('git', ['fast-import', '--quiet'], { cwd: path, input: Buffer.concat(chunks) }), 'fast-import');
+  must(await vm.run('git', ['checkout', '-q', '-f', 'main'], { cwd: path }), 'checkout large');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  vm = await startVm();
+  try {
+    const home = join(vm.dir, 'home');
+    const user = vm.env.YOLOVM_USER ?? 'root';
+    const sshCmd = `ssh -F ${vm.sshConfig}`;
+    const plainEnv = { GIT_SSH_COMMAND: sshCmd };
+    const plainUrl = (p: string) => `ssh://${user}@127.0.0.1${join(vm.workspace, p)}`;
+    const tf = join(vm.dir, 'tf');
+    mkdirSync(tf);
+    writeFileSync(join(tf, 'main.tf'), 'output "vm_ip" {\n  value = "127.0.0.1"\n}\n');
+    const tfEnv = { TF_IN_AUTOMATION: '1' };
+    must(await vm.run('terraform', ['init', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform init');
+    must(await vm.run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform apply');
+    // Both sides find the VM through terraform: yolovm reads the state, the original runs terraform.
+    const viaTf = { YOLOVM_HOST: undefined, YOLOVM_TERRAFORM_DIR: tf };
+    const orig = (script: string, args: string[], cwd: string) =>
+      vm.run(join(ROOT, 'bench', 'original', script), args, { cwd, env: { ORIG_SSH: sshCmd, ORIG_WS: vm.workspace, ORIG_TF: tf, ORIG_USER: user } });
+
+    const repo = await makeRepo(vm, 'small');
+    const git = (...a: string[]) => vm.run('git', a, { cwd: repo });
+    let n = 0;
+    const newCommit = async () => {
+      writeFileSync(join(repo, 'change.txt'), `change ${++n}\n`);
+      must(await git('add', 'change.txt'), 'add');
+      must(await git('commit', '-q', '-m', `change ${n}`), 'commit');
+    };
+    // Targets exist before timing: each round is an update, as in daily use.
+    must(await git('push', '-q', 'yolovm::push-ours', 'main'), 'seed');
+    must(await vm.vmGit('', ['init', '-q', 'push-plain']), 'init plain');
+    must(await vm.vmGit('push-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config plain');
+    must(await vm.run('git', ['push', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'seed plain');
+    process.stderr.write(`yolovm benchmark (loopback sshd; medians of ${ROUNDS} rounds)\n`);
+
+    // --- git push / fetch / clone vs plain git over ssh:// ---
+    for (const temp of ['cold', 'warm'] as const) {
+      const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
+      await compare('git', `push, ${temp}`, ROUNDS,
+        { setup: async () => { await newCommit(); await prep(); }, run: async () => must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push') },
+        { run: async () => must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push') },
+        'git push ssh://', temp === 'warm' ? 0.6 : undefined);
+      await compare('git', `fetch, ${temp}`, ROUNDS,
+        {
+          setup: async () => {
+            for (const p of ['push-ours', 'push-plain']) must(await vm.vmGit(p, ['commit', '-q', '--allow-empty', '-m', 'vm side']), 'vm commit');
+            await prep();
+          },
+          run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'),
+        },
+        { run: async () => must(await vm.run('git', ['fetch', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain fetch') },
+        'git fetch ssh://');
+      await compare('git', `clone, ${temp}`, ROUNDS,
+        { setup: async (i) => { rmSync(join(home, `c-ours-${i}`), { recursive: true, force: true }); await prep(); }, run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', `c-ours-${i}`], { cwd: home }), 'clone') },
+        { setup: (i) => { rmSync(join(home, `c-plain-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', plainUrl('push-plain'), `c-plain-${i}`], { cwd: home, env: plainEnv }), 'plain clone') },
+        'git clone ssh://');
+    }
+
+    // --- git yolo-push vs the original vm-git-push sequence ---
+    for (const temp of ['cold', 'warm'] as const) {
+      await compare('yolo-push', `git yolo-push, ${temp}`, ROUNDS,
+        { setup: async () => { await newCommit(); if (temp === 'cold') await closeShared(); }, run: async () => must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo, env: viaTf }), 'yolo-push') },
+        { run: async () => must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push') },
+        'original vm-git-push', temp === 'cold' ? 0.45 : 0.3);
+    }
+
+    // --- yolo-dir vs plain rsync -az and the original scripts ---
+    const small = join(home, 'tree-small');
+    const big = join(home, 'tree-10k');
+    makeTree(small, 20);
+    makeTree(big, 10_000);
+    const rsyncPush = (src: string, dst: string) => vm.run('rsync', ['-az', '-e', sshCmd, `${src}/`, `${user}@127.0.0.1:${join(vm.workspace, dst)}/`]);
+    for (const [label, tree, rounds] of [['20 files', small, ROUNDS], ['10,000 files', big, LARGE_ROUNDS]] as const) {
+      for (const temp of ['cold', 'warm'] as const) {
+        const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
+        const t = `${label.replace(/\W/g, '')}-${temp}`;
+        await compare('yolo-dir', `push ${label}, ${temp}`, rounds,
+          { setup: prep, run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push') },
+          { run: async (i) => must(await orig('vm-dir-push', [tree, `d-orig-${t}-${i}`], home), 'vm-dir-push') },
+          'original vm-dir-push', temp === 'warm' ? 0.5 : undefined);
+        await compare('yolo-dir', `push ${label} vs rsync, ${temp}`, rounds,
+          { setup: prep, run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `r-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push') },
+          { setup: (i) => { mkdirSync(join(vm.workspace, `r-plain-${t}-${i}`), { recursive: true }); }, run: async (i) => must(await rsyncPush(tree, `r-plain-${t}-${i}`), 'rsync') },
+          'rsync -az');
+      }
+      const t = label.replace(/\W/g, '');
+      await compare('yolo-dir', `push ${label}, no change, warm`, rounds,
+        { run: async () => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir push') },
+        { run: async () => must(await orig('vm-dir-push', [tree, `d-orig-${t}-warm-0`], home), 'vm-dir-push') },
+        'original vm-dir-push', 0.5);
+      await compare('yolo-dir', `pull ${label}, warm`, rounds,
+        { setup: (i) => { rmSync(join(home, `p-ours-${t}-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-${i}`), `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir pull') },
+        { setup: (i) => { rmSync(join(home, `p-orig-${t}-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-${i}`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
+        'original vm-dir-pull');
+      await compare('yolo-dir', `pull ${label}, no change, warm`, rounds,
+        { run: async () => must(await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-0`), `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir pull') },
+        { run: async () => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-0`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
+        'original vm-dir-pull');
+    }
+
+    // --- larger work: the transfer itself should cost what plain git costs ---
+    const large = join(home, 'large');
+    process.stderr.write('  making a 1,000-commit repository with ~100 MB of blob history...\n');
+    await makeLargeRepo(large);
+    await compare('large', 'push 1,000 commits / ~100 MB to a new path, warm', LARGE_ROUNDS,
+      { run: async (i) => must(await vm.run('git', ['push', '-q', `yolovm::large-ours-${i}`, 'main'], { cwd: large }), 'large push') },
+      { setup: async (i) => { must(await vm.vmGit('', ['init', '-q', `large-plain-${i}`]), 'init'); }, run: async (i) => must(await vm.run('git', ['push', '-q', plainUrl(`large-plain-${i}`), 'main'], { cwd: large, env: plainEnv }), 'plain large push') },
+      'git push ssh://', 1.05);
+    await compare('large', 'clone 1,000 commits / ~100 MB, warm', LARGE_ROUNDS,
+      { setup: (i) => { rmSync(join(home, `lc-ours-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::large-ours-0', `lc-ours-${i}`], { cwd: home }), 'large clone') },
+      { setup: (i) => { rmSync(join(home, `lc-plain-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', plainUrl('large-plain-0'), `lc-plain-${i}`], { cwd: home, env: plainEnv }), 'plain large clone') },
+      'git clone ssh://', 1.05);
+
+    // --- SSH authentications per command (sshd's log) ---
+    const count = async (what: string, fn: () => Promise<unknown>) => {
+      await closeShared();
+      const cold = await authsOf(fn);
+      const warm = await authsOf(fn);
+      auths.push({ what, cold, warm });
+    };
+    await count('git push yolovm::', async () => { await newCommit(); must(await git('push', '-q', 'yolovm::push-ours', 'main'), 'push'); });
+    await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
+    await count('git clone yolovm::', async () => { rmSync(join(home, 'auth-clone'), { recursive: true, force: true }); must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone'); });
+    await count('git yolo-push', async () => { await newCommit(); must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push'); });
+    await count('git yolo-fetch', async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-fetch'));
+    await count('yolo-dir push', async () => must(await vm.run('yolo-dir', ['push', '-q', small, 'auth-dir']), 'yolo-dir push'));
+    await count('yolo-dir pull', async () => must(await vm.run('yolo-dir', ['pull', '-q', join(home, 'auth-pull'), 'auth-dir']), 'yolo-dir pull'));
+    const origAuths = await authsOf(async () => { await newCommit(); must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push'); });
+    auths.push({ what: 'original vm-git-push (no sharing)', cold: origAuths, warm: origAuths });
+
+    // --- start-up: the helper answering `capabilities`, against `node -e 0` ---
+    const helper: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < 2 * ROUNDS + 1; i++) {
+      helper.push(await spawnTime(join(ROOT, 'bin', 'git-remote-yolovm'), ['origin', 'yolovm::x'], 'capabilities\n'));
+      bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
+    }
+    rows.push({ group: 'start-up', what: 'git-remote-yolovm to `capabilities` and exit', ours: median(helper), base: median(bare), baseName: 'node -e 0', target: 1.15 });
+  } finally {
+    await closeShared();
+    await vm.stop();
+  }
+  report((performance.now() - started) / 1000);
+}
+
+function report(seconds: number): void {
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify({ rounds: ROUNDS, largeRounds: LARGE_ROUNDS, seconds, rows, auths }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `| group | case | yolovm (ms) | baseline | baseline (ms) | ratio | target |`,
+    `|---|---|---:|---|---:|---:|---|`,
+    ...rows.map((r) => {
+      const ratio = r.ours / r.base;
+      const target = r.target === undefined ? '' : `≤ ${r.target} ${ratio <= r.target ? 'met' : '**missed**'}`;
+      return `| ${r.group} | ${r.what} | ${r.ours.toFixed(0)} | ${r.baseName} | ${r.base.toFixed(0)} | ${ratio.toFixed(2)} | ${target} |`;
+    }),
+    '',
+    `| command | SSH authentications, cold | warm | target |`,
+    `|---|---:|---:|---|`,
+    ...auths.map((a) => `| ${a.what} | ${a.cold} | ${a.warm} | ${a.what.startsWith('original') ? '' : a.cold <= 1 && a.warm === 0 ? '≤ 1 / 0 met' : '**missed**'} |`),
+    '',
+    `Medians of ${ROUNDS} rounds (${LARGE_ROUNDS} for the 10,000-file and large cases), interleaved; ${seconds.toFixed(0)} s in all. Cold: no shared SSH connection; warm: one left by the previous command.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
