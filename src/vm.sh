@@ -14,8 +14,10 @@ dir=$base${sub:+/$sub}
 nl='
 '
 say() { [ "$quiet" = 1 ] || printf "yolovm: %s\n" "$*" >&2; }
-# Exit with one of the statuses below; the marker line tells the host which one
-# when another program (git send-pack, rsync) stands between us and it.
+# Exit with one of our statuses (VM_EXIT in vm.ts): 40 git missing, 41 path
+# missing, 42 not a repository, 43 path is a file, 44 rsync missing, 45 cannot
+# create. The marker line tells the host which one when another program (git
+# send-pack) stands between us and it.
 die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
 # The repository exactly at $dir, not one around it: sets gd (git dir) and bare.

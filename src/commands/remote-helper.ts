@@ -1,19 +1,16 @@
 // git-remote-yolovm: git starts it for yolovm::<subpath> and yolovm://<subpath>.
 // Fetch, clone and ls-remote: `connect` streams git's own protocol over one ssh
-// session running upload-pack on the VM. Push: `list for-push`, then one
-// `git send-pack --helper-status` whose receive-pack is the VM script (create
-// the repository, receive, check the branch out). Both ride one shared ssh
-// connection. stdout is git's: only protocol lines are written to it.
-import { mkdtempSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// session running upload-pack on the VM. Push: `list for-push` and `push`,
+// answered by push.ts. stdout is git's: only protocol lines are written to it.
+import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { EXIT, YolovmError } from '../errors.js';
-import { debug, setVerbose } from '../log.js';
-import { CommandNotFound, finished, runSync, start } from '../proc.js';
+import { setVerbose } from '../log.js';
+import { CommandNotFound, finished, start } from '../proc.js';
+import { listVm, sendPack } from '../push.js';
 import * as proto from '../protocol.js';
 import { openSession, type Session } from '../session.js';
-import { sshArgs, sshCommandString, sshFailure, sshNotFound } from '../ssh.js';
-import { StderrRelay, vmCommand, vmFailure, runOnVm } from '../vm.js';
+import { sshArgs, sshFailure, sshNotFound } from '../ssh.js';
+import { StderrRelay, vmCommand, vmFailure } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 
 /** One protocol line from fd 0, read a byte at a time so nothing meant for a child is consumed. */
@@ -78,15 +75,10 @@ class Helper {
   }
 
   async list(): Promise<string> {
-    const s = this.sess();
-    const place = s.place(this.subpath);
-    const { stdout } = await runOnVm(s.target, 'list', place, true);
-    const { state, head, refs } = proto.parseList(stdout);
-    if (state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
-    this.repoState = state;
-    this.head = head;
-    debug(state === 'repo' ? `repository at ${place.display} has ${refs.length} refs` : `no repository at ${place.display} yet`);
-    return proto.formatList(refs);
+    const listed = await listVm(this.sess(), this.subpath);
+    this.repoState = listed.state;
+    this.head = listed.head;
+    return proto.formatList(listed.refs);
   }
 
   /** Fetch, clone, ls-remote: hand git a byte stream to upload-pack on the VM. */
@@ -125,61 +117,10 @@ class Helper {
 
   /** One batch of `push` lines: run send-pack, answer one status line per ref. */
   async push(specLines: readonly string[]): Promise<string> {
-    const s = this.sess();
-    const place = s.place(this.subpath);
-    const specs = specLines.map(proto.parsePushSpec);
     if (this.repoState === undefined) await this.list();
-    let receivePack: string;
-    let destination: string;
-    let scratch: string | undefined;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (this.opts.dryRun && this.repoState !== 'repo') {
-      // Nothing on the VM yet, and a dry run must not create it: ask an empty
-      // repository of our own what would happen instead.
-      scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
-      const clean = { ...process.env };
-      delete clean.GIT_DIR; // else git init would re-initialise the user's repository
-      runSync('git', ['init', '--bare', '-q', scratch], { env: clean });
-      receivePack = 'git-receive-pack';
-      destination = scratch;
-    } else {
-      const head = this.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
-      receivePack = vmCommand('receive-pack', place, this.quiet, [this.opts.dryRun ? '1' : '0', head]);
-      const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
-      destination = `ssh://${s.target.user}@${host}/yolovm`;
-      env.GIT_SSH_COMMAND = sshCommandString(s.target);
-      env.GIT_SSH_VARIANT = 'ssh';
-    }
-    try {
-      const child = start('git', proto.sendPackArgs(this.opts, receivePack, destination, specLines.map((l) => l)), { stdio: ['ignore', 'pipe', 'pipe'], env });
-      let out = '';
-      const relay = new StderrRelay();
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
-      const code = await finished(child, 'git');
-      const statuses = proto.parseStatuses(out);
-      const held = relay.finish(statuses.length === 0 && code !== 0);
-      this.head = relay.vmHead ?? this.head;
-      if (statuses.length === 0 && code !== 0) {
-        const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
-        if (vm) throw vm;
-        // The connection went away under send-pack (ssh said so, or git did).
-        if (held !== '' || relay.all.some((l) => /remote end hung up|Could not read from remote/.test(l))) throw sshFailure(held, s.target);
-        // send-pack said why (e.g. push options refused): report it per ref, as git does.
-        const fatal = relay.all.find((l) => l.startsWith('fatal: '))?.slice('fatal: '.length) ?? `git send-pack failed (exit ${code})`;
-        return proto.missingStatuses([], specs, fatal).map((l) => `${l}\n`).join('') + '\n';
-      }
-      if (!this.quiet && statuses.some(proto.isDirtyWorktreeRejection)) {
-        process.stderr.write(
-          `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
-            'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
-        );
-      }
-      const all = [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')];
-      return all.map((l) => `${l}\n`).join('') + '\n';
-    } finally {
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
-    }
+    const r = await sendPack(this.sess(), this.subpath, this.opts, this.quiet, specLines, this.repoState ?? 'none');
+    this.head = r.head ?? this.head;
+    return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }
 }
 

@@ -1,25 +1,28 @@
 // git yolo-push <branch> [subpath]: push a local branch to the same name on the
-// VM through the yolovm:: helper (which creates the repository and checks the
-// branch out), then say what moved and where the VM work tree is.
-import { EXIT, Reported, YolovmError } from '../errors.js';
+// VM, then say what moved and where the VM work tree is. It runs the helper's
+// own push path (push.ts) in-process, so the VM repository is created and
+// checked out exactly as with `git push yolovm::...`, without starting git push
+// and a second node process for the helper.
+import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
-import { info, plural } from '../log.js';
+import { info, isQuiet, isVerbose, plural } from '../log.js';
+import { defaultOptions, parseHead, unquoteC } from '../protocol.js';
+import { listVm, sendPack } from '../push.js';
 import { openSession } from '../session.js';
-import { parseHead } from '../protocol.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
-import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl, where } from './git-transfer.js';
+import { where } from './git-transfer.js';
 
 export interface PushOptions {
   force?: boolean;
   dryRun?: boolean;
 }
 
-/** One line of `git push --porcelain`: flag, refspec, summary. */
-export function parsePorcelain(stdout: string, dst: string): { flag: string; summary: string } | undefined {
-  for (const line of stdout.split('\n')) {
-    const [flag, spec, summary] = line.split('\t');
-    if (flag !== undefined && spec !== undefined && spec.endsWith(`:${dst}`)) return { flag, summary: summary ?? '' };
+/** send-pack's status line for one ref: ok, with an optional note, or error with a reason. */
+export function parseStatus(statuses: readonly string[], ref: string): { ok: boolean; message: string } | undefined {
+  for (const line of statuses) {
+    const m = /^(ok|error) (\S+)(?: (.*))?$/.exec(line);
+    if (m?.[2] === ref) return { ok: m[1] === 'ok', message: unquoteC(m[3] ?? '') };
   }
   return undefined;
 }
@@ -28,74 +31,63 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const repo = await git.openRepo();
   await git.checkBranchName(repo, branch);
   const subpath = parseSubpath(subpathArg ?? '');
-  const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  const ref = `refs/heads/${branch}`;
+  const local = await git.resolveRef(repo, ref);
   if (!local) throw new YolovmError(`Branch '${branch}' not found`, `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`);
   const s = openSession(true);
-  const ref = `refs/heads/${branch}`;
-  const args = ['push', '--porcelain', ...gitOutputFlags(true), ...(opts.force ? ['--force'] : []), ...(opts.dryRun ? ['--dry-run'] : []), vmUrl(subpath), `${ref}:${ref}`];
-  const r = await runThroughHelper(repo.top, s, args);
-  if (r.helperExit !== undefined) throw new Reported(r.helperExit);
-  const status = parsePorcelain(r.stdout, ref);
   const dest = where(s, subpath);
-  if (!status) throw gitFailed(`Push of '${branch}' to ${dest} failed`, r, 'Run again with -v to see the commands and their output.');
-  const verb = opts.dryRun ? 'Would push' : 'Pushed';
-  const short = await git.shortSha(repo, local);
-  switch (status.flag) {
-    case '=':
-      info(`${branch} is already up to date on ${dest} (${short})`);
-      break;
-    case '*': {
-      info(`${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, local), 'commit')}, up to ${short}`);
-      break;
+  const vm = await listVm(s, subpath);
+  const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
+  const quiet = isQuiet();
+  const pushOpts = { ...defaultOptions(), dryRun: opts.dryRun ?? false, verbosity: quiet ? 0 : isVerbose() ? 2 : 1, progress: !quiet && process.stderr.isTTY };
+  // The VM's own messages are folded into the summary below, so it is told to be quiet.
+  const result = await sendPack(s, subpath, pushOpts, true, [`${opts.force ? '+' : ''}${ref}:${ref}`], vm.state);
+  const status = parseStatus(result.statuses, ref);
+  if (!status) throw new YolovmError(`Push of '${branch}' to ${dest} failed: no status from git send-pack`, 'Run again with -v to see the commands and their output.', EXIT.git);
+  if (!status.ok) {
+    const why = status.message;
+    if (/Working directory has|working tree|Up-to-date check failed/i.test(why)) {
+      throw new YolovmError(
+        `Push of '${branch}' refused: the VM work tree at ${dest} has uncommitted changes (${why})`,
+        'Nothing on the VM was touched. Commit that work on the VM and `git yolo-fetch` it, or push to another branch.',
+        EXIT.git,
+      );
     }
-    case ' ':
-    case '+': {
-      const [from] = status.summary.split(/\.\.\.?/);
-      const old = from && (await git.hasCommit(repo, from)) ? from : undefined;
-      if (old) {
-        const added = plural(await git.countCommits(repo, `${old}..${local}`), status.flag === '+' ? 'new commit' : 'commit');
-        if (status.flag === '+') {
-          const replaced = plural(await git.countCommits(repo, `${local}..${old}`), 'VM commit');
-          info(`${verb} ${branch} to ${dest}: ${status.summary}: ${added}; replaced ${replaced}, old tip ${await git.shortSha(repo, old)}`);
-        } else {
-          info(`${verb} ${branch} to ${dest}: ${added}, ${status.summary}`);
-        }
-      } else if (status.flag === '+' && from) {
-        // The VM's old commits never came here: name the tip so it can be recovered there.
-        info(`${verb} ${branch} to ${dest}: ${status.summary}; the VM's old tip ${from} is not in this repository (on the VM: \`git branch rescue ${from}\` recovers it)`);
-      } else {
-        info(`${verb} ${branch} to ${dest}: ${status.summary}`);
-      }
-      break;
+    if (/fetch first|non-fast.forward/.test(why)) {
+      throw new YolovmError(
+        `Push of '${branch}' rejected: the VM has commits that ${branch} does not (${why})`,
+        `Bring them back first with \`git yolo-fetch ${branch}${subpathArg ? ` ${subpathArg}` : ''}\`, or overwrite them with --force.`,
+        EXIT.git,
+      );
     }
-    case '!': {
-      const why = status.summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\((.*)\)$/, '$1');
-      if (/unstaged|staged changes|working tree|Working directory/i.test(why)) {
-        throw new YolovmError(
-          `Push of '${branch}' refused: the VM work tree at ${dest} has uncommitted changes (${why})`,
-          'Nothing on the VM was touched. Commit that work on the VM and `git yolo-fetch` it, or push to another branch.',
-          EXIT.git,
-        );
-      }
-      if (/fetch first|non-fast-forward|non-fast forward/.test(why)) {
-        throw new YolovmError(
-          `Push of '${branch}' rejected: the VM has commits that ${branch} does not (${why})`,
-          `Bring them back first with \`git yolo-fetch ${branch}${subpathArg ? ` ${subpathArg}` : ''}\`, or overwrite them with --force.`,
-          EXIT.git,
-        );
-      }
-      throw new YolovmError(`Push of '${branch}' to ${dest} rejected: ${why}`, 'See the messages above from git and the VM.', EXIT.git);
-    }
-    default:
-      info(`${verb} ${branch} to ${dest}: ${status.summary}`);
+    throw new YolovmError(`Push of '${branch}' to ${dest} rejected: ${why}`, 'See the messages above from git and the VM.', EXIT.git);
   }
-  if (r.code !== 0) throw gitFailed(`Push of '${branch}' failed`, r, 'See the messages above.');
+  const verb = opts.dryRun ? 'Would push' : 'Pushed';
+  if (vm.state === 'none') info(`${opts.dryRun ? 'Would create' : 'Created'} a git repository at ${dest}`);
+  const short = await git.shortSha(repo, local);
+  if (old === local || status.message === 'up to date') {
+    info(`${branch} is already up to date on ${dest} (${short})`);
+  } else if (!old) {
+    info(`${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, local), 'commit')}, up to ${short}`);
+  } else if (!(await git.hasCommit(repo, old))) {
+    // The VM's old commits never came here: name the tip so it can be recovered there.
+    info(`${verb} ${branch} to ${dest}: ${old.slice(0, 7)}...${short} (forced update); the VM's old tip ${old.slice(0, 7)} is not in this repository (on the VM: \`git branch rescue ${old.slice(0, 7)}\` recovers it)`);
+  } else if (await git.isAncestor(repo, old, local)) {
+    const oldShort = await git.shortSha(repo, old);
+    info(`${verb} ${branch} to ${dest}: ${plural(await git.countCommits(repo, `${old}..${local}`), 'commit')}, ${oldShort}..${short}`);
+  } else {
+    const oldShort = await git.shortSha(repo, old);
+    const added = plural(await git.countCommits(repo, `${old}..${local}`), 'new commit');
+    const replaced = plural(await git.countCommits(repo, `${local}..${old}`), 'VM commit');
+    info(`${verb} ${branch} to ${dest}: ${oldShort}...${short} (forced update): ${added}; replaced ${replaced}, old tip ${oldShort}`);
+  }
   if (!opts.dryRun) {
-    // The helper saw the VM work tree (after the push, or at listing); ask only if it did not.
-    const head = r.head ?? parseHead((await runOnVm(s.target, 'status', s.place(subpath), true)).stdout);
+    // The VM reported its work tree after the push (or at listing); ask only if it did not.
+    const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, 'status', s.place(subpath), true)).stdout);
     if (head) {
       const tree = head.state === 'bare' ? 'a bare repository' : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
-      info(`VM work tree: ${tree}`);
+      const why = head.state === 'dirty' && head.branch !== branch ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)` : '';
+      info(`VM work tree: ${tree}${why}`);
     }
   }
   return EXIT.ok;

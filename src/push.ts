@@ -1,0 +1,94 @@
+// Pushing to the VM, shared by git-remote-yolovm (for `git push yolovm::...`)
+// and git yolo-push: list the VM's refs, then one `git send-pack
+// --helper-status` whose receive-pack is the VM script (create the repository,
+// receive, check the branch out). Both steps ride the shared ssh connection.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { debug } from './log.js';
+import { finished, runSync, start } from './proc.js';
+import * as proto from './protocol.js';
+import type { Session } from './session.js';
+import { sshCommandString, sshFailure } from './ssh.js';
+import { runOnVm, StderrRelay, vmCommand, vmFailure } from './vm.js';
+
+export interface VmRefs {
+  state: proto.RepoState;
+  head: proto.VmHead | undefined;
+  /** As git wants them: "<sha> <ref>", "@<target> HEAD". */
+  refs: string[];
+}
+
+/** The refs of the VM repository at `subpath` (none yet is not an error; a file there is). */
+export async function listVm(s: Session, subpath: string): Promise<VmRefs> {
+  const place = s.place(subpath);
+  const { stdout } = await runOnVm(s.target, 'list', place, true);
+  const listed = proto.parseList(stdout);
+  if (listed.state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
+  debug(listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`);
+  return listed;
+}
+
+export interface PushResult {
+  /** One `ok <ref>` / `error <ref> <why>` line per ref, as a push helper answers git. */
+  statuses: string[];
+  /** The VM work tree after the push, when the VM reported it. */
+  head: proto.VmHead | undefined;
+}
+
+/** Push refspecs (`+src:dst`, `:dst`) to the VM repository at `subpath`. */
+export async function sendPack(s: Session, subpath: string, opts: proto.PushOptions, quiet: boolean, specLines: readonly string[], repoState: proto.RepoState): Promise<PushResult> {
+  const place = s.place(subpath);
+  const specs = specLines.map(proto.parsePushSpec);
+  let receivePack: string;
+  let destination: string;
+  let scratch: string | undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (opts.dryRun && repoState !== 'repo') {
+    // Nothing on the VM yet, and a dry run must not create it: ask an empty
+    // repository of our own what would happen instead.
+    scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
+    const clean = { ...process.env };
+    delete clean.GIT_DIR; // else git init would re-initialise the user's repository
+    runSync('git', ['init', '--bare', '-q', scratch], { env: clean });
+    receivePack = 'git-receive-pack';
+    destination = scratch;
+  } else {
+    const head = repoState === 'repo' ? '' : proto.headForNewRepository(specs);
+    receivePack = vmCommand('receive-pack', place, quiet, [opts.dryRun ? '1' : '0', head]);
+    const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
+    destination = `ssh://${s.target.user}@${host}/yolovm`;
+    env.GIT_SSH_COMMAND = sshCommandString(s.target);
+    env.GIT_SSH_VARIANT = 'ssh';
+  }
+  try {
+    const child = start('git', proto.sendPackArgs(opts, receivePack, destination, specLines), { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    const relay = new StderrRelay();
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      relay.push(d);
+    });
+    const code = await finished(child, 'git');
+    const statuses = proto.parseStatuses(out);
+    const held = relay.finish(statuses.length === 0 && code !== 0);
+    if (statuses.length === 0 && code !== 0) {
+      const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
+      if (vm) throw vm;
+      // The connection went away under send-pack (ssh said so, or git did).
+      if (held !== '' || relay.all.some((l) => /remote end hung up|Could not read from remote/.test(l))) throw sshFailure(held, s.target);
+      // send-pack said why (e.g. push options refused): report it per ref, as git does.
+      const fatal = relay.all.find((l) => l.startsWith('fatal: '))?.slice('fatal: '.length) ?? `git send-pack failed (exit ${code})`;
+      return { statuses: proto.missingStatuses([], specs, fatal), head: relay.vmHead };
+    }
+    if (!quiet && statuses.some(proto.isDirtyWorktreeRejection)) {
+      process.stderr.write(
+        `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
+          'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
+      );
+    }
+    return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
