@@ -104,6 +104,10 @@ receive-pack)
   if [ "$bare" = 0 ] && [ "$dry" = 0 ]; then
     git --git-dir="$gd" config receive.denyCurrentBranch updateInstead || die 45
   fi
+  # Taken before receiving: a push never changes whether the tree is dirty (updateInstead
+  # refuses a dirty one, a switch happens only when clean), and right after a large
+  # checkout `git status` would re-hash every "racily clean" file.
+  state=$(head_state)
   before=$(heads)
   git receive-pack "$gd" || exit
   [ "$dry" = 1 ] && exit 0
@@ -113,7 +117,8 @@ receive-pack)
     done)
     if [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ]; then (check_out_pushed "$changed"); fi
   fi
-  printf "yolovm:head:%s\n" "$(head_state)" >&2
+  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+  printf "yolovm:head:%s %s\n" "${state%% *}" "$b" >&2
   ;;
 status)
   # Which branch the repository is on and whether its work tree is clean.
