@@ -21,6 +21,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** What fixed costs are made of: a fresh ssh handshake, a shared-connection round trip, a Node.js start. */
+const parts: { what: string; ms: number }[] = [];
 const auths: { what: string; cold: number; warm: number }[] = [];
 let vm: TestVm;
 
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
       const warm = await authsOf(fn);
       auths.push({ what, cold, warm });
     };
-    await count('git push yolovm::', async () => { await newCommit(); must(await git('push', '-q', 'yolovm::push-ours', 'main'), 'push'); });
+    await count('git push yolovm::', async () => { await newCommit(); must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push'); });
     await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
     await count('git clone yolovm::', async () => { rmSync(join(home, 'auth-clone'), { recursive: true, force: true }); must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone'); });
     await count('git yolo-push', async () => { await newCommit(); must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push'); });
@@ -260,6 +262,18 @@ async function main(): Promise<void> {
       bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
     }
     rows.push({ group: 'start-up', what: 'git-remote-yolovm to `capabilities` and exit', ours: median(helper), base: median(bare), baseName: 'node -e 0', target: 1.15 });
+
+    // --- where the time goes ---
+    const sock = join(vm.dir, 'run', 'yolovm');
+    must(await vm.run('git', ['ls-remote', 'yolovm::push-ours'], { cwd: repo }), 'warm up');
+    const sample = async (what: string, cmd: string, args: string[]) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
+      parts.push({ what, ms: median(xs) });
+    };
+    await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', ['-F', vm.sshConfig, '-o', 'ControlPath=none', `${user}@127.0.0.1`, 'true']);
+    await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`, 'true']);
+    await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
   } finally {
     await closeShared();
     await vm.stop();
@@ -269,7 +283,7 @@ async function main(): Promise<void> {
 
 function report(seconds: number): void {
   if (JSON_OUT) {
-    process.stdout.write(`${JSON.stringify({ rounds: ROUNDS, largeRounds: LARGE_ROUNDS, seconds, rows, auths }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ rounds: ROUNDS, largeRounds: LARGE_ROUNDS, seconds, rows, auths, parts }, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -284,6 +298,10 @@ function report(seconds: number): void {
     `| command | SSH authentications, cold | warm | target |`,
     `|---|---:|---:|---|`,
     ...auths.map((a) => `| ${a.what} | ${a.cold} | ${a.warm} | ${a.what.startsWith('original') ? '' : a.cold <= 1 && a.warm === 0 ? '≤ 1 / 0 met' : '**missed**'} |`),
+    '',
+    `| where the time goes | median (ms) |`,
+    `|---|---:|`,
+    ...parts.map((p) => `| ${p.what} | ${p.ms.toFixed(0)} |`),
     '',
     `Medians of ${ROUNDS} rounds (${LARGE_ROUNDS} for the 10,000-file and large cases), interleaved; ${seconds.toFixed(0)} s in all. Cold: no shared SSH connection; warm: one left by the previous command.`,
   ];
