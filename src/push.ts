@@ -19,10 +19,13 @@ export interface VmRefs {
   refs: string[];
 }
 
-/** The refs of the VM repository at `subpath` (none yet is not an error; a file there is). */
-export async function listVm(s: Session, subpath: string): Promise<VmRefs> {
+/**
+ * The refs of the VM repository at `subpath` (none yet is not an error; a file
+ * there is). `withHead` also asks for the work tree's state (a `git status` on the VM).
+ */
+export async function listVm(s: Session, subpath: string, withHead = false): Promise<VmRefs> {
   const place = s.place(subpath);
-  const { stdout } = await runOnVm(s.target, 'list', place, true);
+  const { stdout } = await runOnVm(s.target, 'list', place, true, [withHead ? '1' : '0']);
   const listed = proto.parseList(stdout);
   if (listed.state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
   debug(listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`);
@@ -36,8 +39,11 @@ export interface PushResult {
   head: proto.VmHead | undefined;
 }
 
-/** Push refspecs (`+src:dst`, `:dst`) to the VM repository at `subpath`. */
-export async function sendPack(s: Session, subpath: string, opts: proto.PushOptions, quiet: boolean, specLines: readonly string[], repoState: proto.RepoState): Promise<PushResult> {
+/**
+ * Push refspecs (`+src:dst`, `:dst`) to the VM repository at `subpath`.
+ * `withHead` also asks the VM for its work tree's state afterwards.
+ */
+export async function sendPack(s: Session, subpath: string, opts: proto.PushOptions, quiet: boolean, specLines: readonly string[], repoState: proto.RepoState, withHead = false): Promise<PushResult> {
   const place = s.place(subpath);
   const specs = specLines.map(proto.parsePushSpec);
   let receivePack: string;
@@ -55,7 +61,7 @@ export async function sendPack(s: Session, subpath: string, opts: proto.PushOpti
     destination = scratch;
   } else {
     const head = repoState === 'repo' ? '' : proto.headForNewRepository(specs);
-    receivePack = vmCommand('receive-pack', place, quiet, [opts.dryRun ? '1' : '0', head]);
+    receivePack = vmCommand('receive-pack', place, quiet, [opts.dryRun ? '1' : '0', head, withHead ? '1' : '0']);
     const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
     destination = `ssh://${s.target.user}@${host}/yolovm`;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);

@@ -64,13 +64,14 @@ check_out_pushed() {
 
 case $mode in
 list)
-  # The refs git needs before a push; first line says whether a repository is there.
+  # The refs git needs before a push; the first line says whether a repository is
+  # there (and, when $1 is 1, the work tree's state and branch).
   need git 40
   if ! find_repo; then
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; else echo none; fi
     exit 0
   fi
-  echo "repo $(head_state)"
+  if [ "${1:-0}" = 1 ]; then echo "repo $(head_state)"; else echo repo; fi
   git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)"
   if head=$(git --git-dir="$gd" symbolic-ref -q HEAD); then
     if git --git-dir="$gd" rev-parse -q --verify HEAD >/dev/null; then echo "@$head HEAD"; fi
@@ -90,7 +91,7 @@ receive-pack)
   # the push fills the work tree; let pushes update a clean checked-out branch;
   # afterwards put the work tree on the one branch the push created or moved,
   # unless it holds uncommitted work, which is never touched.
-  dry=$1 head=$2
+  dry=$1 head=$2 report=${3:-0}
   need git 40
   if ! find_repo; then
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
@@ -104,10 +105,11 @@ receive-pack)
   if [ "$bare" = 0 ] && [ "$dry" = 0 ]; then
     git --git-dir="$gd" config receive.denyCurrentBranch updateInstead || die 45
   fi
-  # Taken before receiving: a push never changes whether the tree is dirty (updateInstead
-  # refuses a dirty one, a switch happens only when clean), and right after a large
-  # checkout `git status` would re-hash every "racily clean" file.
-  state=$(head_state)
+  # With $report 1, the work tree's state for the host's summary. Taken before
+  # receiving: a push never changes whether the tree is dirty (updateInstead refuses
+  # a dirty one, a switch happens only when clean), and right after a large checkout
+  # `git status` would re-hash every "racily clean" file.
+  if [ "$report" = 1 ]; then state=$(head_state); fi
   before=$(heads)
   git receive-pack "$gd" || exit
   [ "$dry" = 1 ] && exit 0
@@ -117,8 +119,10 @@ receive-pack)
     done)
     if [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ]; then (check_out_pushed "$changed"); fi
   fi
-  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
-  printf "yolovm:head:%s %s\n" "${state%% *}" "$b" >&2
+  if [ "$report" = 1 ]; then
+    b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+    printf "yolovm:head:%s %s\n" "${state%% *}" "$b" >&2
+  fi
   ;;
 status)
   # Which branch the repository is on and whether its work tree is clean.

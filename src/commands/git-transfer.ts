@@ -1,6 +1,7 @@
-// What git yolo-push and git yolo-fetch share: running git through the
-// yolovm:: helper with the settings already resolved, and learning the
-// helper's own exit status (git reports 128 for all of them).
+// What git yolo-push and git yolo-fetch share: where things go, git's output
+// flags, and running git through the yolovm:: helper (yolo-fetch) with the
+// settings already resolved, learning the helper's own exit status (git
+// reports 128 for all of them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +9,11 @@ import { EXIT, YolovmError, type ExitCode } from '../errors.js';
 import { isQuiet, isVerbose } from '../log.js';
 import { transfer, type Transfer } from '../git.js';
 import type { Session } from '../session.js';
-import type { VmHead } from '../protocol.js';
 import type { HelperReport } from './remote-helper.js';
 
 export interface HelperRun extends Transfer {
   /** The helper's own exit status when it failed (it has printed why). */
   helperExit: ExitCode | undefined;
-  /** The VM work tree as the helper last saw it. */
-  head: VmHead | undefined;
 }
 
 /** The URL git is given: yolovm::<subpath>. */
@@ -23,18 +21,9 @@ export function vmUrl(subpath: string): string {
   return `yolovm::${subpath}`;
 }
 
-/** How the VM location is shown in summaries: debian@1.2.3.4:~/workspace/myapp. */
-export function where(s: Session, subpath: string): string {
-  return `${s.target.user}@${s.target.host}:${s.place(subpath).display}`;
-}
-
-/**
- * git's own verbosity/progress flags matching ours. With --porcelain, git's -q
- * would hide the very lines we read, so quiet means no progress (and the helper
- * is told through YOLOVM_QUIET).
- */
-export function gitOutputFlags(porcelain = false): string[] {
-  if (isQuiet()) return porcelain ? ['--no-progress'] : ['--quiet'];
+/** git's own verbosity/progress flags matching ours. */
+export function gitOutputFlags(): string[] {
+  if (isQuiet()) return ['--quiet'];
   const flags = isVerbose() ? ['--verbose'] : [];
   // stderr reaches the terminal through a pipe, so git must be told.
   if (process.stderr.isTTY) flags.push('--progress');
@@ -51,7 +40,6 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
       YOLOVM_HOST: s.host.value,
       YOLOVM_REPORT_FILE: reportFile,
       ...(isVerbose() ? { YOLOVM_VERBOSE: '1' } : {}),
-      ...(isQuiet() ? { YOLOVM_QUIET: '1' } : {}),
     };
     const r = await transfer(cwd, args, env);
     let report: HelperReport | undefined;
@@ -62,7 +50,7 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
     }
     const n = report?.exit;
     const helperExit = n === EXIT.general || n === EXIT.ssh || n === EXIT.git ? n : undefined;
-    return { ...r, helperExit, head: report?.head };
+    return { ...r, helperExit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -52,14 +52,12 @@ export function addressFromUrl(url: string): string {
 class Helper {
   private session: Session | undefined;
   private repoState: proto.RepoState | undefined;
-  /** The VM work tree as last seen (list, then after a push): for git yolo-push's summary. */
-  head: proto.VmHead | undefined;
   private readonly opts = proto.defaultOptions();
 
   constructor(private readonly subpath: string) {}
 
   private get quiet(): boolean {
-    return this.opts.verbosity <= 0 || process.env.YOLOVM_QUIET === '1';
+    return this.opts.verbosity <= 0;
   }
 
   /** Resolved only when a transfer really happens (`git remote -v` must not need the VM). */
@@ -77,7 +75,6 @@ class Helper {
   async list(): Promise<string> {
     const listed = await listVm(this.sess(), this.subpath);
     this.repoState = listed.state;
-    this.head = listed.head;
     return proto.formatList(listed.refs);
   }
 
@@ -119,18 +116,14 @@ class Helper {
   async push(specLines: readonly string[]): Promise<string> {
     if (this.repoState === undefined) await this.list();
     const r = await sendPack(this.sess(), this.subpath, this.opts, this.quiet, specLines, this.repoState ?? 'none');
-    this.head = r.head ?? this.head;
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }
 }
 
-/** What git yolo-push / yolo-fetch learn from the helper (git itself only says 128 on failure). */
+/** What git yolo-fetch learns from the helper (git itself only says 128 on failure). */
 export interface HelperReport {
   exit: number;
-  head?: proto.VmHead;
 }
-
-let lastHelper: Helper | undefined;
 
 export async function remoteHelper(argv: readonly string[]): Promise<number> {
   const url = argv[1] ?? argv[0];
@@ -138,7 +131,6 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
     throw new YolovmError('git-remote-yolovm is a git remote helper: git runs it for yolovm:: URLs', 'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.');
   }
   const helper = new Helper(parseSubpath(addressFromUrl(url)));
-  lastHelper = helper;
   const batch: string[] = [];
   for (;;) {
     const line = readLine();
@@ -173,10 +165,10 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Written to $YOLOVM_REPORT_FILE when git yolo-push / yolo-fetch set it. */
+/** Written to $YOLOVM_REPORT_FILE when git yolo-fetch sets it. */
 export function writeReport(code: number): void {
   const file = process.env.YOLOVM_REPORT_FILE;
   if (!file) return;
-  const report: HelperReport = { exit: code, ...(lastHelper?.head ? { head: lastHelper.head } : {}) };
+  const report: HelperReport = { exit: code };
   writeFileSync(file, JSON.stringify(report));
 }

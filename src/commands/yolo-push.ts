@@ -11,7 +11,6 @@ import { listVm, sendPack } from '../push.js';
 import { openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
-import { where } from './git-transfer.js';
 
 export interface PushOptions {
   force?: boolean;
@@ -35,13 +34,13 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const local = await git.resolveRef(repo, ref);
   if (!local) throw new YolovmError(`Branch '${branch}' not found`, `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`);
   const s = openSession(true);
-  const dest = where(s, subpath);
-  const vm = await listVm(s, subpath);
+  const dest = s.where(subpath);
+  const vm = await listVm(s, subpath, true);
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const quiet = isQuiet();
   const pushOpts = { ...defaultOptions(), dryRun: opts.dryRun ?? false, verbosity: quiet ? 0 : isVerbose() ? 2 : 1, progress: !quiet && process.stderr.isTTY };
   // The VM's own messages are folded into the summary below, so it is told to be quiet.
-  const result = await sendPack(s, subpath, pushOpts, true, [`${opts.force ? '+' : ''}${ref}:${ref}`], vm.state);
+  const result = await sendPack(s, subpath, pushOpts, true, [`${opts.force ? '+' : ''}${ref}:${ref}`], vm.state, true);
   const status = parseStatus(result.statuses, ref);
   if (!status) throw new YolovmError(`Push of '${branch}' to ${dest} failed: no status from git send-pack`, 'Run again with -v to see the commands and their output.', EXIT.git);
   if (!status.ok) {
