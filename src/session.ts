@@ -12,6 +12,8 @@ export interface Session {
   host: Setting;
   target: SshTarget;
   place(subpath: string): VmPlace;
+  /** How a VM location is shown in summaries: debian@1.2.3.4:~/workspace/myapp. */
+  where(subpath: string): string;
 }
 
 export function openSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Session {
@@ -24,5 +26,6 @@ export function openSession(inRepository: boolean, cfg: Config = loadConfig(inRe
     host,
     target,
     place: (subpath) => ({ base, subpath, display: displayPath(base, subpath) }),
+    where: (subpath) => `${target.user}@${target.host}:${displayPath(base, subpath)}`,
   };
 }

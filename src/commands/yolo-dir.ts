@@ -44,10 +44,6 @@ function vmPath(s: Session, subpath: string): string {
   return subpath === '' ? base : `${base}/${subpath}`;
 }
 
-function where(s: Session, subpath: string): string {
-  return `${s.target.user}@${s.target.host}:${s.place(subpath).display}`;
-}
-
 /** rsync failed: an SSH failure (exit 2) or a transfer error (exit 1), said in one line. */
 function rsyncFailure(r: rsync.SyncResult, s: Session): YolovmError {
   if (r.code === 255 || r.stderr.split('\n').some((l) => SSH_ERROR_LINE.test(l.replace(/\r$/, '')))) return sshFailure(r.stderr, s.target);
@@ -105,7 +101,7 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   const s = openSession(true);
   const r = await pushOnce(s, dir, subpath, opts);
   showChanges(r, opts.dryRun ?? false);
-  info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${where(s, subpath)}: ${describe(r, opts.dryRun ?? false)}`);
+  info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
   if (opts.watch && !opts.dryRun) await watch(s, dir, subpath, opts);
   return EXIT.ok;
 }
@@ -191,10 +187,10 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   const r = await rsync.runRsync(args, showProgress());
   if (r.code !== 0) throw rsyncFailure(r, s);
   showChanges(r, dryRun);
-  info(`${dryRun ? 'Dry run: ' : 'Pulled '}${where(s, subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`);
+  info(`${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`);
   if (!dryRun && existed && r.changes.length > 0) {
     mkdirSync(backup, { recursive: true });
-    writeFileSync(join(backup, 'changes.txt'), `# yolo-dir pull of ${where(s, subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`);
+    writeFileSync(join(backup, 'changes.txt'), `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`);
     if (existsSync(join(backup, 'files'))) info(`Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})`);
     else info(`No local file was replaced or deleted (every change: ${join(backup, 'changes.txt')})`);
   } else if (!dryRun && existsSync(backup)) {
@@ -208,7 +204,7 @@ export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const s = openSession(true);
   const { stdout } = await runOnVm(s.target, 'ls', s.place(subpath), true);
   const rows = stdout.split('\0').filter((r) => r !== '');
-  const out: string[] = [`${where(s, subpath)}:`];
+  const out: string[] = [`${s.where(subpath)}:`];
   if (rows.length === 0) out.push('  (empty)');
   const entries = rows.map((row) => {
     const [kind = '', branch = '', state = '', ...rest] = row.split('\t');

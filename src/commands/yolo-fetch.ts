@@ -7,7 +7,7 @@ import * as git from '../git.js';
 import { info, plural } from '../log.js';
 import { openSession } from '../session.js';
 import { parseSubpath } from '../workspace.js';
-import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl, where } from './git-transfer.js';
+import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './git-transfer.js';
 
 export interface FetchOptions {
   force?: boolean;
@@ -36,7 +36,7 @@ function showCommits(heading: string, { total, lines }: Listing): void {
 async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: ReturnType<typeof openSession>): Promise<string> {
   const ref = `refs/heads/${branch}`;
   const notThere = () =>
-    new YolovmError(`Branch '${branch}' not found on the VM at ${where(s, subpath)}`, `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`);
+    new YolovmError(`Branch '${branch}' not found on the VM at ${s.where(subpath)}`, `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`);
   if (dryRun) {
     const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(subpath), ref]);
     if (r.helperExit !== undefined) throw new Reported(r.helperExit);
@@ -49,7 +49,7 @@ async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: bo
   if (r.helperExit !== undefined) throw new Reported(r.helperExit);
   if (r.code !== 0) {
     if (/couldn't find remote ref/.test(r.stderr)) throw notThere();
-    throw gitFailed(`Fetch of '${branch}' from ${where(s, subpath)} failed`, r, 'Run again with -v to see the commands and their output.');
+    throw gitFailed(`Fetch of '${branch}' from ${s.where(subpath)} failed`, r, 'Run again with -v to see the commands and their output.');
   }
   const sha = await git.resolveRef(repo, 'FETCH_HEAD');
   if (!sha) throw new YolovmError('git fetch did not record FETCH_HEAD', 'Run again with -v to see more.', EXIT.git);
@@ -61,7 +61,7 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   await git.checkBranchName(repo, branch);
   const subpath = parseSubpath(subpathArg ?? '');
   const s = openSession(true);
-  const from = where(s, subpath);
+  const from = s.where(subpath);
   const vm = await vmTip(repo, branch, subpath, opts.dryRun ?? false, s);
   const local = await git.resolveRef(repo, `refs/heads/${branch}`);
   const would = opts.dryRun ? 'Would ' : '';
