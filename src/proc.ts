@@ -72,18 +72,6 @@ export function finished(child: ChildProcess, cmd: string): Promise<number> {
   });
 }
 
-/** Run asynchronously, capturing stdout and stderr (optionally feeding stdin). */
-export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const child = start(cmd, args, { ...opts, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  if (opts.input !== undefined) child.stdin?.end(opts.input);
-  const code = await finished(child, cmd);
-  return { code, stdout, stderr };
-}
-
 /**
  * End our children when we are told to stop, then stop the way we were told
  * (exit 128+n), so no ssh, git or rsync is left behind by Ctrl-C or a kill.
