@@ -7,7 +7,7 @@ import * as git from '../git.js';
 import { info, plural } from '../log.js';
 import { openSession } from '../session.js';
 import { parseSubpath } from '../workspace.js';
-import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './git-transfer.js';
+import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
 
 export interface FetchOptions {
   force?: boolean;

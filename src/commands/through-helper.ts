@@ -1,7 +1,6 @@
-// What git yolo-push and git yolo-fetch share: where things go, git's output
-// flags, and running git through the yolovm:: helper (yolo-fetch) with the
-// settings already resolved, learning the helper's own exit status (git
-// reports 128 for all of them).
+// Running git through the yolovm:: helper (git yolo-fetch does): git's output
+// flags matching ours, the settings resolved once, and the helper's own exit
+// status learned from its report file (git reports 128 for all of them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
