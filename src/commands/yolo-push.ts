@@ -6,7 +6,7 @@
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
-import { defaultOptions, parseHead, unquoteC } from '../protocol.js';
+import { defaultOptions, isDirtyWorktreeRejection, parseHead, unquoteC } from '../protocol.js';
 import { listVm, sendPack } from '../push.js';
 import { openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
@@ -45,7 +45,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   if (!status) throw new YolovmError(`Push of '${branch}' to ${dest} failed: no status from git send-pack`, 'Run again with -v to see the commands and their output.', EXIT.git);
   if (!status.ok) {
     const why = status.message;
-    if (/Working directory has|working tree|Up-to-date check failed/i.test(why)) {
+    if (isDirtyWorktreeRejection(why)) {
       throw new YolovmError(
         `Push of '${branch}' refused: the VM work tree at ${dest} has uncommitted changes (${why})`,
         'Nothing on the VM was touched. Commit that work on the VM and `git yolo-fetch` it, or push to another branch.',
