@@ -5,7 +5,7 @@
 import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, plural } from '../log.js';
-import { openSession } from '../session.js';
+import { openSession, type Session } from '../session.js';
 import { parseSubpath } from '../workspace.js';
 import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
 
@@ -33,7 +33,7 @@ function showCommits(heading: string, { total, lines }: Listing): void {
 }
 
 /** The VM's tip of the branch: fetched into FETCH_HEAD, or only looked up for a dry run. */
-async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: ReturnType<typeof openSession>): Promise<string> {
+async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: Session): Promise<string> {
   const ref = `refs/heads/${branch}`;
   const notThere = () =>
     new YolovmError(`Branch '${branch}' not found on the VM at ${s.where(subpath)}`, `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`);
