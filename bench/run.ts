@@ -56,11 +56,28 @@ interface Side {
 }
 
 /** Measure two sides, interleaved, alternating which goes first. */
-async function compare(group: string, what: string, rounds: number, ours: Side, base: Side, baseName: string, target?: number): Promise<void> {
+async function compare(
+  group: string,
+  what: string,
+  rounds: number,
+  ours: Side,
+  base: Side,
+  baseName: string,
+  target?: number,
+): Promise<void> {
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const order: [Side, number[]][] = i % 2 === 0 ? [[ours, a], [base, b]] : [[base, b], [ours, a]];
+    const order: [Side, number[]][] =
+      i % 2 === 0
+        ? [
+            [ours, a],
+            [base, b],
+          ]
+        : [
+            [base, b],
+            [ours, a],
+          ];
     for (const [side, into] of order) {
       await side.setup?.(i);
       into.push(await timed(() => side.run(i)));
@@ -84,7 +101,9 @@ function spawnTime(cmd: string, args: string[], input: string): Promise<number> 
     child.stdout.resume();
     child.stdin.end(input);
     child.on('error', rej);
-    child.on('exit', () => { res(performance.now() - t0); });
+    child.on('exit', () => {
+      res(performance.now() - t0);
+    });
   });
 }
 
@@ -136,7 +155,10 @@ async function main(): Promise<void> {
     // Both sides find the VM through terraform: yolovm reads the state, the original runs terraform.
     const viaTf = { YOLOVM_HOST: undefined, YOLOVM_TERRAFORM_DIR: tf };
     const orig = (script: string, args: string[], cwd: string) =>
-      vm.run(join(ROOT, 'bench', 'original', script), args, { cwd, env: { ORIG_SSH: sshCmd, ORIG_WS: vm.workspace, ORIG_TF: tf, ORIG_USER: user } });
+      vm.run(join(ROOT, 'bench', 'original', script), args, {
+        cwd,
+        env: { ORIG_SSH: sshCmd, ORIG_WS: vm.workspace, ORIG_TF: tf, ORIG_USER: user },
+      });
 
     const repo = await makeRepo(vm, 'small');
     const git = (...a: string[]) => vm.run('git', a, { cwd: repo });
@@ -158,32 +180,81 @@ async function main(): Promise<void> {
     // --- git push / fetch / clone vs plain git over ssh:// ---
     for (const temp of ['cold', 'warm'] as const) {
       const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
-      await compare('git', `push, ${temp}`, ROUNDS,
-        { setup: async () => { await newCommit(); await prep(); }, run: async () => must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push') },
-        { run: async () => must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push') },
-        'git push ssh://', temp === 'warm' ? 0.6 : undefined);
-      await compare('git', `fetch, ${temp}`, ROUNDS,
+      await compare(
+        'git',
+        `push, ${temp}`,
+        ROUNDS,
         {
           setup: async () => {
-            for (const p of ['push-ours', 'push-plain']) must(await vm.vmGit(p, ['commit', '-q', '--allow-empty', '-m', 'vm side']), 'vm commit');
+            await newCommit();
+            await prep();
+          },
+          run: async () => must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push'),
+        },
+        {
+          run: async () =>
+            must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push'),
+        },
+        'git push ssh://',
+        temp === 'warm' ? 0.6 : undefined,
+      );
+      await compare(
+        'git',
+        `fetch, ${temp}`,
+        ROUNDS,
+        {
+          setup: async () => {
+            for (const p of ['push-ours', 'push-plain'])
+              must(await vm.vmGit(p, ['commit', '-q', '--allow-empty', '-m', 'vm side']), 'vm commit');
             await prep();
           },
           run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'),
         },
-        { run: async () => must(await vm.run('git', ['fetch', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain fetch') },
-        'git fetch ssh://');
-      await compare('git', `clone, ${temp}`, ROUNDS,
-        { setup: async (i) => { rmSync(join(home, `c-ours-${i}`), { recursive: true, force: true }); await prep(); }, run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', `c-ours-${i}`], { cwd: home }), 'clone') },
-        { setup: (i) => { rmSync(join(home, `c-plain-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', plainUrl('push-plain'), `c-plain-${i}`], { cwd: home, env: plainEnv }), 'plain clone') },
-        'git clone ssh://');
+        {
+          run: async () =>
+            must(await vm.run('git', ['fetch', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain fetch'),
+        },
+        'git fetch ssh://',
+      );
+      await compare(
+        'git',
+        `clone, ${temp}`,
+        ROUNDS,
+        {
+          setup: async (i) => {
+            rmSync(join(home, `c-ours-${i}`), { recursive: true, force: true });
+            await prep();
+          },
+          run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', `c-ours-${i}`], { cwd: home }), 'clone'),
+        },
+        {
+          setup: (i) => {
+            rmSync(join(home, `c-plain-${i}`), { recursive: true, force: true });
+          },
+          run: async (i) =>
+            must(await vm.run('git', ['clone', '-q', plainUrl('push-plain'), `c-plain-${i}`], { cwd: home, env: plainEnv }), 'plain clone'),
+        },
+        'git clone ssh://',
+      );
     }
 
     // --- git yolo-push vs the original vm-git-push sequence ---
     for (const temp of ['cold', 'warm'] as const) {
-      await compare('yolo-push', `git yolo-push, ${temp}`, ROUNDS,
-        { setup: async () => { await newCommit(); if (temp === 'cold') await closeShared(); }, run: async () => must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo, env: viaTf }), 'yolo-push') },
+      await compare(
+        'yolo-push',
+        `git yolo-push, ${temp}`,
+        ROUNDS,
+        {
+          setup: async () => {
+            await newCommit();
+            if (temp === 'cold') await closeShared();
+          },
+          run: async () => must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo, env: viaTf }), 'yolo-push'),
+        },
         { run: async () => must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push') },
-        'original vm-git-push', temp === 'cold' ? 0.45 : 0.3);
+        'original vm-git-push',
+        temp === 'cold' ? 0.45 : 0.3,
+      );
     }
 
     // --- yolo-dir vs plain rsync -az and the original scripts ---
@@ -191,51 +262,138 @@ async function main(): Promise<void> {
     const big = join(home, 'tree-10k');
     makeTree(small, 20);
     makeTree(big, 10_000);
-    const rsyncPush = (src: string, dst: string) => vm.run('rsync', ['-az', '-e', sshCmd, `${src}/`, `${user}@127.0.0.1:${join(vm.workspace, dst)}/`]);
-    for (const [label, tree, rounds] of [['20 files', small, ROUNDS], ['10,000 files', big, LARGE_ROUNDS]] as const) {
+    const rsyncPush = (src: string, dst: string) =>
+      vm.run('rsync', ['-az', '-e', sshCmd, `${src}/`, `${user}@127.0.0.1:${join(vm.workspace, dst)}/`]);
+    for (const [label, tree, rounds] of [
+      ['20 files', small, ROUNDS],
+      ['10,000 files', big, LARGE_ROUNDS],
+    ] as const) {
       for (const temp of ['cold', 'warm'] as const) {
         const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
         const t = `${label.replace(/\W/g, '')}-${temp}`;
-        await compare('yolo-dir', `push ${label}, ${temp}`, rounds,
-          { setup: prep, run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push') },
+        await compare(
+          'yolo-dir',
+          `push ${label}, ${temp}`,
+          rounds,
+          {
+            setup: prep,
+            run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
+          },
           { run: async (i) => must(await orig('vm-dir-push', [tree, `d-orig-${t}-${i}`], home), 'vm-dir-push') },
-          'original vm-dir-push', temp === 'warm' ? 0.5 : undefined);
-        await compare('yolo-dir', `push ${label} vs rsync, ${temp}`, rounds,
-          { setup: prep, run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `r-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push') },
-          { setup: (i) => { mkdirSync(join(vm.workspace, `r-plain-${t}-${i}`), { recursive: true }); }, run: async (i) => must(await rsyncPush(tree, `r-plain-${t}-${i}`), 'rsync') },
-          'rsync -az');
+          'original vm-dir-push',
+          temp === 'warm' ? 0.5 : undefined,
+        );
+        await compare(
+          'yolo-dir',
+          `push ${label} vs rsync, ${temp}`,
+          rounds,
+          {
+            setup: prep,
+            run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `r-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
+          },
+          {
+            setup: (i) => {
+              mkdirSync(join(vm.workspace, `r-plain-${t}-${i}`), { recursive: true });
+            },
+            run: async (i) => must(await rsyncPush(tree, `r-plain-${t}-${i}`), 'rsync'),
+          },
+          'rsync -az',
+        );
       }
       const t = label.replace(/\W/g, '');
-      await compare('yolo-dir', `push ${label}, no change, warm`, rounds,
+      await compare(
+        'yolo-dir',
+        `push ${label}, no change, warm`,
+        rounds,
         { run: async () => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir push') },
         { run: async () => must(await orig('vm-dir-push', [tree, `d-orig-${t}-warm-0`], home), 'vm-dir-push') },
-        'original vm-dir-push', 0.5);
-      await compare('yolo-dir', `pull ${label}, warm`, rounds,
-        { setup: (i) => { rmSync(join(home, `p-ours-${t}-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-${i}`), `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir pull') },
-        { setup: (i) => { rmSync(join(home, `p-orig-${t}-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-${i}`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
-        'original vm-dir-pull');
-      await compare('yolo-dir', `pull ${label}, no change, warm`, rounds,
-        { run: async () => must(await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-0`), `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir pull') },
+        'original vm-dir-push',
+        0.5,
+      );
+      await compare(
+        'yolo-dir',
+        `pull ${label}, warm`,
+        rounds,
+        {
+          setup: (i) => {
+            rmSync(join(home, `p-ours-${t}-${i}`), { recursive: true, force: true });
+          },
+          run: async (i) =>
+            must(
+              await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-${i}`), `d-ours-${t}-warm-0`], { env: viaTf }),
+              'yolo-dir pull',
+            ),
+        },
+        {
+          setup: (i) => {
+            rmSync(join(home, `p-orig-${t}-${i}`), { recursive: true, force: true });
+          },
+          run: async (i) => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-${i}`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull'),
+        },
+        'original vm-dir-pull',
+      );
+      await compare(
+        'yolo-dir',
+        `pull ${label}, no change, warm`,
+        rounds,
+        {
+          run: async () =>
+            must(
+              await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-0`), `d-ours-${t}-warm-0`], { env: viaTf }),
+              'yolo-dir pull',
+            ),
+        },
         { run: async () => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-0`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
-        'original vm-dir-pull');
+        'original vm-dir-pull',
+      );
     }
 
     // --- larger work: the transfer itself should cost what plain git costs ---
     const large = join(home, 'large');
     process.stderr.write('  making a 1,000-commit repository with ~100 MB of blob history...\n');
     await makeLargeRepo(large);
-    await compare('large', 'push 1,000 commits / ~100 MB to a new path, warm', LARGE_ROUNDS,
+    await compare(
+      'large',
+      'push 1,000 commits / ~100 MB to a new path, warm',
+      LARGE_ROUNDS,
       { run: async (i) => must(await vm.run('git', ['push', '-q', `yolovm::large-ours-${i}`, 'main'], { cwd: large }), 'large push') },
       {
         setup: async (i) => {
           must(await vm.vmGit('', ['init', '-q', '-b', 'main', `large-plain-${i}`]), 'init');
           must(await vm.vmGit(`large-plain-${i}`, ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config');
-        }, run: async (i) => must(await vm.run('git', ['push', '-q', plainUrl(`large-plain-${i}`), 'main'], { cwd: large, env: plainEnv }), 'plain large push') },
-      'git push ssh://', 1.05);
-    await compare('large', 'clone 1,000 commits / ~100 MB, warm', LARGE_ROUNDS,
-      { setup: (i) => { rmSync(join(home, `lc-ours-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::large-ours-0', `lc-ours-${i}`], { cwd: home }), 'large clone') },
-      { setup: (i) => { rmSync(join(home, `lc-plain-${i}`), { recursive: true, force: true }); }, run: async (i) => must(await vm.run('git', ['clone', '-q', plainUrl('large-plain-0'), `lc-plain-${i}`], { cwd: home, env: plainEnv }), 'plain large clone') },
-      'git clone ssh://', 1.05);
+        },
+        run: async (i) =>
+          must(
+            await vm.run('git', ['push', '-q', plainUrl(`large-plain-${i}`), 'main'], { cwd: large, env: plainEnv }),
+            'plain large push',
+          ),
+      },
+      'git push ssh://',
+      1.05,
+    );
+    await compare(
+      'large',
+      'clone 1,000 commits / ~100 MB, warm',
+      LARGE_ROUNDS,
+      {
+        setup: (i) => {
+          rmSync(join(home, `lc-ours-${i}`), { recursive: true, force: true });
+        },
+        run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::large-ours-0', `lc-ours-${i}`], { cwd: home }), 'large clone'),
+      },
+      {
+        setup: (i) => {
+          rmSync(join(home, `lc-plain-${i}`), { recursive: true, force: true });
+        },
+        run: async (i) =>
+          must(
+            await vm.run('git', ['clone', '-q', plainUrl('large-plain-0'), `lc-plain-${i}`], { cwd: home, env: plainEnv }),
+            'plain large clone',
+          ),
+      },
+      'git clone ssh://',
+      1.05,
+    );
 
     // --- SSH authentications per command (sshd's log) ---
     const count = async (what: string, fn: () => Promise<unknown>) => {
@@ -244,14 +402,30 @@ async function main(): Promise<void> {
       const warm = await authsOf(fn);
       auths.push({ what, cold, warm });
     };
-    await count('git push yolovm::', async () => { await newCommit(); must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push'); });
+    await count('git push yolovm::', async () => {
+      await newCommit();
+      must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push');
+    });
     await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
-    await count('git clone yolovm::', async () => { rmSync(join(home, 'auth-clone'), { recursive: true, force: true }); must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone'); });
-    await count('git yolo-push', async () => { await newCommit(); must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push'); });
-    await count('git yolo-fetch', async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-fetch'));
+    await count('git clone yolovm::', async () => {
+      rmSync(join(home, 'auth-clone'), { recursive: true, force: true });
+      must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone');
+    });
+    await count('git yolo-push', async () => {
+      await newCommit();
+      must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push');
+    });
+    await count('git yolo-fetch', async () =>
+      must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-fetch'),
+    );
     await count('yolo-dir push', async () => must(await vm.run('yolo-dir', ['push', '-q', small, 'auth-dir']), 'yolo-dir push'));
-    await count('yolo-dir pull', async () => must(await vm.run('yolo-dir', ['pull', '-q', join(home, 'auth-pull'), 'auth-dir']), 'yolo-dir pull'));
-    const origAuths = await authsOf(async () => { await newCommit(); must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push'); });
+    await count('yolo-dir pull', async () =>
+      must(await vm.run('yolo-dir', ['pull', '-q', join(home, 'auth-pull'), 'auth-dir']), 'yolo-dir pull'),
+    );
+    const origAuths = await authsOf(async () => {
+      await newCommit();
+      must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push');
+    });
     auths.push({ what: 'original vm-git-push (no sharing)', cold: origAuths, warm: origAuths });
 
     // --- start-up: the helper answering `capabilities`, against `node -e 0` ---
@@ -261,7 +435,14 @@ async function main(): Promise<void> {
       helper.push(await spawnTime(join(ROOT, 'bin', 'git-remote-yolovm'), ['origin', 'yolovm::x'], 'capabilities\n'));
       bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
     }
-    rows.push({ group: 'start-up', what: 'git-remote-yolovm to `capabilities` and exit', ours: median(helper), base: median(bare), baseName: 'node -e 0', target: 1.15 });
+    rows.push({
+      group: 'start-up',
+      what: 'git-remote-yolovm to `capabilities` and exit',
+      ours: median(helper),
+      base: median(bare),
+      baseName: 'node -e 0',
+      target: 1.15,
+    });
 
     // --- where the time goes ---
     const sock = join(vm.dir, 'run', 'yolovm');
@@ -271,8 +452,22 @@ async function main(): Promise<void> {
       for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
       parts.push({ what, ms: median(xs) });
     };
-    await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', ['-F', vm.sshConfig, '-o', 'ControlPath=none', `${user}@127.0.0.1`, 'true']);
-    await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`, 'true']);
+    await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', [
+      '-F',
+      vm.sshConfig,
+      '-o',
+      'ControlPath=none',
+      `${user}@127.0.0.1`,
+      'true',
+    ]);
+    await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', [
+      '-F',
+      vm.sshConfig,
+      '-o',
+      `ControlPath=${sock}/%C`,
+      `${user}@127.0.0.1`,
+      'true',
+    ]);
     await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
   } finally {
     await closeShared();
@@ -297,7 +492,10 @@ function report(seconds: number): void {
     '',
     `| command | SSH authentications, cold | warm | target |`,
     `|---|---:|---:|---|`,
-    ...auths.map((a) => `| ${a.what} | ${a.cold} | ${a.warm} | ${a.what.startsWith('original') ? '' : a.cold <= 1 && a.warm === 0 ? '≤ 1 / 0 met' : '**missed**'} |`),
+    ...auths.map(
+      (a) =>
+        `| ${a.what} | ${a.cold} | ${a.warm} | ${a.what.startsWith('original') ? '' : a.cold <= 1 && a.warm === 0 ? '≤ 1 / 0 met' : '**missed**'} |`,
+    ),
     '',
     `| where the time goes | median (ms) |`,
     `|---|---:|`,
@@ -309,6 +507,6 @@ function report(seconds: number): void {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

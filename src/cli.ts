@@ -13,7 +13,11 @@ export function newProgram(name: string, usageHint: string): Command {
   const program = new Command(name);
   // Before .command(): commander copies these settings into subcommands.
   program.exitOverride();
-  program.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
+  program.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    outputError: () => undefined,
+  });
   program.showSuggestionAfterError(true);
   program.helpOption('-h, --help', 'show this help');
   program.addHelpText('afterAll', `\n${usageHint}`);

@@ -42,7 +42,7 @@ export function printError(err: unknown): ExitCode {
     return err.exitCode;
   }
   // A bug, not a user error: say so, and keep the trace for the report.
-  const detail = err instanceof Error ? (process.env.YOLOVM_DEBUG === '1' ? err.stack ?? err.message : err.message) : String(err);
+  const detail = err instanceof Error ? (process.env.YOLOVM_DEBUG === '1' ? (err.stack ?? err.message) : err.message) : String(err);
   process.stderr.write(`error: internal error: ${detail}\nhint: run again with YOLOVM_DEBUG=1 and report the output\n`);
   return EXIT.general;
 }

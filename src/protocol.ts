@@ -19,7 +19,9 @@ export function parseCommand(line: string): HelperCommand {
   const rest = sp < 0 ? '' : line.slice(sp + 1);
   if (word === 'option' && rest !== '') {
     const sp2 = rest.indexOf(' ');
-    return sp2 < 0 ? { kind: 'option', name: rest, value: 'true' } : { kind: 'option', name: rest.slice(0, sp2), value: rest.slice(sp2 + 1) };
+    return sp2 < 0
+      ? { kind: 'option', name: rest, value: 'true' }
+      : { kind: 'option', name: rest.slice(0, sp2), value: rest.slice(sp2 + 1) };
   }
   if (word === 'push' && rest !== '') return { kind: 'push', spec: rest };
   if (word === 'connect' && rest !== '') return { kind: 'connect', service: rest };

@@ -28,7 +28,9 @@ export async function listVm(s: Session, subpath: string, withHead = false): Pro
   const { stdout } = await runOnVm(s.target, 'list', place, true, [withHead ? '1' : '0']);
   const listed = proto.parseList(stdout);
   if (listed.state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
-  debug(listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`);
+  debug(
+    listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`,
+  );
   return listed;
 }
 
@@ -43,7 +45,15 @@ export interface PushResult {
  * Push refspecs (`+src:dst`, `:dst`) to the VM repository at `subpath`.
  * `withHead` also asks the VM for its work tree's state afterwards.
  */
-export async function sendPack(s: Session, subpath: string, opts: proto.PushOptions, quiet: boolean, specLines: readonly string[], repoState: proto.RepoState, withHead = false): Promise<PushResult> {
+export async function sendPack(
+  s: Session,
+  subpath: string,
+  opts: proto.PushOptions,
+  quiet: boolean,
+  specLines: readonly string[],
+  repoState: proto.RepoState,
+  withHead = false,
+): Promise<PushResult> {
   const place = s.place(subpath);
   const specs = specLines.map(proto.parsePushSpec);
   let receivePack: string;

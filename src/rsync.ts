@@ -16,7 +16,10 @@ export function rsyncQuote(word: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   if (!word.includes("'")) return `'${word}'`;
   if (!word.includes('"')) return `"${word}"`;
-  throw new YolovmError(`Cannot pass ${JSON.stringify(word)} to rsync's ssh command`, 'Avoid having both kinds of quote in YOLOVM_SSH options and paths.');
+  throw new YolovmError(
+    `Cannot pass ${JSON.stringify(word)} to rsync's ssh command`,
+    'Avoid having both kinds of quote in YOLOVM_SSH options and paths.',
+  );
 }
 
 /** A local path as rsync must see it: `./a:b`, not the remote host `a`. */
@@ -117,7 +120,8 @@ export async function runRsync(args: readonly string[], showProgress: boolean): 
   try {
     code = await finished(child, 'rsync');
   } catch (err) {
-    if (err instanceof CommandNotFound) throw new YolovmError('rsync is not installed', 'Install it: `sudo apt-get install rsync` (./install does this).');
+    if (err instanceof CommandNotFound)
+      throw new YolovmError('rsync is not installed', 'Install it: `sudo apt-get install rsync` (./install does this).');
     throw err;
   }
   if (partial !== '') onLine(partial);

@@ -40,14 +40,20 @@ export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function parseControlPersist(value: string, source: string): string {
   if (!/^(no|yes|([0-9]+[smhdwSMHDW]?)+)$/.test(value)) {
-    throw new YolovmError(`Invalid connection persist time ${JSON.stringify(value)} (from ${source})`, 'Use a time such as 300, 5m or 1h, or `no` to turn connection sharing off.');
+    throw new YolovmError(
+      `Invalid connection persist time ${JSON.stringify(value)} (from ${source})`,
+      'Use a time such as 300, 5m or 1h, or `no` to turn connection sharing off.',
+    );
   }
   return value;
 }
 
 export function validateUser(value: string, source: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value)) {
-    throw new YolovmError(`Invalid SSH user ${JSON.stringify(value)} (from ${source})`, 'Set YOLOVM_USER or yolovm.user to a user name such as debian.');
+    throw new YolovmError(
+      `Invalid SSH user ${JSON.stringify(value)} (from ${source})`,
+      'Set YOLOVM_USER or yolovm.user to a user name such as debian.',
+    );
   }
   return value;
 }
@@ -57,7 +63,10 @@ export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = pr
   const user = validateUser(cfg.user.value, cfg.user.source);
   const words = splitWords(cfg.sshCommand.value);
   if (!words || words.length === 0) {
-    throw new YolovmError(`Invalid ssh command ${JSON.stringify(cfg.sshCommand.value)} (from ${cfg.sshCommand.source})`, 'Set it to a program and options, such as `ssh -F ~/.ssh/vm_config`.');
+    throw new YolovmError(
+      `Invalid ssh command ${JSON.stringify(cfg.sshCommand.value)} (from ${cfg.sshCommand.source})`,
+      'Set it to a program and options, such as `ssh -F ~/.ssh/vm_config`.',
+    );
   }
   const persist = parseControlPersist(cfg.controlPersist.value, cfg.controlPersist.source);
   // The user's own options come first: for ssh the first value given wins.
@@ -98,26 +107,61 @@ export function sshFailure(stderr: string, t: Pick<SshTarget, 'host' | 'user'>):
     );
   }
   if (/Host key verification failed/.test(s)) {
-    return new YolovmError(`Host key of VM at ${at} is not known`, `Connect once with \`ssh ${t.user}@${at}\`, check the key and accept it, then run again.`, EXIT.ssh);
+    return new YolovmError(
+      `Host key of VM at ${at} is not known`,
+      `Connect once with \`ssh ${t.user}@${at}\`, check the key and accept it, then run again.`,
+      EXIT.ssh,
+    );
   }
   if (/Permission denied \(/.test(s)) {
-    return new YolovmError(`SSH authentication failed for ${t.user}@${at}`, `Check that your key is set up for the VM (\`ssh ${t.user}@${at}\`), or set YOLOVM_USER / YOLOVM_SSH.`, EXIT.ssh);
+    return new YolovmError(
+      `SSH authentication failed for ${t.user}@${at}`,
+      `Check that your key is set up for the VM (\`ssh ${t.user}@${at}\`), or set YOLOVM_USER / YOLOVM_SSH.`,
+      EXIT.ssh,
+    );
   }
-  const cannot = (why: string) => new YolovmError(`Cannot connect to VM at ${at}: ${why}`, 'Check that the VM is running (`virsh list`) and its address is current.', EXIT.ssh);
+  const cannot = (why: string) =>
+    new YolovmError(
+      `Cannot connect to VM at ${at}: ${why}`,
+      'Check that the VM is running (`virsh list`) and its address is current.',
+      EXIT.ssh,
+    );
   if (/Connection refused/.test(s)) return cannot('connection refused');
   if (/timed out|Operation timed out/i.test(s)) return cannot('connection timed out');
   if (/No route to host/.test(s)) return cannot('no route to host');
   if (/Network is unreachable/.test(s)) return cannot('network is unreachable');
   if (/Could not resolve hostname/.test(s)) return cannot('host name not found');
-  if (/Timeout, server .* not responding|Connection reset|Broken pipe|closed by remote host|Connection closed|mux_client_|client_loop/.test(s)) {
-    return new YolovmError(`Lost the connection to VM at ${at}`, 'Check that the VM is still running (`virsh list`), then run again.', EXIT.ssh);
+  if (
+    /Timeout, server .* not responding|Connection reset|Broken pipe|closed by remote host|Connection closed|mux_client_|client_loop/.test(s)
+  ) {
+    return new YolovmError(
+      `Lost the connection to VM at ${at}`,
+      'Check that the VM is still running (`virsh list`), then run again.',
+      EXIT.ssh,
+    );
   }
-  const last = s.trim().split('\n').filter((l) => l.trim() !== '').pop();
+  const last = s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .pop();
   // Silent 255: the other end went away (its sshd was killed, the VM reset).
-  if (last === undefined) return new YolovmError(`Lost the connection to VM at ${at}`, 'Check that the VM is still running (`virsh list`), then run again.', EXIT.ssh);
-  return new YolovmError(`SSH to VM at ${at} failed: ${last.replace(/^ssh: /, '')}`, 'Run with -v to see the ssh command, and try it by hand.', EXIT.ssh);
+  if (last === undefined)
+    return new YolovmError(
+      `Lost the connection to VM at ${at}`,
+      'Check that the VM is still running (`virsh list`), then run again.',
+      EXIT.ssh,
+    );
+  return new YolovmError(
+    `SSH to VM at ${at} failed: ${last.replace(/^ssh: /, '')}`,
+    'Run with -v to see the ssh command, and try it by hand.',
+    EXIT.ssh,
+  );
 }
 
 export function sshNotFound(program: string): YolovmError {
-  return new YolovmError(`${program} is not installed`, 'Install the OpenSSH client (`sudo apt-get install openssh-client`), or set YOLOVM_SSH.');
+  return new YolovmError(
+    `${program} is not installed`,
+    'Install the OpenSSH client (`sudo apt-get install openssh-client`), or set YOLOVM_SSH.',
+  );
 }

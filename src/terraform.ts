@@ -14,7 +14,10 @@ const NO_ADDRESS_HINT = 'Run `terraform apply` (or `./vm-up.sh`) in the terrafor
 /** Host names and IP addresses only: nothing ssh could read as an option. */
 export function validateHost(value: string, source: string): string {
   if (!/^[A-Za-z0-9_.:%[\]-]+$/.test(value) || value.startsWith('-')) {
-    throw new YolovmError(`Invalid VM address ${JSON.stringify(value)} (from ${source})`, 'Set it to a host name or IP address, such as 192.168.122.10.');
+    throw new YolovmError(
+      `Invalid VM address ${JSON.stringify(value)} (from ${source})`,
+      'Set it to a host name or IP address, such as 192.168.122.10.',
+    );
   }
   return value.replace(/^\[(.*)\]$/, '$1');
 }
@@ -68,14 +71,20 @@ function fromTerraform(dir: string, name: string): string {
     r = runSync('terraform', ['output', '-no-color', '-json', name], { cwd: dir, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
   } catch (err) {
     if (err instanceof CommandNotFound) {
-      throw new YolovmError(`terraform is not installed, and ${dir} has no local state file to read`, 'Install terraform, or set YOLOVM_HOST to the VM address.');
+      throw new YolovmError(
+        `terraform is not installed, and ${dir} has no local state file to read`,
+        'Install terraform, or set YOLOVM_HOST to the VM address.',
+      );
     }
     throw err;
   }
   if (r.code !== 0) {
     // Skip terraform's box drawing and its warnings about its own CLI configuration.
     const lines = r.stderr.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim());
-    const why = lines.find((l) => l.startsWith('Error:')) ?? lines.find((l) => l !== '' && !/^Warning|There are some problems with the CLI/.test(l)) ?? `exit ${r.code}`;
+    const why =
+      lines.find((l) => l.startsWith('Error:')) ??
+      lines.find((l) => l !== '' && !/^Warning|There are some problems with the CLI/.test(l)) ??
+      `exit ${r.code}`;
     throw new YolovmError(`VM IP not available: terraform output ${name} failed in ${dir}: ${why}`, NO_ADDRESS_HINT);
   }
   let value: unknown;
@@ -95,7 +104,10 @@ export function vmAddress(cfg: Config): Setting {
   const dir = expandHome(cfg.terraformDir.value);
   const name = cfg.terraformOutput.value;
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-    throw new YolovmError(`Invalid terraform output name ${JSON.stringify(name)} (from ${cfg.terraformOutput.source})`, 'Set it to the name of an output of your terraform config, such as vm_ip.');
+    throw new YolovmError(
+      `Invalid terraform output name ${JSON.stringify(name)} (from ${cfg.terraformOutput.source})`,
+      'Set it to the name of an output of your terraform config, such as vm_ip.',
+    );
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new YolovmError(
@@ -111,7 +123,10 @@ export function vmAddress(cfg: Config): Setting {
       raw = outputFromState(readFileSync(statePath, 'utf8'), name);
     } catch (err) {
       if (err instanceof YolovmError) throw err;
-      throw new YolovmError(`Cannot read terraform state ${statePath}: ${(err as Error).message}`, 'Check the file, or run `terraform output` in the terraform dir to see what is wrong.');
+      throw new YolovmError(
+        `Cannot read terraform state ${statePath}: ${(err as Error).message}`,
+        'Check the file, or run `terraform output` in the terraform dir to see what is wrong.',
+      );
     }
     const where = `terraform output ${name} in ${statePath}`;
     if (raw === undefined) throw new YolovmError(`VM IP not available (${where} is not set)`, NO_ADDRESS_HINT);
@@ -121,5 +136,3 @@ export function vmAddress(cfg: Config): Setting {
   const where = `terraform output ${name} in ${dir}`;
   return { value: checkAddress(fromTerraform(dir, name), where), source: where };
 }
-
-

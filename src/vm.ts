@@ -48,13 +48,26 @@ export function vmFailure(code: number, place: VmPlace): YolovmError | undefined
     case VM_EXIT.noRsync:
       return new YolovmError('rsync is not installed on the VM', 'Install it there: `sudo apt-get install rsync`.');
     case VM_EXIT.missing:
-      return new YolovmError(`Workspace path '${named(place)}' not on VM (looked for ${place.display})`, 'Check the subpath (`yolo-dir ls` lists the workspace), or push to it first.');
+      return new YolovmError(
+        `Workspace path '${named(place)}' not on VM (looked for ${place.display})`,
+        'Check the subpath (`yolo-dir ls` lists the workspace), or push to it first.',
+      );
     case VM_EXIT.notRepo:
-      return new YolovmError(`Workspace path '${named(place)}' on the VM is not a git repository (${place.display})`, 'Check the subpath, or push a branch to it first.');
+      return new YolovmError(
+        `Workspace path '${named(place)}' on the VM is not a git repository (${place.display})`,
+        'Check the subpath, or push a branch to it first.',
+      );
     case VM_EXIT.notDir:
-      return new YolovmError(`Workspace path '${named(place)}' on the VM is a file, not a directory (${place.display})`, 'Choose another subpath, or move that file away on the VM.');
+      return new YolovmError(
+        `Workspace path '${named(place)}' on the VM is a file, not a directory (${place.display})`,
+        'Choose another subpath, or move that file away on the VM.',
+      );
     case VM_EXIT.cannotCreate:
-      return new YolovmError(`Cannot create a repository at '${place.display}' on the VM`, 'Check permissions and free space on the VM (`df -h ~`).', EXIT.git);
+      return new YolovmError(
+        `Cannot create a repository at '${place.display}' on the VM`,
+        'Check permissions and free space on the VM (`df -h ~`).',
+        EXIT.git,
+      );
     default:
       return undefined;
   }
@@ -122,7 +135,9 @@ export async function runOnVm(t: SshTarget, mode: VmMode, place: VmPlace, quiet:
   const relay = new StderrRelay();
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    relay.push(d);
+  });
   let code: number;
   try {
     code = await finished(child, program);

@@ -11,7 +11,8 @@ runMain(() =>
       description: 'Fetch a branch from the VM workspace into the local branch of the same name, and show the commits that came back.',
       branchHelp: 'branch to bring back (into the local branch of the same name)',
       forceHelp: 'take the VM version even when it is not a fast-forward (prints the old tip)',
-      examples: '  git yolo-fetch feature-auth myapp    # the agent commits, into local feature-auth\n  git yolo-fetch -n feature-auth myapp # what would come back',
+      examples:
+        '  git yolo-fetch feature-auth myapp    # the agent commits, into local feature-auth\n  git yolo-fetch -n feature-auth myapp # what would come back',
       action: yoloFetch,
     },
     process.argv.slice(2),

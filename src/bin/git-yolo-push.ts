@@ -8,10 +8,12 @@ runMain(() =>
   runBranchCommand(
     {
       name: 'git yolo-push',
-      description: 'Push a local branch to the VM workspace (creating the repository there on first push), check it out on the VM, and say what moved.',
+      description:
+        'Push a local branch to the VM workspace (creating the repository there on first push), check it out on the VM, and say what moved.',
       branchHelp: 'local branch to push (to the same name on the VM)',
       forceHelp: 'overwrite the VM branch even if it has commits the local one lacks',
-      examples: '  git yolo-push feature-auth myapp     # -> ~/workspace/myapp, checked out there\n  git yolo-push main                   # -> ~/workspace itself\n  git yolo-push -n feature-auth myapp  # what would move',
+      examples:
+        '  git yolo-push feature-auth myapp     # -> ~/workspace/myapp, checked out there\n  git yolo-push main                   # -> ~/workspace itself\n  git yolo-push -n feature-auth myapp  # what would move',
       action: yoloPush,
     },
     process.argv.slice(2),

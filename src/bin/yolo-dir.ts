@@ -27,10 +27,12 @@ runMain(async () => {
       applyCommonOptions(opts);
       code = await dirPush(dir, subpath, opts);
     });
-  sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost').action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
-    applyCommonOptions(opts);
-    code = await dirPull(dir, subpath, opts);
-  });
+  sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost').action(
+    async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
+      applyCommonOptions(opts);
+      code = await dirPull(dir, subpath, opts);
+    },
+  );
   addCommonOptions(program.command('ls'))
     .description('list the workspace: for each git repository, its branch and whether it has uncommitted changes')
     .argument('[subpath]', 'path inside the VM workspace')

@@ -90,7 +90,9 @@ class Helper {
     const child = start(program, sshArgs(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0'])), { stdio: [0, 'pipe', 'pipe'] });
     const relay = new StderrRelay();
     const stream = { connected: false }; // set from the data callback
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => { relay.push(d); });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      relay.push(d);
+    });
     child.stdout?.on('data', (chunk: Buffer) => {
       if (!stream.connected) {
         stream.connected = true;
@@ -107,7 +109,10 @@ class Helper {
     const held = relay.finish(code === 255);
     if (code === 255) throw sshFailure(held, s.target);
     if (!stream.connected) {
-      throw vmFailure(relay.vmExit ?? code, place) ?? new YolovmError(`git ${mode} on the VM failed (exit ${code})`, 'Run with GIT_TRACE=1 and -v to see more.', EXIT.git);
+      throw (
+        vmFailure(relay.vmExit ?? code, place) ??
+        new YolovmError(`git ${mode} on the VM failed (exit ${code})`, 'Run with GIT_TRACE=1 and -v to see more.', EXIT.git)
+      );
     }
     return code === 0 ? 0 : EXIT.git;
   }
@@ -128,7 +133,10 @@ export interface HelperReport {
 export async function remoteHelper(argv: readonly string[]): Promise<number> {
   const url = argv[1] ?? argv[0];
   if (url === undefined) {
-    throw new YolovmError('git-remote-yolovm is a git remote helper: git runs it for yolovm:: URLs', 'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.');
+    throw new YolovmError(
+      'git-remote-yolovm is a git remote helper: git runs it for yolovm:: URLs',
+      'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.',
+    );
   }
   const helper = new Helper(parseSubpath(addressFromUrl(url)));
   const batch: string[] = [];

@@ -30,13 +30,19 @@ function excludesOf(opts: DirOptions): string[] {
 function compressLevel(opts: DirOptions): number | undefined {
   if (opts.compressLevel === undefined) return undefined;
   const n = Number(opts.compressLevel);
-  if (!Number.isInteger(n) || n < 0 || n > 9) throw new YolovmError(`Invalid compression level ${JSON.stringify(opts.compressLevel)}`, 'Give a whole number from 0 (none) to 9 (most).');
+  if (!Number.isInteger(n) || n < 0 || n > 9)
+    throw new YolovmError(
+      `Invalid compression level ${JSON.stringify(opts.compressLevel)}`,
+      'Give a whole number from 0 (none) to 9 (most).',
+    );
   return n;
 }
 
 function checkLocalDir(dir: string, typed: string): void {
-  if (!existsSync(dir)) throw new YolovmError(`Directory ${shown(typed)} not found`, 'Check the path; `yolo-dir push` sends an existing directory.');
-  if (!statSync(dir).isDirectory()) throw new YolovmError(`${shown(typed)} is not a directory`, 'Give the directory whose contents to send.');
+  if (!existsSync(dir))
+    throw new YolovmError(`Directory ${shown(typed)} not found`, 'Check the path; `yolo-dir push` sends an existing directory.');
+  if (!statSync(dir).isDirectory())
+    throw new YolovmError(`${shown(typed)} is not a directory`, 'Give the directory whose contents to send.');
 }
 
 function vmPath(s: Session, subpath: string): string {
@@ -51,7 +57,9 @@ function rsyncFailure(r: rsync.SyncResult, s: Session): YolovmError {
   const full = /No space left on device/.test(r.stderr);
   return new YolovmError(
     `rsync failed (exit ${r.code}): ${line.replace(/^rsync: /, '').trim()}`,
-    full ? 'A disk is full: free space there and run again (nothing already synced is lost).' : 'Run again with -v to see the rsync command; running again resumes safely.',
+    full
+      ? 'A disk is full: free space there and run again (nothing already synced is lost).'
+      : 'Run again with -v to see the rsync command; running again resumes safely.',
   );
 }
 
@@ -61,7 +69,10 @@ function describe(r: rsync.SyncResult, dryRun: boolean): string {
   const parts = [plural(files, 'file') + (dryRun ? ' would be sent' : ' sent')];
   if (deleted) parts.push(`${plural(deleted, 'file')} ${dryRun ? 'would be ' : ''}deleted`);
   const bytes = rsync.statNumber(r.stats, 'Total transferred file size');
-  if (!dryRun) parts.push(`${bytes.toLocaleString('en')} bytes of data, ${rsync.statNumber(r.stats, 'Total bytes sent').toLocaleString('en')} sent and ${rsync.statNumber(r.stats, 'Total bytes received').toLocaleString('en')} received over the wire`);
+  if (!dryRun)
+    parts.push(
+      `${bytes.toLocaleString('en')} bytes of data, ${rsync.statNumber(r.stats, 'Total bytes sent').toLocaleString('en')} sent and ${rsync.statNumber(r.stats, 'Total bytes received').toLocaleString('en')} received over the wire`,
+    );
   return parts.join(', ');
 }
 
@@ -109,12 +120,24 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
 /** Keep pushing as files change (debounced), until interrupted. */
 async function watch(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<never> {
   const { watch: chokidarWatch } = await import('chokidar');
-  const skip = new Set(excludesOf(opts).filter((e) => /^[^*?[\]/]+\/?$/.test(e)).map((e) => e.replace(/\/$/, '')));
+  const skip = new Set(
+    excludesOf(opts)
+      .filter((e) => /^[^*?[\]/]+\/?$/.test(e))
+      .map((e) => e.replace(/\/$/, '')),
+  );
   const watcher = chokidarWatch(dir, {
     ignoreInitial: true,
-    ignored: (path: string) => path.slice(dir.length).split('/').some((seg) => skip.has(seg)),
+    ignored: (path: string) =>
+      path
+        .slice(dir.length)
+        .split('/')
+        .some((seg) => skip.has(seg)),
   });
-  await new Promise<void>((res) => watcher.once('ready', () => { res(); }));
+  await new Promise<void>((res) =>
+    watcher.once('ready', () => {
+      res();
+    }),
+  );
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -162,7 +185,8 @@ function backupRoot(dir: string): string {
 
 export async function dirPull(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {
   const dir = resolve(localDir);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new YolovmError(`${shown(localDir)} is not a directory`, 'Give a directory to pull into (it is created if missing).');
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new YolovmError(`${shown(localDir)} is not a directory`, 'Give a directory to pull into (it is created if missing).');
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;
@@ -187,11 +211,17 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   const r = await rsync.runRsync(args, showProgress());
   if (r.code !== 0) throw rsyncFailure(r, s);
   showChanges(r, dryRun);
-  info(`${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`);
+  info(
+    `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,
+  );
   if (!dryRun && existed && r.changes.length > 0) {
     mkdirSync(backup, { recursive: true });
-    writeFileSync(join(backup, 'changes.txt'), `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`);
-    if (existsSync(join(backup, 'files'))) info(`Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})`);
+    writeFileSync(
+      join(backup, 'changes.txt'),
+      `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`,
+    );
+    if (existsSync(join(backup, 'files')))
+      info(`Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})`);
     else info(`No local file was replaced or deleted (every change: ${join(backup, 'changes.txt')})`);
   } else if (!dryRun && existsSync(backup)) {
     rmSync(backup, { recursive: true, force: true });
@@ -213,7 +243,11 @@ export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const width = Math.max(0, ...entries.map((e) => e.name.length + 1));
   for (const e of entries) {
     const name = e.kind === 'file' || e.name === '.' ? e.name : `${e.name}/`;
-    out.push(e.kind === 'repo' ? `  ${name.padEnd(width + 2)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})` : `  ${name}`);
+    out.push(
+      e.kind === 'repo'
+        ? `  ${name.padEnd(width + 2)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})`
+        : `  ${name}`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;

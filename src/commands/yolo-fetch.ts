@@ -36,7 +36,10 @@ function showCommits(heading: string, { total, lines }: Listing): void {
 async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: Session): Promise<string> {
   const ref = `refs/heads/${branch}`;
   const notThere = () =>
-    new YolovmError(`Branch '${branch}' not found on the VM at ${s.where(subpath)}`, `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`);
+    new YolovmError(
+      `Branch '${branch}' not found on the VM at ${s.where(subpath)}`,
+      `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`,
+    );
   if (dryRun) {
     const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(subpath), ref]);
     if (r.helperExit !== undefined) throw new Reported(r.helperExit);
@@ -68,7 +71,9 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const vmShort = (await git.hasCommit(repo, vm)) ? await git.shortSha(repo, vm) : vm.slice(0, 7);
 
   if (opts.dryRun && !(await git.hasCommit(repo, vm))) {
-    info(`${would}fetch ${branch} from ${from}: the VM is at ${vmShort}, which is not here yet (${local ? `local ${branch} is at ${await git.shortSha(repo, local)}` : `no local ${branch}`})`);
+    info(
+      `${would}fetch ${branch} from ${from}: the VM is at ${vmShort}, which is not here yet (${local ? `local ${branch} is at ${await git.shortSha(repo, local)}` : `no local ${branch}`})`,
+    );
     return EXIT.ok;
   }
   if (local === vm) {
@@ -109,16 +114,28 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
       if (worktree) await git.moveCheckedOut(worktree, vm, !fastForward);
       else await git.moveRef(repo, branch, vm, local, reason);
     } catch (err) {
-      throw new YolovmError(`Could not update '${branch}': ${(err as Error).message.trim().split('\n')[0] ?? ''}`, 'Nothing was lost; the VM commits are in FETCH_HEAD. Resolve the problem above and run again.', EXIT.git);
+      throw new YolovmError(
+        `Could not update '${branch}': ${(err as Error).message.trim().split('\n')[0] ?? ''}`,
+        'Nothing was lost; the VM commits are in FETCH_HEAD. Resolve the problem above and run again.',
+        EXIT.git,
+      );
     }
   }
   const inTree = worktree ? ` (and the work tree in ${worktree})` : '';
   if (fastForward) {
-    showCommits(`${opts.dryRun ? 'Would fast-forward' : 'Fast-forwarded'} ${branch}${inTree} ${localShort}..${vmShort} from ${from}`, await listCommits(repo, `${local}..${vm}`));
+    showCommits(
+      `${opts.dryRun ? 'Would fast-forward' : 'Fast-forwarded'} ${branch}${inTree} ${localShort}..${vmShort} from ${from}`,
+      await listCommits(repo, `${local}..${vm}`),
+    );
   } else {
-    showCommits(`${opts.dryRun ? 'Would force' : 'Forced'} ${branch}${inTree} to the VM's ${vmShort} from ${from}`, await listCommits(repo, `${local}..${vm}`));
+    showCommits(
+      `${opts.dryRun ? 'Would force' : 'Forced'} ${branch}${inTree} to the VM's ${vmShort} from ${from}`,
+      await listCommits(repo, `${local}..${vm}`),
+    );
     const lost = await git.countCommits(repo, `${vm}..${local}`);
-    info(`${opts.dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`);
+    info(
+      `${opts.dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
+    );
   }
   return EXIT.ok;
 }

@@ -32,17 +32,31 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const subpath = parseSubpath(subpathArg ?? '');
   const ref = `refs/heads/${branch}`;
   const local = await git.resolveRef(repo, ref);
-  if (!local) throw new YolovmError(`Branch '${branch}' not found`, `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`);
+  if (!local)
+    throw new YolovmError(
+      `Branch '${branch}' not found`,
+      `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`,
+    );
   const s = openSession(true);
   const dest = s.where(subpath);
   const vm = await listVm(s, subpath, true);
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const quiet = isQuiet();
-  const pushOpts = { ...defaultOptions(), dryRun: opts.dryRun ?? false, verbosity: quiet ? 0 : isVerbose() ? 2 : 1, progress: !quiet && process.stderr.isTTY };
+  const pushOpts = {
+    ...defaultOptions(),
+    dryRun: opts.dryRun ?? false,
+    verbosity: quiet ? 0 : isVerbose() ? 2 : 1,
+    progress: !quiet && process.stderr.isTTY,
+  };
   // The VM's own messages are folded into the summary below, so it is told to be quiet.
   const result = await sendPack(s, subpath, pushOpts, true, [`${opts.force ? '+' : ''}${ref}:${ref}`], vm.state, true);
   const status = parseStatus(result.statuses, ref);
-  if (!status) throw new YolovmError(`Push of '${branch}' to ${dest} failed: no status from git send-pack`, 'Run again with -v to see the commands and their output.', EXIT.git);
+  if (!status)
+    throw new YolovmError(
+      `Push of '${branch}' to ${dest} failed: no status from git send-pack`,
+      'Run again with -v to see the commands and their output.',
+      EXIT.git,
+    );
   if (!status.ok) {
     const why = status.message;
     if (isDirtyWorktreeRejection(why)) {
@@ -70,7 +84,9 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     info(`${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, local), 'commit')}, up to ${short}`);
   } else if (!(await git.hasCommit(repo, old))) {
     // The VM's old commits never came here: name the tip so it can be recovered there.
-    info(`${verb} ${branch} to ${dest}: ${old.slice(0, 7)}...${short} (forced update); the VM's old tip ${old.slice(0, 7)} is not in this repository (on the VM: \`git branch rescue ${old.slice(0, 7)}\` recovers it)`);
+    info(
+      `${verb} ${branch} to ${dest}: ${old.slice(0, 7)}...${short} (forced update); the VM's old tip ${old.slice(0, 7)} is not in this repository (on the VM: \`git branch rescue ${old.slice(0, 7)}\` recovers it)`,
+    );
   } else if (await git.isAncestor(repo, old, local)) {
     const oldShort = await git.shortSha(repo, old);
     info(`${verb} ${branch} to ${dest}: ${plural(await git.countCommits(repo, `${old}..${local}`), 'commit')}, ${oldShort}..${short}`);
@@ -84,8 +100,14 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     // The VM reported its work tree after the push (or at listing); ask only if it did not.
     const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, 'status', s.place(subpath), true)).stdout);
     if (head) {
-      const tree = head.state === 'bare' ? 'a bare repository' : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
-      const why = head.state === 'dirty' && head.branch !== branch ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)` : '';
+      const tree =
+        head.state === 'bare'
+          ? 'a bare repository'
+          : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
+      const why =
+        head.state === 'dirty' && head.branch !== branch
+          ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)`
+          : '';
       info(`VM work tree: ${tree}${why}`);
     }
   }

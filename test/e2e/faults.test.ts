@@ -31,7 +31,11 @@ function job(cmd: string, args: string[], cwd: string, env: Record<string, strin
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stdout.resume();
-  const done = new Promise<RunResult>((res) => child.on('close', (code, signal) => { res({ code: code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 9), stdout: '', stderr }); }));
+  const done = new Promise<RunResult>((res) =>
+    child.on('close', (code, signal) => {
+      res({ code: code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 9), stdout: '', stderr });
+    }),
+  );
   return { child, done, stderr: () => stderr };
 }
 
@@ -75,7 +79,10 @@ describe('the VM goes away', () => {
       const t0 = Date.now();
       const r = await vm.run('git', ['yolo-push', 'main', 'app'], { cwd: repo });
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /^error: (Cannot connect to VM at 127\.0\.0\.1: connection refused|Lost the connection to VM at 127\.0\.0\.1)/m);
+      assert.match(
+        r.stderr,
+        /^error: (Cannot connect to VM at 127\.0\.0\.1: connection refused|Lost the connection to VM at 127\.0\.0\.1)/m,
+      );
       assert.ok(Date.now() - t0 < 5000);
       const d = await vm.run('yolo-dir', ['push', join(home, 'tree'), 'tree']);
       assert.equal(d.code, 2, d.stderr);
@@ -110,7 +117,11 @@ describe('the VM goes away', () => {
       for (const { n, r, secs } of results) {
         assert.ok(secs < 20, `${n} took ${secs} s`);
         assert.notEqual(r.code, 0, n);
-        assert.match(r.stderr, /^error: (Lost the connection to VM at 127\.0\.0\.1|Cannot connect to VM at 127\.0\.0\.1: connection timed out)/m, `${n}: ${r.stderr}`);
+        assert.match(
+          r.stderr,
+          /^error: (Lost the connection to VM at 127\.0\.0\.1|Cannot connect to VM at 127\.0\.0\.1: connection timed out)/m,
+          `${n}: ${r.stderr}`,
+        );
         const code = n.startsWith('yolo') ? r.code : (JSON.parse(readFileSync(reportFile(n), 'utf8')) as { exit: number }).exit;
         assert.equal(code, 2, `${n} exit`);
       }
@@ -221,7 +232,8 @@ describe('a VM without git or rsync', () => {
     // PATH on the "VM" holds a shell and coreutils, but no git and no rsync.
     const tools = join(vm.dir, 'vm-tools');
     mkdirSync(tools);
-    for (const t of ['sh', 'mkdir', 'cat', 'ls']) symlinkSync(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), join(tools, t));
+    for (const t of ['sh', 'mkdir', 'cat', 'ls'])
+      symlinkSync(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), join(tools, t));
     // sshd sets PATH itself; the forced command narrows it before running what was asked.
     bare = await startVm({ sshdExtra: [`ForceCommand /usr/bin/env PATH=${tools} /bin/sh -c "$SSH_ORIGINAL_COMMAND"`] });
   });
@@ -270,4 +282,3 @@ describe('a full disk on the VM', () => {
     }
   });
 });
-

@@ -204,7 +204,11 @@ describe('fetch, clone, ls-remote', () => {
   });
 
   it('a missing path is an error naming it, and creates nothing', async () => {
-    for (const args of [['ls-remote', 'yolovm::nope'], ['fetch', 'yolovm::nope', 'main'], ['clone', 'yolovm::nope', join(vm.dir, 'home', 'nope-clone')]]) {
+    for (const args of [
+      ['ls-remote', 'yolovm::nope'],
+      ['fetch', 'yolovm::nope', 'main'],
+      ['clone', 'yolovm::nope', join(vm.dir, 'home', 'nope-clone')],
+    ]) {
       const r = await git(...args);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /Workspace path 'nope' not on VM/);

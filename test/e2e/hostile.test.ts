@@ -63,7 +63,11 @@ interface Outcome {
 }
 
 /** Run one command per input; each must be refused (1) or succeed, and leave no damage. */
-async function tryAll(cmd: (input: string, i: number) => Promise<RunResult>, okCodes = [0, 1], alsoAllowed: (input: string) => string[] = () => []): Promise<Outcome[]> {
+async function tryAll(
+  cmd: (input: string, i: number) => Promise<RunResult>,
+  okCodes = [0, 1],
+  alsoAllowed: (input: string) => string[] = () => [],
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const problems: string[] = [];
   for (const [i, [name, input]] of INPUTS.entries()) {
@@ -101,7 +105,18 @@ const refused = (o: Outcome[], names: string[]) => {
     assert.equal(hit?.r.code, 1, `${n} should be refused: ${hit?.r.stderr ?? ''}`);
   }
 };
-const SUBPATH_REFUSED = ['newline', 'control character', 'dot-dot', 'dot-dot inside', 'absolute', 'tilde', 'tilde path', 'ssh option', 'rsync option', 'git option'];
+const SUBPATH_REFUSED = [
+  'newline',
+  'control character',
+  'dot-dot',
+  'dot-dot inside',
+  'absolute',
+  'tilde',
+  'tilde path',
+  'ssh option',
+  'rsync option',
+  'git option',
+];
 
 describe('hostile subpaths', () => {
   it('git push yolovm::<input>', async () => {
@@ -147,7 +162,9 @@ describe('hostile branch names and directory names', () => {
       return vm.run('yolo-dir', ['push', '--', local, `names-${i}`], { cwd: home });
     });
     assert.equal(o.find((x) => x.input === 'command substitution')?.r.code, 0);
-    const p = await tryAll((input, i) => vm.run('yolo-dir', ['pull', '--', join(home, 'pulls', String(i), input.replace(/^\/+/, '')), `names-${i}`], { cwd: home }));
+    const p = await tryAll((input, i) =>
+      vm.run('yolo-dir', ['pull', '--', join(home, 'pulls', String(i), input.replace(/^\/+/, '')), `names-${i}`], { cwd: home }),
+    );
     assert.equal(p.find((x) => x.input === 'semicolon')?.r.code, 0);
   });
 });
@@ -158,7 +175,10 @@ describe('hostile settings', () => {
     ['YOLOVM_USER', (v) => ({ YOLOVM_USER: v })],
     ['YOLOVM_WORKSPACE', (v) => ({ YOLOVM_WORKSPACE: v })],
     ['YOLOVM_CONTROL_PERSIST', (v) => ({ YOLOVM_CONTROL_PERSIST: v })],
-    ['YOLOVM_TERRAFORM_OUTPUT (no host)', (v) => ({ YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'tf'), YOLOVM_TERRAFORM_OUTPUT: v })],
+    [
+      'YOLOVM_TERRAFORM_OUTPUT (no host)',
+      (v) => ({ YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'tf'), YOLOVM_TERRAFORM_OUTPUT: v }),
+    ],
   ];
   for (const [name, env] of settings) {
     it(name, async () => {
@@ -167,7 +187,8 @@ describe('hostile settings', () => {
       const home = (input: string) => (name === 'YOLOVM_WORKSPACE' && input.startsWith('~') ? [join(vm.dir, 'vmhome')] : []);
       const o = await tryAll((input) => vm.run('git', ['yolo-push', 'main', 'settings'], { cwd: repo, env: env(input) }), [0, 1, 2], home);
       if (name === 'YOLOVM_WORKSPACE') {
-        for (const n of ['dot-dot', 'ssh option', 'semicolon', 'newline']) assert.match(o.find((x) => x.input === n)?.r.stderr ?? '', /Invalid workspace base/, n);
+        for (const n of ['dot-dot', 'ssh option', 'semicolon', 'newline'])
+          assert.match(o.find((x) => x.input === n)?.r.stderr ?? '', /Invalid workspace base/, n);
       }
     });
   }

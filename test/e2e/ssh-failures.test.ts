@@ -31,7 +31,12 @@ after(async () => {
 async function attempt(env: Record<string, string>): Promise<{ code: number; stderr: string; helperExit: string }> {
   const reportFile = join(vm.dir, `report-${Math.random().toString(36).slice(2)}`);
   writeFileSync(reportFile, '{}');
-  const r = await run('git', ['ls-remote', 'yolovm::x'], { ...vm.env, YOLOVM_CONTROL_PERSIST: 'no', YOLOVM_REPORT_FILE: reportFile, ...env }, { cwd: repo, timeoutMs: 30_000 });
+  const r = await run(
+    'git',
+    ['ls-remote', 'yolovm::x'],
+    { ...vm.env, YOLOVM_CONTROL_PERSIST: 'no', YOLOVM_REPORT_FILE: reportFile, ...env },
+    { cwd: repo, timeoutMs: 30_000 },
+  );
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { exit?: number };
   return { code: r.code, stderr: r.stderr, helperExit: String(report.exit) };
 }

@@ -101,10 +101,10 @@ describe('yolo-dir push', () => {
 
   it('odd names: spaces, unicode, shell metacharacters, a leading dash, taken verbatim', async () => {
     const odd = '-my dir ünï;$(touch x)`id`';
-    write(dir(odd, "it's \"quoted\" & |piped|.txt"), 'odd\n');
+    write(dir(odd, 'it\'s "quoted" & |piped|.txt'), 'odd\n');
     const r = await vm.run('yolo-dir', ['push', '--', odd, 'sp ace/ünï;$(touch pwned)'], { cwd: home });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(ws('sp ace/ünï;$(touch pwned)', "it's \"quoted\" & |piped|.txt"), 'utf8'), 'odd\n');
+    assert.equal(readFileSync(ws('sp ace/ünï;$(touch pwned)', 'it\'s "quoted" & |piped|.txt'), 'utf8'), 'odd\n');
     assert.equal(existsSync(join(home, 'x')), false);
     assert.equal(existsSync(ws('pwned')), false);
   });
@@ -172,7 +172,8 @@ describe('yolo-dir pull', () => {
     }
     const restore = await run('rsync', ['-a', `${m[1]}/`, `${wrong}/`], vm.env);
     assert.equal(restore.code, 0, restore.stderr);
-    for (const d of ['src', 'sub']) if (existsSync(join(wrong, d)) && readdirSync(join(wrong, d)).length === 0) rmSync(join(wrong, d), { recursive: true });
+    for (const d of ['src', 'sub'])
+      if (existsSync(join(wrong, d)) && readdirSync(join(wrong, d)).length === 0) rmSync(join(wrong, d), { recursive: true });
     assert.deepEqual(tree(wrong), before);
     assert.equal(readFileSync(join(wrong, 'thesis.tex'), 'utf8'), 'years of work\n');
   });
@@ -199,7 +200,10 @@ describe('yolo-dir errors', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: Workspace path 'not\/on\/vm' not on VM/);
     assert.equal(existsSync(dir('fresh-local')), false);
-    r = await vm.run('yolo-dir', ['push', 'proj'], { cwd: home, env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' } });
+    r = await vm.run('yolo-dir', ['push', 'proj'], {
+      cwd: home,
+      env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' },
+    });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: Cannot connect to VM at 127\.0\.0\.1: connection refused/);
     r = await yd('push', 'proj', '../outside');
@@ -251,7 +255,11 @@ describe('yolo-dir ls', () => {
 describe('yolo-dir push --watch', () => {
   it('pushes changes as they happen, and Ctrl-C ends it and its children', async () => {
     write(dir('live', 'a.txt'), 'one\n');
-    const child = spawn(join(BIN, 'yolo-dir'), ['push', '--watch', 'live', 'live'], { cwd: home, env: vm.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(BIN, 'yolo-dir'), ['push', '--watch', 'live', 'live'], {
+      cwd: home,
+      env: vm.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const until = async (cond: () => boolean, what: string) => {
@@ -266,14 +274,21 @@ describe('yolo-dir push --watch', () => {
       await until(() => existsSync(ws('live', 'a.txt')), 'the first push');
       write(dir('live', 'a.txt'), 'two\n');
       write(dir('live', 'new', 'b.txt'), 'b\n');
-      await until(() => existsSync(ws('live', 'new', 'b.txt')) && readFileSync(ws('live', 'a.txt'), 'utf8') === 'two\n', 'the change on the VM');
+      await until(
+        () => existsSync(ws('live', 'new', 'b.txt')) && readFileSync(ws('live', 'a.txt'), 'utf8') === 'two\n',
+        'the change on the VM',
+      );
       write(dir('live', 'node_modules', 'ignored.js'), 'x\n');
       await new Promise((r) => setTimeout(r, 800));
       assert.equal(existsSync(ws('live', 'node_modules')), false);
     } finally {
       child.kill('SIGINT');
     }
-    const code = await new Promise<number | null>((res) => child.on('exit', (c) => { res(c); }));
+    const code = await new Promise<number | null>((res) =>
+      child.on('exit', (c) => {
+        res(c);
+      }),
+    );
     assert.equal(code, 130);
     assert.equal(alive(child.pid ?? 0), false);
   });
@@ -283,7 +298,10 @@ describe('the original scripts, as shims', () => {
   it('./install --yolo-vm DIR records the terraform dir and installs vm-dir-push and friends, which work', async () => {
     const tf = join(vm.dir, 'yolo-vm');
     mkdirSync(tf);
-    writeFileSync(join(tf, 'terraform.tfstate'), JSON.stringify({ version: 4, outputs: { vm_ip: { value: '127.0.0.1', type: 'string' } } }));
+    writeFileSync(
+      join(tf, 'terraform.tfstate'),
+      JSON.stringify({ version: 4, outputs: { vm_ip: { value: '127.0.0.1', type: 'string' } } }),
+    );
     const prefix = join(vm.dir, 'prefix');
     let r = await run(join(ROOT, 'install'), ['--links-only', '--prefix', prefix, '--yolo-vm', tf], vm.env, { cwd: ROOT });
     assert.equal(r.code, 0, r.stderr);

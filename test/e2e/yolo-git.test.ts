@@ -44,7 +44,10 @@ describe('the original design’s integration workflow', () => {
     await commitOnVm('', 'file.txt', 'modified', 'Modified on VM');
     r = await yolo('yolo-fetch', 'test-branch');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Fast-forwarded test-branch \(and the work tree in .*\) [0-9a-f]{7}\.\.[0-9a-f]{7} from .* \(1 new commit\):\n {2}[0-9a-f]{7} Modified on VM/);
+    assert.match(
+      r.stderr,
+      /Fast-forwarded test-branch \(and the work tree in .*\) [0-9a-f]{7}\.\.[0-9a-f]{7} from .* \(1 new commit\):\n {2}[0-9a-f]{7} Modified on VM/,
+    );
     const log = (await git('log', '--format=%s', 'test-branch')).stdout.split('\n');
     assert.deepEqual(log.slice(0, 3), ['Modified on VM', 'Initial commit', 'initial commit']);
     assert.equal(readFileSync(join(repo, 'file.txt'), 'utf8'), 'test\nmodified\n');
@@ -85,7 +88,10 @@ describe('git yolo-push', () => {
     assert.match(r.stderr, /^hint: Bring them back first with `git yolo-fetch test-branch myapp`, or overwrite them with --force\./m);
     r = await yolo('yolo-push', '--force', 'test-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /\(forced update\); the VM's old tip [0-9a-f]{7} is not in this repository \(on the VM: `git branch rescue [0-9a-f]{7}` recovers it\)/);
+    assert.match(
+      r.stderr,
+      /\(forced update\); the VM's old tip [0-9a-f]{7} is not in this repository \(on the VM: `git branch rescue [0-9a-f]{7}` recovers it\)/,
+    );
     // When the old VM commits are known here, they are counted.
     await commitOnVm('myapp', 'vm2.txt', 'vm2', 'agent commit 2');
     await git('fetch', '-q', 'yolovm::myapp', 'test-branch');
@@ -140,7 +146,10 @@ describe('git yolo-push', () => {
   });
 
   it('VM unreachable is exit 2, VM address missing is exit 1', async () => {
-    let r = await vm.run('git', ['yolo-push', 'main'], { cwd: repo, env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' } });
+    let r = await vm.run('git', ['yolo-push', 'main'], {
+      cwd: repo,
+      env: { YOLOVM_SSH: `ssh -F ${vm.sshConfig} -p 1`, YOLOVM_CONTROL_PERSIST: 'no' },
+    });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^error: Cannot connect to VM at 127\.0\.0\.1: connection refused/m);
     r = await vm.run('git', ['yolo-fetch', 'main'], { cwd: repo, env: { YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'tf') } });
@@ -209,7 +218,10 @@ describe('git yolo-fetch', () => {
     const localTip = await sha('agent-branch');
     let r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
     assert.equal(r.code, 3);
-    assert.match(r.stderr, new RegExp(`^error: Branch 'agent-branch' has diverged from the VM: local ${localTip.slice(0, 7)}, VM [0-9a-f]{7}`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^error: Branch 'agent-branch' has diverged from the VM: local ${localTip.slice(0, 7)}, VM [0-9a-f]{7}`, 'm'),
+    );
     assert.equal(await sha('agent-branch'), localTip);
     r = await yolo('yolo-fetch', '-n', '--force', 'agent-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
@@ -217,7 +229,12 @@ describe('git yolo-fetch', () => {
     assert.equal(await sha('agent-branch'), localTip, 'dry run changes nothing');
     r = await yolo('yolo-fetch', '--force', 'agent-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`Replaced 2 local commits; the old tip was ${localTip.slice(0, 7)}\\. Recover with: git branch agent-branch-before-fetch ${localTip.slice(0, 7)}`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Replaced 2 local commits; the old tip was ${localTip.slice(0, 7)}\\. Recover with: git branch agent-branch-before-fetch ${localTip.slice(0, 7)}`,
+      ),
+    );
     assert.equal(await sha('agent-branch'), await sha('agent-branch', join(vm.workspace, 'myapp')));
     assert.equal(existsSync(join(repo, 'mine.txt')), false);
     assert.equal((await git('cat-file', '-t', localTip)).stdout.trim(), 'commit', 'the old tip is still recoverable');
@@ -249,7 +266,12 @@ describe('help', () => {
       const r = await yolo(cmd, '-h');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^Usage: git ${cmd} \\[options\\] <branch> \\[subpath\\]`));
-      const man = await run('git', [cmd, '--help'], { ...vm.env, MANPATH: join(ROOT, 'man'), MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' }, { cwd: repo });
+      const man = await run(
+        'git',
+        [cmd, '--help'],
+        { ...vm.env, MANPATH: join(ROOT, 'man'), MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' },
+        { cwd: repo },
+      );
       assert.equal(man.code, 0, man.stderr);
       assert.match(man.stdout, new RegExp(`git-${cmd}\\s+-\\s+`));
     }

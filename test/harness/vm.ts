@@ -19,7 +19,9 @@ const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd']
 export function findSshd(): string {
   const found = SSHD_CANDIDATES.find((p) => existsSync(p));
   if (!found) {
-    throw new Error('sshd not found: the end-to-end tests need the OpenSSH server. Install it with `apt-get install openssh-server` (./install does this).');
+    throw new Error(
+      'sshd not found: the end-to-end tests need the OpenSSH server. Install it with `apt-get install openssh-server` (./install does this).',
+    );
   }
   return found;
 }
@@ -31,7 +33,9 @@ export function freePort(): Promise<number> {
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => { res(port); });
+      srv.close(() => {
+        res(port);
+      });
     });
   });
 }
@@ -77,7 +81,11 @@ export interface RunOpts {
 /** Run a program to completion with a deadline; a child that overstays is killed by pid and the run fails. */
 export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: RunOpts = {}): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...env, ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...env, ...opts.env },
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -182,7 +190,11 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   const launch = async () => {
     const d = spawn(sshd, ['-D', '-f', sshdConfig, '-E', log], { stdio: 'ignore' });
     daemon = d;
-    exited = new Promise<void>((res) => d.once('exit', () => { res(); }));
+    exited = new Promise<void>((res) =>
+      d.once('exit', () => {
+        res();
+      }),
+    );
     await waitForPort(port, 5000).catch((e: unknown) => {
       d.kill();
       const why = existsSync(log) ? readFileSync(log, 'utf8') : '';
@@ -193,7 +205,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   /** sshd and the per-connection processes it forked (ours to signal, found through /proc). */
   const sshdTree = (): number[] => {
     const tree = [daemon?.pid ?? 0];
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const entry of readdirSync('/proc')) {
         if (!/^\d+$/.test(entry)) continue;
@@ -270,9 +282,17 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     get sshdPid() {
       return daemon?.pid ?? 0;
     },
-    authCount: () => (existsSync(log) ? readFileSync(log, 'utf8').match(/Accepted publickey for /g)?.length ?? 0 : 0),
+    authCount: () => (existsSync(log) ? (readFileSync(log, 'utf8').match(/Accepted publickey for /g)?.length ?? 0) : 0),
     run: (cmd, args, opts) => run(cmd, args, env, opts),
-    vmGit: (subpath, args) => run('git', ['-C', join(workspace, subpath), ...args], { ...env, HOME: vmHome, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@vm', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@vm' }),
+    vmGit: (subpath, args) =>
+      run('git', ['-C', join(workspace, subpath), ...args], {
+        ...env,
+        HOME: vmHome,
+        GIT_AUTHOR_NAME: 'agent',
+        GIT_AUTHOR_EMAIL: 'agent@vm',
+        GIT_COMMITTER_NAME: 'agent',
+        GIT_COMMITTER_EMAIL: 'agent@vm',
+      }),
     masters,
     async stopSshd() {
       const tree = sshdTree();

@@ -17,7 +17,10 @@ describe('parseCommand', () => {
     ['connect git-upload-pack', { kind: 'connect', service: 'git-upload-pack' }],
     ['fetch abc refs/heads/x', { kind: 'unknown', line: 'fetch abc refs/heads/x' }],
   ];
-  for (const [line, want] of table) it(JSON.stringify(line), () => { assert.deepEqual(proto.parseCommand(line), want); });
+  for (const [line, want] of table)
+    it(JSON.stringify(line), () => {
+      assert.deepEqual(proto.parseCommand(line), want);
+    });
 });
 
 describe('options', () => {
@@ -30,10 +33,27 @@ describe('options', () => {
     assert.equal(proto.applyOption(o, 'verbosity', '0'), 'ok');
     assert.equal(proto.applyOption(o, 'progress', 'maybe'), 'error invalid value for progress');
     assert.equal(proto.applyOption(o, 'depth', '1'), 'unsupported');
-    assert.deepEqual(o, { verbosity: 0, progress: false, dryRun: true, atomic: true, cas: ['--force-with-lease=refs/heads/a:abc'], pushOptions: ['x\ty'] });
+    assert.deepEqual(o, {
+      verbosity: 0,
+      progress: false,
+      dryRun: true,
+      atomic: true,
+      cas: ['--force-with-lease=refs/heads/a:abc'],
+      pushOptions: ['x\ty'],
+    });
     assert.deepEqual(proto.sendPackArgs(o, 'RP', 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
-      'send-pack', '--helper-status', '--thin', '--receive-pack=RP', '--dry-run', '--atomic', '--quiet',
-      '--force-with-lease=refs/heads/a:abc', '--push-option=x\ty', '--no-progress', 'ssh://u@h/yolovm', 'refs/heads/a:refs/heads/a',
+      'send-pack',
+      '--helper-status',
+      '--thin',
+      '--receive-pack=RP',
+      '--dry-run',
+      '--atomic',
+      '--quiet',
+      '--force-with-lease=refs/heads/a:abc',
+      '--push-option=x\ty',
+      '--no-progress',
+      'ssh://u@h/yolovm',
+      'refs/heads/a:refs/heads/a',
     ]);
   });
 
@@ -51,7 +71,9 @@ describe('push specs', () => {
     assert.deepEqual(proto.parsePushSpec('refs/tags/v1'), { force: false, src: 'refs/tags/v1', dst: 'refs/tags/v1' });
   });
   it('a new repository points HEAD at the first branch pushed', () => {
-    const specs = ['refs/tags/v1:refs/tags/v1', ':refs/heads/x', 'refs/heads/a:refs/heads/feature', 'refs/heads/b:refs/heads/b'].map(proto.parsePushSpec);
+    const specs = ['refs/tags/v1:refs/tags/v1', ':refs/heads/x', 'refs/heads/a:refs/heads/feature', 'refs/heads/b:refs/heads/b'].map(
+      proto.parsePushSpec,
+    );
     assert.equal(proto.headForNewRepository(specs), 'refs/heads/feature');
     assert.equal(proto.headForNewRepository([proto.parsePushSpec('refs/tags/v1')]), '');
   });
@@ -68,7 +90,11 @@ describe('push specs', () => {
 describe('list', () => {
   it('parses the VM answer and formats it for git', () => {
     const got = proto.parseList('repo dirty feature/x\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
-    assert.deepEqual(got, { state: 'repo', head: { state: 'dirty', branch: 'feature/x' }, refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'] });
+    assert.deepEqual(got, {
+      state: 'repo',
+      head: { state: 'dirty', branch: 'feature/x' },
+      refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'],
+    });
     assert.equal(proto.formatList(got.refs), 'SHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
     assert.deepEqual(proto.parseList('none\n'), { state: 'none', head: undefined, refs: [] });
     assert.deepEqual(proto.parseList('repo clean \n').head, { state: 'clean', branch: '' }, 'detached HEAD');
@@ -90,7 +116,9 @@ describe('URLs', () => {
 
 /** Replays a transcript git recorded (GIT_TRANSPORT_HELPER_DEBUG=1) against our answers. */
 function replay(name: string): { commands: proto.HelperCommand[]; statuses: string[] } {
-  const lines = readFileSync(`${ROOT}/test/fixtures/${name}`, 'utf8').split('\n').filter((l) => l.startsWith('Debug: Remote helper: '));
+  const lines = readFileSync(`${ROOT}/test/fixtures/${name}`, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Debug: Remote helper: '));
   const commands: proto.HelperCommand[] = [];
   const statuses: string[] = [];
   const opts = proto.defaultOptions();
@@ -105,7 +133,8 @@ function replay(name: string): { commands: proto.HelperCommand[]; statuses: stri
     commands.push(cmd);
     // Where our answer is pure, it must be what git got.
     const recorded: string[] = [];
-    for (let j = i + 1; j < lines.length && (lines[j] ?? '').startsWith('Debug: Remote helper: <- '); j++) recorded.push((lines[j] ?? '').slice(25));
+    for (let j = i + 1; j < lines.length && (lines[j] ?? '').startsWith('Debug: Remote helper: <- '); j++)
+      recorded.push((lines[j] ?? '').slice(25));
     if (cmd.kind === 'capabilities') assert.equal(recorded.map((r) => `${r}\n`).join(''), proto.CAPABILITIES);
     if (cmd.kind === 'option') assert.equal(proto.applyOption(opts, cmd.name, cmd.value), recorded[0]);
     if (cmd.kind === 'connect' && cmd.service === 'git-receive-pack') assert.equal(recorded[0], 'fallback');

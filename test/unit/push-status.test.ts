@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import { parseStatus } from '../../src/commands/yolo-push.js';
 
 describe('send-pack --helper-status lines', () => {
-  const out = ['ok refs/heads/new', 'ok refs/heads/same up to date', 'error refs/heads/r non-fast forward', 'error refs/heads/f fetch first', 'error refs/heads/d "Working directory has unstaged changes"', 'error refs/heads/other no match'];
+  const out = [
+    'ok refs/heads/new',
+    'ok refs/heads/same up to date',
+    'error refs/heads/r non-fast forward',
+    'error refs/heads/f fetch first',
+    'error refs/heads/d "Working directory has unstaged changes"',
+    'error refs/heads/other no match',
+  ];
   const table: [string, { ok: boolean; message: string } | undefined][] = [
     ['refs/heads/new', { ok: true, message: '' }],
     ['refs/heads/same', { ok: true, message: 'up to date' }],

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { YolovmError } from '../../src/errors.js';
 import { DEFAULT_EXCLUDES, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/rsync.js';
 
-const t = { host: '192.0.2.5', user: 'debian', command: ['ssh', '-F', "/my dir/it's cfg", '-o', 'BatchMode=yes'], destination: 'debian@192.0.2.5' };
+const t = {
+  host: '192.0.2.5',
+  user: 'debian',
+  command: ['ssh', '-F', "/my dir/it's cfg", '-o', 'BatchMode=yes'],
+  destination: 'debian@192.0.2.5',
+};
 
 describe('rsync arguments', () => {
   it('quotes -e words the way rsync splits them (no backslashes)', () => {
@@ -23,16 +28,39 @@ describe('rsync arguments', () => {
     assert.equal(remoteArg({ user: 'u', host: 'fe80::1' }, 'w'), 'u@[fe80::1]:w/');
   });
   it('push: -s, nanosecond mtimes, excludes, then -- and the two paths', () => {
-    const a = rsyncArgs(t, { direction: 'push', local: 'proj', remote: 'workspace/x', excludes: DEFAULT_EXCLUDES, delete: false, dryRun: true, progress: false });
+    const a = rsyncArgs(t, {
+      direction: 'push',
+      local: 'proj',
+      remote: 'workspace/x',
+      excludes: DEFAULT_EXCLUDES,
+      delete: false,
+      dryRun: true,
+      progress: false,
+    });
     assert.ok(a.includes('-s') && a.includes('--modify-window=-1') && a.includes('--dry-run'));
     assert.ok(!a.includes('--delete'));
     assert.equal(a[a.indexOf('-e') + 1], `ssh -F "/my dir/it's cfg" -o BatchMode=yes`);
-    assert.deepEqual(a.filter((x) => x.startsWith('--exclude=')), ['--exclude=.git/', '--exclude=node_modules/', '--exclude=__pycache__/', '--exclude=.venv/']);
+    assert.deepEqual(
+      a.filter((x) => x.startsWith('--exclude=')),
+      ['--exclude=.git/', '--exclude=node_modules/', '--exclude=__pycache__/', '--exclude=.venv/'],
+    );
     assert.deepEqual(a.slice(-3), ['--', './proj/', 'debian@192.0.2.5:workspace/x/']);
   });
   it('pull: delete, protect, backup dir, remote first', () => {
-    const a = rsyncArgs(t, { direction: 'pull', local: '/l', remote: 'w', excludes: [], protect: ['.git/'], delete: true, dryRun: false, progress: true, compressLevel: 3, backupDir: '/b/files' });
-    for (const x of ['--delete', '--backup', '--backup-dir=/b/files', '--filter=protect .git/', '--info=progress2', '--compress-level=3']) assert.ok(a.includes(x), x);
+    const a = rsyncArgs(t, {
+      direction: 'pull',
+      local: '/l',
+      remote: 'w',
+      excludes: [],
+      protect: ['.git/'],
+      delete: true,
+      dryRun: false,
+      progress: true,
+      compressLevel: 3,
+      backupDir: '/b/files',
+    });
+    for (const x of ['--delete', '--backup', '--backup-dir=/b/files', '--filter=protect .git/', '--info=progress2', '--compress-level=3'])
+      assert.ok(a.includes(x), x);
     assert.deepEqual(a.slice(-2), ['debian@192.0.2.5:w/', '/l/']);
   });
   it('reads numbers from --stats', () => {

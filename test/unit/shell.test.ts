@@ -3,7 +3,29 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { shq, shqAll, splitWords } from '../../src/shell.js';
 
-const HOSTILE = ['plain', '', 'with space', "it's", '"double"', '$(touch /tmp/yolovm-pwned)', '`id`', 'a;b', 'a|b', 'a&b', '$HOME', '~', '-e x', '--upload-pack=x', 'new\nline', 'tab\there', '\\back', 'ünïcødé 名前', "'; rm -rf / #", '*', '!bang'];
+const HOSTILE = [
+  'plain',
+  '',
+  'with space',
+  "it's",
+  '"double"',
+  '$(touch /tmp/yolovm-pwned)',
+  '`id`',
+  'a;b',
+  'a|b',
+  'a&b',
+  '$HOME',
+  '~',
+  '-e x',
+  '--upload-pack=x',
+  'new\nline',
+  'tab\there',
+  '\\back',
+  'ünïcødé 名前',
+  "'; rm -rf / #",
+  '*',
+  '!bang',
+];
 
 describe('shq', () => {
   it('leaves simple words bare and quotes the rest', () => {

@@ -47,7 +47,10 @@ describe('ssh invocation', () => {
     try {
       mkdirSync(join(dir, 'yolovm'));
       chmodSync(join(dir, 'yolovm'), 0o755);
-      assert.throws(() => controlDir({ XDG_RUNTIME_DIR: dir }), (e: unknown) => e instanceof YolovmError && /not private/.test(e.message));
+      assert.throws(
+        () => controlDir({ XDG_RUNTIME_DIR: dir }),
+        (e: unknown) => e instanceof YolovmError && /not private/.test(e.message),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -56,12 +59,27 @@ describe('ssh invocation', () => {
 
 describe('ssh failures', () => {
   const table: [string, string, RegExp, RegExp][] = [
-    ['refused', 'ssh: connect to host 192.0.2.5 port 22: Connection refused', /Cannot connect to VM at 192\.0\.2\.5: connection refused/, /virsh list/],
+    [
+      'refused',
+      'ssh: connect to host 192.0.2.5 port 22: Connection refused',
+      /Cannot connect to VM at 192\.0\.2\.5: connection refused/,
+      /virsh list/,
+    ],
     ['timeout', 'ssh: connect to host 192.0.2.5 port 22: Connection timed out', /connection timed out/, /virsh list/],
-    ['banner timeout', 'Connection timed out during banner exchange\nConnection to 192.0.2.5 port 22 timed out', /connection timed out/, /virsh list/],
+    [
+      'banner timeout',
+      'Connection timed out during banner exchange\nConnection to 192.0.2.5 port 22 timed out',
+      /connection timed out/,
+      /virsh list/,
+    ],
     ['no route', 'ssh: connect to host 192.0.2.5 port 22: No route to host', /no route to host/, /virsh/],
     ['auth', 'debian@192.0.2.5: Permission denied (publickey).', /SSH authentication failed for debian@192\.0\.2\.5/, /key/],
-    ['unknown key', 'No ED25519 host key is known for 192.0.2.5 and you have requested strict checking.\nHost key verification failed.', /not known/, /ssh debian@192\.0\.2\.5/],
+    [
+      'unknown key',
+      'No ED25519 host key is known for 192.0.2.5 and you have requested strict checking.\nHost key verification failed.',
+      /not known/,
+      /ssh debian@192\.0\.2\.5/,
+    ],
     [
       'changed key',
       "@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nOffending ED25519 key in /home/u/.ssh/known_hosts:3\n  remove with:\n  ssh-keygen -f '/home/u/.ssh/known_hosts' -R '192.0.2.5'\nHost key for 192.0.2.5 has changed and you have requested strict checking.\nHost key verification failed.",

@@ -10,12 +10,18 @@ import { YolovmError } from '../../src/errors.js';
 import { checkAddress, localStatePath, outputFromState, validateHost, vmAddress } from '../../src/terraform.js';
 
 const root = mkdtempSync(join(tmpdir(), 'yolovm-tf-'));
-after(() => { rmSync(root, { recursive: true, force: true }); });
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 function tfDir(name: string, outputs: Record<string, unknown>): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  const state = { version: 4, terraform_version: '1.11.4', outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string' }])) };
+  const state = {
+    version: 4,
+    terraform_version: '1.11.4',
+    outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string' }])),
+  };
   writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(state));
   return dir;
 }
@@ -35,7 +41,10 @@ describe('address checks', () => {
   });
   it('treats empty and "IP not yet assigned" as no address', () => {
     for (const v of ['', '  \n', 'IP not yet assigned']) {
-      assert.throws(() => checkAddress(v, 'x'), (e: unknown) => e instanceof YolovmError && /VM IP not available/.test(e.message) && /terraform apply/.test(e.hint));
+      assert.throws(
+        () => checkAddress(v, 'x'),
+        (e: unknown) => e instanceof YolovmError && /VM IP not available/.test(e.message) && /terraform apply/.test(e.hint),
+      );
     }
   });
 });
@@ -52,9 +61,16 @@ describe('state files', () => {
     assert.equal(vmAddress(cfgFor(dir, { YOLOVM_TERRAFORM_OUTPUT: 'other_ip' })).value, '10.0.0.2');
   });
   it('says clearly when there is no address yet', () => {
-    for (const [name, outputs] of [['unassigned', { vm_ip: 'IP not yet assigned' }], ['empty', { vm_ip: '' }], ['absent', {}]] as const) {
+    for (const [name, outputs] of [
+      ['unassigned', { vm_ip: 'IP not yet assigned' }],
+      ['empty', { vm_ip: '' }],
+      ['absent', {}],
+    ] as const) {
       const dir = tfDir(name, outputs);
-      assert.throws(() => vmAddress(cfgFor(dir)), (e: unknown) => e instanceof YolovmError && e.exitCode === 1 && /VM IP not available/.test(e.message));
+      assert.throws(
+        () => vmAddress(cfgFor(dir)),
+        (e: unknown) => e instanceof YolovmError && e.exitCode === 1 && /VM IP not available/.test(e.message),
+      );
     }
   });
   it('refuses a non-string output', () => {
@@ -67,13 +83,19 @@ describe('state files', () => {
     assert.equal(localStatePath(dir), join(dir, 'terraform.tfstate.d', 'staging', 'terraform.tfstate'));
     const b = join(root, 'backend');
     mkdirSync(join(b, '.terraform'), { recursive: true });
-    writeFileSync(join(b, '.terraform', 'terraform.tfstate'), JSON.stringify({ backend: { type: 'local', config: { path: 'state/vm.tfstate' } } }));
+    writeFileSync(
+      join(b, '.terraform', 'terraform.tfstate'),
+      JSON.stringify({ backend: { type: 'local', config: { path: 'state/vm.tfstate' } } }),
+    );
     assert.equal(localStatePath(b), join(b, 'state', 'vm.tfstate'));
     writeFileSync(join(b, '.terraform', 'terraform.tfstate'), JSON.stringify({ backend: { type: 's3', config: {} } }));
     assert.equal(localStatePath(b), undefined);
   });
   it('names a missing terraform directory', () => {
-    assert.throws(() => vmAddress(cfgFor(join(root, 'nope'))), (e: unknown) => e instanceof YolovmError && /Terraform directory '.*nope' not found/.test(e.message));
+    assert.throws(
+      () => vmAddress(cfgFor(join(root, 'nope'))),
+      (e: unknown) => e instanceof YolovmError && /Terraform directory '.*nope' not found/.test(e.message),
+    );
   });
   it('YOLOVM_HOST wins over terraform', () => {
     const dir = tfDir('override', { vm_ip: '10.1.1.1' });
@@ -89,20 +111,27 @@ describe('the terraform binary', () => {
       const dir = join(root, 'real');
       mkdirSync(dir);
       writeFileSync(join(dir, 'main.tf'), 'variable "ip" {\n  default = "192.0.2.7"\n}\noutput "vm_ip" {\n  value = var.ip\n}\n');
-      const tf = (...a: string[]) => spawnSync('terraform', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, TF_IN_AUTOMATION: '1' } });
+      const tf = (...a: string[]) =>
+        spawnSync('terraform', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, TF_IN_AUTOMATION: '1' } });
       assert.equal(tf('init', '-input=false', '-no-color').status, 0);
       assert.equal(tf('apply', '-auto-approve', '-input=false', '-no-color').status, 0);
       assert.equal(tf('output', '-raw', 'vm_ip').stdout, '192.0.2.7');
       assert.equal(vmAddress(cfgFor(dir)).value, '192.0.2.7');
       // Without a state file, terraform itself is asked, and its answer is explained.
       rmSync(join(dir, 'terraform.tfstate'));
-      assert.throws(() => vmAddress(cfgFor(dir)), (e: unknown) => e instanceof YolovmError && /terraform output vm_ip failed/.test(e.message));
+      assert.throws(
+        () => vmAddress(cfgFor(dir)),
+        (e: unknown) => e instanceof YolovmError && /terraform output vm_ip failed/.test(e.message),
+      );
     });
   } else {
     it('without terraform or a state file, says terraform is missing', () => {
       const dir = join(root, 'no-tf');
       mkdirSync(dir);
-      assert.throws(() => vmAddress(cfgFor(dir)), (e: unknown) => e instanceof YolovmError && /terraform is not installed/.test(e.message));
+      assert.throws(
+        () => vmAddress(cfgFor(dir)),
+        (e: unknown) => e instanceof YolovmError && /terraform is not installed/.test(e.message),
+      );
     });
   }
 });

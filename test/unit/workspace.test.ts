@@ -15,7 +15,7 @@ describe('parseSubpath', () => {
     ['a;b', 'a;b'],
     ['$(touch x)', '$(touch x)'],
     ['`id`', '`id`'],
-    ["it's \"quoted\"", "it's \"quoted\""],
+    ['it\'s "quoted"', 'it\'s "quoted"'],
     ['a/-b', 'a/-b'],
     ['a|b&c', 'a|b&c'],
     ['x..y', 'x..y'],
@@ -61,6 +61,7 @@ describe('workspace base', () => {
   it('validates the setting', () => {
     assert.equal(parseWorkspaceBase('~/workspace', 'default'), '~/workspace');
     assert.equal(parseWorkspaceBase('/srv/ws', 'test'), '/srv/ws');
-    for (const bad of ['', '-x', '~other/x', '/a\nb', 'workspace', '../escape']) assert.throws(() => parseWorkspaceBase(bad, 'test'), YolovmError, bad);
+    for (const bad of ['', '-x', '~other/x', '/a\nb', 'workspace', '../escape'])
+      assert.throws(() => parseWorkspaceBase(bad, 'test'), YolovmError, bad);
   });
 });
