@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { alive, makeRepo, ROOT, startVm, type RunResult, type TestVm } from '../test/harness/vm.js';
+import { makeRepo, ROOT, signal, startVm, waitGone, type RunResult, type TestVm } from '../test/harness/vm.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LARGE_ROUNDS = Number(process.env.BENCH_LARGE_ROUNDS ?? 3);
@@ -46,8 +46,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 /** End the shared ssh connections: the next command starts cold. */
 async function closeShared(): Promise<void> {
   const pids = vm.masters();
-  for (const pid of pids) process.kill(pid, 'SIGTERM');
-  while (pids.some(alive)) await new Promise((r) => setTimeout(r, 10));
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  await waitGone(pids, 10_000);
 }
 
 interface Side {

@@ -6,7 +6,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, makeRepo, run, startVm, type RunResult, type TestVm } from '../harness/vm.js';
+import {
+  BIN,
+  gatedSsh,
+  groupAlive,
+  makeRepo,
+  processTree,
+  run,
+  signal,
+  startVm,
+  waitUntil,
+  type RunResult,
+  type TestVm,
+} from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
@@ -39,23 +51,6 @@ function job(cmd: string, args: string[], cwd: string, env: Record<string, strin
   return { child, done, stderr: () => stderr };
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
@@ -73,17 +68,16 @@ after(async () => {
 });
 
 describe('the VM goes away', () => {
-  it('sshd stopped: exit 2, fast, with the SPEC message; back when it returns', async () => {
+  it('sshd stopped: exit 2 with the SPEC message, no hang; back when it returns', async () => {
     await vm.stopSshd();
     try {
-      const t0 = Date.now();
-      const r = await vm.run('git', ['yolo-push', 'main', 'app'], { cwd: repo });
+      // A refused connection must not wait out ConnectTimeout and retries: 20 s is a hang, not a speed target.
+      const r = await vm.run('git', ['yolo-push', 'main', 'app'], { cwd: repo, timeoutMs: 20_000 });
       assert.equal(r.code, 2, r.stderr);
       assert.match(
         r.stderr,
         /^error: (Cannot connect to VM at 127\.0\.0\.1: connection refused|Lost the connection to VM at 127\.0\.0\.1)/m,
       );
-      assert.ok(Date.now() - t0 < 5000);
       const d = await vm.run('yolo-dir', ['push', join(home, 'tree'), 'tree']);
       assert.equal(d.code, 2, d.stderr);
     } finally {
@@ -93,12 +87,11 @@ describe('the VM goes away', () => {
     assert.equal(again.code, 0, again.stderr);
   });
 
-  it('frozen VM under a warm shared connection: every command fails with exit 2 within 20 s, none hangs', async () => {
+  it('frozen VM under a warm shared connection: every command fails with exit 2 by itself, none hangs', async () => {
     assert.equal((await git('ls-remote', 'yolovm::app')).code, 0); // warm
     assert.ok(vm.masters().length > 0);
     vm.freeze();
     try {
-      const t0 = Date.now();
       const reportFile = (n: string) => join(vm.dir, `report-${n}`);
       const cmds: [string, string, string[], string][] = [
         ['push', 'git', ['push', 'yolovm::app', 'main:frozen'], repo],
@@ -110,12 +103,12 @@ describe('the VM goes away', () => {
       ];
       const results = await Promise.all(
         cmds.map(async ([n, cmd, args, cwd]) => {
-          const r = await run(cmd, args, { ...vm.env, YOLOVM_REPORT_FILE: reportFile(n) }, { cwd, timeoutMs: 25_000 });
-          return { n, r, secs: (Date.now() - t0) / 1000 };
+          // ssh's keep-alives notice the frozen VM in about 9 s; past 40 s the command hangs (run() fails it).
+          const r = await run(cmd, args, { ...vm.env, YOLOVM_REPORT_FILE: reportFile(n) }, { cwd, timeoutMs: 40_000 });
+          return { n, r };
         }),
       );
-      for (const { n, r, secs } of results) {
-        assert.ok(secs < 20, `${n} took ${secs} s`);
+      for (const { n, r } of results) {
         assert.notEqual(r.code, 0, n);
         assert.match(
           r.stderr,
@@ -135,61 +128,76 @@ describe('the VM goes away', () => {
 });
 
 describe('interrupted transfers', () => {
+  // Each transfer runs through gate-ssh, which stalls it after 1 MB: the
+  // interruption lands mid-transfer on any machine, and the test checks it did.
+  const MB = 1024 * 1024;
+  const tempFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /^\..*\.[A-Za-z0-9]{6}$/.test(f)) : []);
+
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    it(`git yolo-push interrupted by ${sig}: no stray processes, VM repository sound, re-run completes`, async () => {
-      bigCommit(repo, `big-${sig}.bin`, 40);
+    it(`git yolo-push interrupted by ${sig} mid-transfer: no stray processes, VM repository sound, re-run completes`, async () => {
+      bigCommit(repo, `big-${sig}.bin`, 8);
       await git('add', '.');
       await git('commit', '-q', '-m', `big ${sig}`);
       const before = (await git('rev-parse', 'main')).stdout;
-      const j = job(join(BIN, 'git-yolo-push'), ['main', 'app'], repo);
+      const vmBefore = (await vm.vmGit('app', ['rev-parse', 'main'])).stdout;
+      const marker = join(vm.dir, `gate-push-${sig}`);
+      const j = job(join(BIN, 'git-yolo-push'), ['main', 'app'], repo, { YOLOVM_SSH: gatedSsh(vm, marker, 'up', MB) });
       const pgid = j.child.pid ?? 0;
-      await new Promise((r) => setTimeout(r, 400));
+      await waitUntil(() => existsSync(marker), `1 MB of the pack on its way to the VM; stderr: ${j.stderr()}`);
+      assert.ok(processTree(pgid).length > 1, 'git and ssh are running under git-yolo-push');
       // SIGINT to the whole job, as a terminal's Ctrl-C does; SIGTERM to our process
       // alone, as `kill PID` does: then ending the children is up to us.
-      process.kill(sig === 'SIGINT' ? -pgid : pgid, sig);
+      signal(sig === 'SIGINT' ? -pgid : pgid, sig);
       const r = await j.done;
       assert.notEqual(r.code, 0);
-      await waitFor(() => !groupAlive(pgid), 5000, 'the job’s processes to end');
+      await waitUntil(() => !groupAlive(pgid), 'the job’s processes to end', 10_000);
+      assert.equal((await vm.vmGit('app', ['rev-parse', 'main'])).stdout, vmBefore, 'interrupted before the VM branch moved');
       assert.equal((await git('rev-parse', 'main')).stdout, before, 'local side untouched');
       assert.equal((await git('status', '--porcelain')).stdout, '');
       await fsck('app');
       const again = await vm.run('git', ['yolo-push', 'main', 'app'], { cwd: repo });
       assert.equal(again.code, 0, again.stderr);
+      assert.equal((await vm.vmGit('app', ['rev-parse', 'main'])).stdout, before);
       await fsck('app');
     });
   }
 
-  it('yolo-dir pull interrupted: no stray processes or half-written files, re-run completes', async () => {
-    bigCommit(join(vm.workspace, 'tree'), 'huge.bin', 60);
+  it('yolo-dir pull interrupted mid-file: no stray processes or half-written files, re-run completes', async () => {
+    bigCommit(join(vm.workspace, 'tree'), 'huge.bin', 8);
     const local = join(home, 'pull-int');
-    const j = job(join(BIN, 'yolo-dir'), ['pull', local, 'tree'], home);
+    const marker = join(vm.dir, 'gate-pull');
+    const j = job(join(BIN, 'yolo-dir'), ['pull', local, 'tree'], home, { YOLOVM_SSH: gatedSsh(vm, marker, 'down', MB) });
     const pgid = j.child.pid ?? 0;
-    await new Promise((r) => setTimeout(r, 500));
-    process.kill(-pgid, 'SIGINT');
+    await waitUntil(
+      () => existsSync(marker) && tempFiles(local).length > 0,
+      `rsync writing huge.bin (its temporary file present); stderr: ${j.stderr()}`,
+    );
+    signal(-pgid, 'SIGINT');
     await j.done;
-    await waitFor(() => !groupAlive(pgid), 5000, 'the job’s processes to end');
-    const leftovers = existsSync(local) ? readdirSync(local).filter((f) => /^\..*\.[A-Za-z0-9]{6}$/.test(f)) : [];
-    assert.deepEqual(leftovers, [], 'no rsync temporary files');
+    await waitUntil(() => !groupAlive(pgid), 'the job’s processes to end', 10_000);
+    assert.equal(existsSync(join(local, 'huge.bin')), false, 'interrupted before huge.bin was complete');
+    assert.deepEqual(tempFiles(local), [], 'no rsync temporary files');
     const again = await vm.run('yolo-dir', ['pull', local, 'tree']);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(readFileSync(join(local, 'huge.bin')).length, 60 * 1024 * 1024);
+    assert.equal(readFileSync(join(local, 'huge.bin')).length, 8 * MB);
   });
 
   it('a connection killed mid-push: exit 2, then re-running completes', async () => {
-    bigCommit(repo, 'big-kill.bin', 40);
+    bigCommit(repo, 'big-kill.bin', 8);
     await git('add', '.');
     await git('commit', '-q', '-m', 'big kill');
-    const j = job(join(BIN, 'git-yolo-push'), ['main', 'app'], repo);
-    await new Promise((r) => setTimeout(r, 500));
+    const marker = join(vm.dir, 'gate-kill');
+    const j = job(join(BIN, 'git-yolo-push'), ['main', 'app'], repo, { YOLOVM_SSH: gatedSsh(vm, marker, 'up', MB) });
     let r: RunResult;
     try {
+      await waitUntil(() => existsSync(marker), `1 MB of the pack on its way to the VM; stderr: ${j.stderr()}`);
       await vm.stopSshd(); // kills the sessions serving the transfer
       r = await j.done;
     } finally {
       await vm.startSshd();
     }
     assert.equal(r.code, 2, j.stderr());
-    assert.match(r.stderr, /^error: (Lost the connection to VM|Cannot connect to VM)/m);
+    assert.match(r.stderr, /^error: Lost the connection to VM/m);
     await fsck('app');
     const again = await vm.run('git', ['yolo-push', 'main', 'app'], { cwd: repo });
     assert.equal(again.code, 0, again.stderr);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { alive, makeRepo, startVm, type TestVm } from '../harness/vm.js';
+import { alive, makeRepo, signal, startVm, waitGone, type TestVm } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
@@ -251,8 +251,8 @@ describe('a configured remote', () => {
 describe('connection sharing', () => {
   it('a push authenticates at most once, and not at all when the connection is warm', async () => {
     const masters = vm.masters();
-    for (const pid of masters) process.kill(pid, 'SIGTERM');
-    while (masters.some(alive)) await new Promise((r) => setTimeout(r, 20));
+    for (const pid of masters) signal(pid, 'SIGTERM');
+    await waitGone(masters, 10_000);
     let before = vm.authCount();
     let r = await git('push', 'yolovm::myapp', 'main:count1');
     assert.equal(r.code, 0, r.stderr);

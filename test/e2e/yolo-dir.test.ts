@@ -1,10 +1,11 @@
 // yolo-dir end to end: real rsync over real ssh to the loopback sshd.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, ROOT, alive, run, startVm, type TestVm } from '../harness/vm.js';
+import { BIN, ROOT, gatedSsh, groupAlive, processTree, run, startVm, waitGone, waitUntil, type TestVm } from '../harness/vm.js';
 
 let vm: TestVm;
 let home: string;
@@ -253,22 +254,28 @@ describe('yolo-dir ls', () => {
 });
 
 describe('yolo-dir push --watch', () => {
-  it('pushes changes as they happen, and Ctrl-C ends it and its children', async () => {
+  it('pushes changes as they happen, never node_modules/; SIGINT mid-push ends it and all its children', async () => {
     write(dir('live', 'a.txt'), 'one\n');
+    // Through gate-ssh: small pushes flow, a push of more than 256 KB stalls mid-transfer.
+    const marker = join(vm.dir, 'gate-watch');
+    const env = { ...vm.env, YOLOVM_SSH: gatedSsh(vm, marker, 'up', 256 * 1024) };
     const child = spawn(join(BIN, 'yolo-dir'), ['push', '--watch', 'live', 'live'], {
       cwd: home,
-      env: vm.env,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const pid = child.pid ?? 0;
+    const exited = new Promise<number | null>((res) =>
+      child.on('exit', (c) => {
+        res(c);
+      }),
+    );
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const until = async (cond: () => boolean, what: string) => {
-      const end = Date.now() + 20_000;
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr: ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    child.stdout.resume();
+    const until = (cond: () => boolean, what: string) => waitUntil(cond, `${what}; stderr: ${err}`);
+    let tree: number[] = [];
     try {
       await until(() => /Watching /.test(err), 'the watcher');
       await until(() => existsSync(ws('live', 'a.txt')), 'the first push');
@@ -278,19 +285,22 @@ describe('yolo-dir push --watch', () => {
         () => existsSync(ws('live', 'new', 'b.txt')) && readFileSync(ws('live', 'a.txt'), 'utf8') === 'two\n',
         'the change on the VM',
       );
+      // Any push that brings after.txt would bring node_modules/ too, were it not excluded.
       write(dir('live', 'node_modules', 'ignored.js'), 'x\n');
-      await new Promise((r) => setTimeout(r, 800));
+      write(dir('live', 'after.txt'), 'after\n');
+      await until(() => existsSync(ws('live', 'after.txt')), 'the change beside node_modules/');
       assert.equal(existsSync(ws('live', 'node_modules')), false);
+      writeFileSync(dir('live', 'big.bin'), randomBytes(1024 * 1024));
+      await until(() => existsSync(marker), 'a push of big.bin under way (held by the gate)');
+      tree = processTree(pid);
+      assert.ok(tree.length > 1, 'rsync and ssh are running under yolo-dir');
     } finally {
-      child.kill('SIGINT');
+      child.kill('SIGINT'); // to yolo-dir alone: ending rsync and ssh is up to it
     }
-    const code = await new Promise<number | null>((res) =>
-      child.on('exit', (c) => {
-        res(c);
-      }),
-    );
-    assert.equal(code, 130);
-    assert.equal(alive(child.pid ?? 0), false);
+    assert.equal(await exited, 130);
+    await waitGone(tree, 10_000);
+    assert.equal(groupAlive(pid), false, 'nothing left in its process group');
+    assert.equal(existsSync(ws('live', 'big.bin')), false, 'interrupted mid-transfer');
   });
 });
 

@@ -40,22 +40,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((res, rej) => {
-    const attempt = () => {
-      const sock = createConnection({ host: '127.0.0.1', port });
-      sock.once('connect', () => {
-        sock.destroy();
-        res();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        if (Date.now() > until) rej(new Error(`sshd did not listen on port ${port}`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
+/** Whether something accepts connections on 127.0.0.1:port right now. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      res(true);
+    });
+    sock.once('error', () => {
+      sock.destroy();
+      res(false);
+    });
   });
 }
 
@@ -195,36 +191,15 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
         res();
       }),
     );
-    await waitForPort(port, 5000).catch((e: unknown) => {
+    await waitUntil(() => listening(port), `sshd to listen on port ${String(port)}`, 15_000).catch((e: unknown) => {
       d.kill();
       const why = existsSync(log) ? readFileSync(log, 'utf8') : '';
       throw new Error(`${(e as Error).message}\n${why}`);
     });
   };
   await launch();
-  /** sshd and the per-connection processes it forked (ours to signal, found through /proc). */
-  const sshdTree = (): number[] => {
-    const tree = [daemon?.pid ?? 0];
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        let stat: string;
-        try {
-          stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        } catch {
-          continue;
-        }
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const pid = Number(entry);
-        if (tree.includes(ppid) && !tree.includes(pid)) {
-          tree.push(pid);
-          grew = true;
-        }
-      }
-    }
-    return tree;
-  };
+  /** sshd and the per-connection processes it forked (ours to signal). */
+  const sshdTree = (): number[] => (daemon?.pid ? processTree(daemon.pid) : []);
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
   const sshConfig = join(dir, 'ssh_config');
@@ -296,27 +271,21 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     masters,
     async stopSshd() {
       const tree = sshdTree();
-      for (const pid of tree) process.kill(pid, 'SIGKILL');
+      for (const pid of tree) signal(pid, 'SIGKILL');
       await exited;
       await waitGone(tree, 5000);
     },
     startSshd: launch,
     freeze() {
-      for (const pid of sshdTree()) process.kill(pid, 'SIGSTOP');
+      for (const pid of sshdTree()) signal(pid, 'SIGSTOP');
     },
     thaw() {
-      for (const pid of sshdTree()) process.kill(pid, 'SIGCONT');
+      for (const pid of sshdTree()) signal(pid, 'SIGCONT');
     },
     async stop() {
       // End the shared connections our commands started, then sshd, by pid.
       const pids = masters();
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-      }
+      for (const pid of pids) signal(pid, 'SIGTERM');
       daemon?.kill('SIGTERM');
       await exited;
       await waitGone(pids, 5000);
@@ -326,9 +295,32 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   return vm;
 }
 
-async function waitGone(pids: number[], ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+/** Wait until every one of `pids` has ended (bounded: a process that stays is a failure). */
+export async function waitGone(pids: readonly number[], ms: number): Promise<void> {
+  await waitUntil(() => !pids.some(alive), `processes ${pids.filter(alive).join(' ')} to end`, ms);
+}
+
+/**
+ * Wait for something observable to become true, polling, with a deadline.
+ * Tests never sleep for a fixed time and then assume something happened.
+ */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${String(ms)} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Signal a process this test started; one that has already ended is not an error. Returns whether it was there. */
+export function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
 }
 
 /** True while a process exists. */
@@ -339,6 +331,38 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True while any process is left in process group `pgid`. */
+export function groupAlive(pgid: number): boolean {
+  return alive(-pgid);
+}
+
+/** `pid` and every process descended from it, found through /proc. */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* ended while we looked */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i] && !tree.includes(child)) tree.push(child);
+  }
+  return tree;
+}
+
+/**
+ * A YOLOVM_SSH value that runs the test's ssh through gate-ssh: after `limit`
+ * bytes in `direction` the transfer stalls and `marker` appears (see gate-ssh.ts).
+ */
+export function gatedSsh(vm: TestVm, marker: string, direction: 'up' | 'down', limit: number): string {
+  return `${process.execPath} ${join(ROOT, 'build', 'test', 'harness', 'gate-ssh.js')} ${marker} ${direction} ${String(limit)} ssh -F ${vm.sshConfig}`;
 }
 
 /** A local repository with one commit on `main`, in the test VM's host HOME. */
