@@ -137,6 +137,24 @@ export interface TestVm {
 export interface VmOptions {
   /** Extra sshd_config lines (e.g. a PATH without rsync). */
   sshdExtra?: string[];
+  /**
+   * A small tmpfs (a full disk, for fault tests) mounted at this workspace
+   * subpath, seen only by the VM side: sshd runs in its own mount namespace.
+   */
+  tmpfs?: { subpath: string; size: string };
+}
+
+/**
+ * argv that runs `argv` in a new mount namespace with a tmpfs of `size` over
+ * `dir` (unshare execs, so the pid stays that of argv's program). Root needs
+ * only the mount namespace; anyone else gets it inside a user namespace of
+ * their own, keeping their uid and the capabilities to mount there.
+ */
+function inMountNamespace(size: string, dir: string, argv: string[]): string[] {
+  mkdirSync(dir, { recursive: true });
+  const userns = process.getuid?.() === 0 ? [] : ['--user', '--map-current-user', '--keep-caps'];
+  const script = 'mount -t tmpfs -o "size=$1" tmpfs "$2" || exit 1; shift 2; exec "$@"';
+  return ['unshare', ...userns, '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', size, dir, ...argv];
 }
 
 export async function startVm(options: VmOptions = {}): Promise<TestVm> {
@@ -184,7 +202,11 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   let daemon: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const launch = async () => {
-    const d = spawn(sshd, ['-D', '-f', sshdConfig, '-E', log], { stdio: 'ignore' });
+    const argv = [sshd, '-D', '-f', sshdConfig, '-E', log];
+    const [program = sshd, ...args] = options.tmpfs
+      ? inMountNamespace(options.tmpfs.size, join(workspace, options.tmpfs.subpath), argv)
+      : argv;
+    const d = spawn(program, args, { stdio: 'ignore' });
     daemon = d;
     exited = new Promise<void>((res) =>
       d.once('exit', () => {
