@@ -156,6 +156,14 @@ export function parseList(out: string): { state: RepoState; head: VmHead | undef
   return { state: word, head: word === 'repo' ? parseHead(first.slice(5)) : undefined, refs: lines };
 }
 
+/**
+ * What `list for-push` answers: the refs receive-pack would advertise, so no
+ * HEAD (git push --mirror would otherwise try to delete it on the VM).
+ */
+export function refsForPush(refs: readonly string[]): string[] {
+  return refs.filter((r) => !r.endsWith(' HEAD'));
+}
+
 export function formatList(refs: readonly string[]): string {
   return refs.map((r) => `${r}\n`).join('') + '\n';
 }
@@ -163,6 +171,23 @@ export function formatList(refs: readonly string[]): string {
 /** Status lines of `send-pack --helper-status` ("ok <ref>", "error <ref> <why>"). */
 export function parseStatuses(out: string): string[] {
   return out.split('\n').filter((l) => l.startsWith('ok ') || l.startsWith('error '));
+}
+
+/** send-pack's lines that mean the connection under it went away, rather than a complaint of its own. */
+const CONNECTION_LOST =
+  /the remote end hung up|Could not read from remote|write error: Broken pipe|unexpected disconnect|died of signal 13/;
+
+export function isConnectionLost(line: string): boolean {
+  return CONNECTION_LOST.test(line);
+}
+
+/**
+ * Why send-pack failed before reporting any ref: its own complaint (an `error:`
+ * or `fatal:` line that is not a symptom of a lost connection), or undefined.
+ */
+export function sendPackComplaint(stderrLines: readonly string[]): string | undefined {
+  const own = stderrLines.find((l) => /^(fatal|error): /.test(l) && !isConnectionLost(l));
+  return own?.replace(/^(fatal|error): /, '');
 }
 
 /** For refs the push named that send-pack said nothing about (it died early). */

@@ -91,10 +91,11 @@ export async function sendPack(
     if (statuses.length === 0 && code !== 0) {
       const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
       if (vm) throw vm;
-      // The connection went away under send-pack (ssh said so, or git did).
-      if (held !== '' || relay.all.some((l) => /remote end hung up|Could not read from remote/.test(l))) throw sshFailure(held, s.target);
-      // send-pack said why (e.g. push options refused): report it per ref, as git does.
-      const fatal = relay.all.find((l) => l.startsWith('fatal: '))?.slice('fatal: '.length) ?? `git send-pack failed (exit ${code})`;
+      // send-pack's own complaint (a ref it cannot push, push options refused):
+      // reported per ref, as git does; it is not a lost connection.
+      const complaint = proto.sendPackComplaint(relay.all);
+      if (complaint === undefined && (held !== '' || relay.all.some(proto.isConnectionLost))) throw sshFailure(held, s.target);
+      const fatal = complaint ?? `git send-pack failed (exit ${String(code)})`;
       return { statuses: proto.missingStatuses([], specs, fatal), head: relay.vmHead };
     }
     if (!quiet && statuses.some(proto.isDirtyWorktreeRejection)) {

@@ -72,10 +72,10 @@ class Helper {
     return answer;
   }
 
-  async list(): Promise<string> {
+  async list(forPush: boolean): Promise<string> {
     const listed = await listVm(this.sess(), this.subpath);
     this.repoState = listed.state;
-    return proto.formatList(listed.refs);
+    return proto.formatList(forPush ? proto.refsForPush(listed.refs) : listed.refs);
   }
 
   /** Fetch, clone, ls-remote: hand git a byte stream to upload-pack on the VM. */
@@ -119,7 +119,7 @@ class Helper {
 
   /** One batch of `push` lines: run send-pack, answer one status line per ref. */
   async push(specLines: readonly string[]): Promise<string> {
-    if (this.repoState === undefined) await this.list();
+    if (this.repoState === undefined) await this.list(true);
     const r = await sendPack(this.sess(), this.subpath, this.opts, this.quiet, specLines, this.repoState ?? 'none');
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }
@@ -152,7 +152,7 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
         send(`${helper.option(cmd.name, cmd.value)}\n`);
         break;
       case 'list':
-        send(await helper.list());
+        send(await helper.list(cmd.forPush));
         break;
       case 'connect':
         if (cmd.service === 'git-receive-pack') {

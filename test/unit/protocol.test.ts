@@ -155,3 +155,38 @@ describe('recorded transcripts', () => {
     assert.deepEqual(commands.at(-1), { kind: 'connect', service: 'git-upload-pack' });
   });
 });
+
+describe('list for-push', () => {
+  it('advertises what receive-pack does: no HEAD', () => {
+    const refs = ['@refs/heads/main HEAD', 'aaa refs/heads/main', 'bbb refs/tags/v1'];
+    assert.deepEqual(proto.refsForPush(refs), ['aaa refs/heads/main', 'bbb refs/tags/v1']);
+    assert.deepEqual(proto.refsForPush(['ccc HEAD', 'ccc refs/heads/x']), ['ccc refs/heads/x']);
+  });
+});
+
+describe('send-pack failures without a status per ref', () => {
+  const table: [string, string[], string | undefined][] = [
+    [
+      'its own complaint, then the hang-up it causes',
+      ["error: unable to delete 'HEAD': remote ref does not exist", 'fatal: the remote end hung up unexpectedly'],
+      "unable to delete 'HEAD': remote ref does not exist",
+    ],
+    ['push options refused', ['fatal: the receiving end does not support push options'], 'the receiving end does not support push options'],
+    ['a lost connection alone', ['fatal: the remote end hung up unexpectedly'], undefined],
+    [
+      'a broken pipe while sending the pack',
+      ["fatal: sha1 file '<stdout>' write error: Broken pipe", 'error: pack-objects died of signal 13'],
+      undefined,
+    ],
+    [
+      'remote lines are not send-pack’s',
+      ['remote: error: something on the VM', 'fatal: Could not read from remote repository.'],
+      undefined,
+    ],
+    ['nothing said', [], undefined],
+  ];
+  for (const [what, lines, want] of table)
+    it(what, () => {
+      assert.equal(proto.sendPackComplaint(lines), want);
+    });
+});
