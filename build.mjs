@@ -1,7 +1,7 @@
 // Bundles each entry point into one file in dist/, so a command starts without
 // resolving hundreds of module files (git starts the helper on every fetch/push).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 
 const entries = readdirSync('src/bin').filter((f) => f.endsWith('.ts'));
 await build({
@@ -13,6 +13,7 @@ await build({
   target: 'node20',
   packages: 'bundle',
   logLevel: 'warning',
+  define: { __YOLOVM_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   // Some bundled CommonJS dependencies call require() for node built-ins.
   banner: { js: "import { createRequire as __yolovmRequire } from 'node:module'; const require = __yolovmRequire(import.meta.url);" },
 });

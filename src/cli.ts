@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { YolovmError } from './errors.js';
 import { setQuiet, setVerbose } from './log.js';
+import { VERSION } from './version.js';
 
 export interface CommonOptions {
   verbose?: boolean;
@@ -20,6 +21,7 @@ export function newProgram(name: string, usageHint: string): Command {
   });
   program.showSuggestionAfterError(true);
   program.helpOption('-h, --help', 'show this help');
+  program.version(`${name} (yolovm) ${VERSION}`, '-V, --version', 'show the version');
   program.addHelpText('afterAll', `\n${usageHint}`);
   return program;
 }
@@ -59,7 +61,9 @@ export interface BranchCommand {
   branchHelp: string;
   forceHelp: string;
   examples: string;
-  action: (branch: string, subpath: string | undefined, opts: { force?: boolean; dryRun?: boolean }) => Promise<number>;
+  /** Options of this command alone: [flags, description]. */
+  options?: [string, string][];
+  action: (branch: string, subpath: string | undefined, opts: Record<string, boolean | undefined>) => Promise<number>;
 }
 
 /** The whole command line of git yolo-push / git yolo-fetch: `<branch> [subpath]` and the shared options. */
@@ -71,10 +75,11 @@ export async function runBranchCommand(spec: BranchCommand, argv: readonly strin
     .argument('<branch>', spec.branchHelp)
     .argument('[subpath]', 'path inside the VM workspace (default: the workspace root)')
     .option('-f, --force', spec.forceHelp)
-    .option('-n, --dry-run', 'show what would happen; change nothing on either side')
-    .action(async (branch: string, subpath: string | undefined, opts: CommonOptions & { force?: boolean; dryRun?: boolean }) => {
-      applyCommonOptions(opts);
-      code = await spec.action(branch, subpath, opts);
-    });
+    .option('-n, --dry-run', 'show what would happen; change nothing on either side');
+  for (const [flags, description] of spec.options ?? []) program.option(flags, description);
+  program.action(async (branch: string, subpath: string | undefined, opts: CommonOptions & Record<string, boolean | undefined>) => {
+    applyCommonOptions(opts);
+    code = await spec.action(branch, subpath, opts);
+  });
   return (await parseArgs(program, argv)) ?? code;
 }

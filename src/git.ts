@@ -1,9 +1,9 @@
 // Local git, one small function per operation: queries through simple-git,
-// transfers (push, fetch: long, with progress on the terminal) through proc.ts,
-// which ends them with us on a signal.
+// transfers (fetch, ls-remote through the helper: long, with progress on the
+// terminal) through proc.ts, which ends them with us on a signal.
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { YolovmError } from './errors.js';
-import { finished, start } from './proc.js';
+import { finished, runSync, start } from './proc.js';
 
 export interface Repo {
   git: SimpleGit;
@@ -41,6 +41,17 @@ export async function resolveRef(repo: Repo, ref: string): Promise<string | unde
   } catch {
     return undefined;
   }
+}
+
+/** Those of `shas` that name commits in this repository (one git process for all). */
+export function knownCommits(repo: Repo, shas: readonly string[]): string[] {
+  const wanted = shas.filter((x) => /^[0-9a-f]{40,64}$/.test(x));
+  if (wanted.length === 0) return [];
+  const r = runSync('git', ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { cwd: repo.top, input: `${wanted.join('\n')}\n` });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.endsWith(' commit'))
+    .map((l) => l.split(' ')[0] ?? '');
 }
 
 export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
@@ -87,12 +98,6 @@ export async function worktreeOf(repo: Repo, branch: string): Promise<string | u
   return undefined;
 }
 
-/** Uncommitted changes to tracked files in a work tree (untracked files do not count). */
-export async function isDirty(worktree: string): Promise<boolean> {
-  const out = await simpleGit({ baseDir: worktree }).raw(['status', '--porcelain', '--untracked-files=no']);
-  return out.trim() !== '';
-}
-
 /** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */
 export async function moveRef(repo: Repo, branch: string, to: string, from: string | undefined, reason: string): Promise<void> {
   await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '0000000000000000000000000000000000000000']);
@@ -112,17 +117,29 @@ export interface Transfer {
 }
 
 /**
- * Run git for a transfer (push, fetch, ls-remote): stderr shows live, so the
- * user sees git's progress and messages, and is kept for us to read.
+ * Run git for a transfer (fetch, ls-remote): stderr shows live, line by line,
+ * so the user sees git's progress and messages (but for lines matching `hide`),
+ * and is kept for us to read.
  */
-export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Transfer> {
+export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, hide?: RegExp): Promise<Transfer> {
   const child = start('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  let partial = '';
+  const show = (text: string) => {
+    if (!hide?.test(text)) process.stderr.write(text);
+  };
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.on('data', (d: Buffer) => {
-    process.stderr.write(d);
-    stderr += d.toString('utf8');
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    partial += d;
+    // Whole lines, and progress meters (redrawn with \r) as they come.
+    const cut = Math.max(partial.lastIndexOf('\n'), partial.lastIndexOf('\r'));
+    if (cut < 0) return;
+    for (const piece of partial.slice(0, cut + 1).match(/[^\r\n]*[\r\n]/g) ?? []) show(piece);
+    partial = partial.slice(cut + 1);
   });
-  return { code: await finished(child, 'git'), stdout, stderr };
+  const code = await finished(child, 'git');
+  if (partial !== '') show(partial);
+  return { code, stdout, stderr };
 }

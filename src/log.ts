@@ -23,9 +23,18 @@ export function debug(message: string): void {
   if (verbose) process.stderr.write(`yolovm: ${message}\n`);
 }
 
-/** Shows a command about to run, quoted so it can be pasted into a shell. */
+const standIns: [string, string][] = [];
+
+/** In -v output, show `long` (the whole VM script) as `short`. */
+export function showAs(long: string, short: string): void {
+  standIns.push([long, short]);
+}
+
+/** Shows a command about to run, quoted so it can be pasted into a shell (the VM script as a stand-in). */
 export function debugCommand(cmd: string, args: readonly string[]): void {
-  if (verbose) process.stderr.write(`yolovm: + ${shqAll([cmd, ...args])}\n`);
+  if (!verbose) return;
+  const shown = args.map((a) => standIns.reduce((text, [long, short]) => text.replaceAll(long, short), a));
+  process.stderr.write(`yolovm: + ${shqAll([cmd, ...shown])}\n`);
 }
 
 /** Normal progress and summaries; silenced by -q. */

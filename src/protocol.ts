@@ -38,10 +38,12 @@ export interface PushOptions {
   atomic: boolean;
   cas: string[]; // --force-with-lease=... arguments for send-pack
   pushOptions: string[];
+  /** `git push -o no-checkout`: ours, not the VM's: leave the VM's checkout alone. */
+  noCheckout: boolean;
 }
 
 export function defaultOptions(): PushOptions {
-  return { verbosity: 1, progress: false, dryRun: false, atomic: false, cas: [], pushOptions: [] };
+  return { verbosity: 1, progress: false, dryRun: false, atomic: false, cas: [], pushOptions: [], noCheckout: false };
 }
 
 /** git sends some option values C-quoted ("a\tb"); this undoes that. */
@@ -71,6 +73,9 @@ export function unquoteC(value: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** The push option yolovm takes for itself (`git push -o no-checkout yolovm::...`). */
+export const NO_CHECKOUT = 'no-checkout';
+
 /** Apply one `option` line; the answer is what git expects back. */
 export function applyOption(opts: PushOptions, name: string, value: string): 'ok' | 'unsupported' | `error ${string}` {
   const bool = value === 'true' ? true : value === 'false' ? false : undefined;
@@ -92,9 +97,12 @@ export function applyOption(opts: PushOptions, name: string, value: string): 'ok
     case 'cas':
       opts.cas.push(`--force-with-lease=${unquoteC(value)}`);
       return 'ok';
-    case 'push-option':
-      opts.pushOptions.push(unquoteC(value));
+    case 'push-option': {
+      const option = unquoteC(value);
+      if (option === NO_CHECKOUT) opts.noCheckout = true;
+      else opts.pushOptions.push(option);
       return 'ok';
+    }
     default:
       // Fetch options (depth, cloning, ...) reach git's own code after connect.
       return 'unsupported';

@@ -41,26 +41,35 @@ export interface PushResult {
   head: proto.VmHead | undefined;
 }
 
-/**
- * Push refspecs (`+src:dst`, `:dst`) to the VM repository at `subpath`.
- * `withHead` also asks the VM for its work tree's state afterwards.
- */
-export async function sendPack(
-  s: Session,
-  subpath: string,
-  opts: proto.PushOptions,
-  quiet: boolean,
-  specLines: readonly string[],
-  repoState: proto.RepoState,
-  withHead = false,
-): Promise<PushResult> {
-  const place = s.place(subpath);
+/** Which branch the VM work tree is put on after a push. */
+export type Checkout = 'auto' | 'none' | `refs/heads/${string}`;
+
+export interface SendPackRequest {
+  subpath: string;
+  /** Refspecs as git's `push` lines give them: `+src:dst`, `:dst`. */
+  specs: readonly string[];
+  /** What `listVm` found there. */
+  repoState: proto.RepoState;
+  /** git's options for the push (dry run, atomic, leases, push options, verbosity). */
+  options: proto.PushOptions;
+  /** Silence the VM script's own messages (git yolo-push folds them into its summary). */
+  quietVm: boolean;
+  /** `auto`: the one branch the push created or moved; `none`; or that branch, even if it did not move. */
+  checkout: Checkout;
+  /** Ask the VM for its work tree's state afterwards. */
+  reportHead: boolean;
+}
+
+/** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
+export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
+  const { options: opts, specs: specLines } = req;
+  const place = s.place(req.subpath);
   const specs = specLines.map(proto.parsePushSpec);
   let receivePack: string;
   let destination: string;
   let scratch: string | undefined;
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (opts.dryRun && repoState !== 'repo') {
+  if (opts.dryRun && req.repoState !== 'repo') {
     // Nothing on the VM yet, and a dry run must not create it: ask an empty
     // repository of our own what would happen instead.
     scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
@@ -70,8 +79,9 @@ export async function sendPack(
     receivePack = 'git-receive-pack';
     destination = scratch;
   } else {
-    const head = repoState === 'repo' ? '' : proto.headForNewRepository(specs);
-    receivePack = vmCommand('receive-pack', place, quiet, [opts.dryRun ? '1' : '0', head, withHead ? '1' : '0']);
+    const head = req.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
+    const checkout = opts.noCheckout ? 'none' : req.checkout;
+    receivePack = vmCommand('receive-pack', place, req.quietVm, [opts.dryRun ? '1' : '0', head, req.reportHead ? '1' : '0', checkout]);
     const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
     destination = `ssh://${s.target.user}@${host}/yolovm`;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);
@@ -98,7 +108,7 @@ export async function sendPack(
       const fatal = complaint ?? `git send-pack failed (exit ${String(code)})`;
       return { statuses: proto.missingStatuses([], specs, fatal), head: relay.vmHead };
     }
-    if (!quiet && statuses.some(proto.isDirtyWorktreeRejection)) {
+    if (!req.quietVm && statuses.some(proto.isDirtyWorktreeRejection)) {
       process.stderr.write(
         `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
           'hint: commit or stash that work on the VM (or push to another branch), then push again\n',

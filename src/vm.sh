@@ -16,7 +16,7 @@ nl='
 say() { [ "$quiet" = 1 ] || printf "yolovm: %s\n" "$*" >&2; }
 # Exit with one of our statuses (VM_EXIT in vm.ts): 40 git missing, 41 path
 # missing, 42 not a repository, 43 path is a file, 44 rsync missing, 45 cannot
-# create. The marker line tells the host which one when another program (git
+# create, 46 holds other projects. The marker line tells the host which one when another program (git
 # send-pack) stands between us and it.
 die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
@@ -37,23 +37,35 @@ why_unusable() {
   if [ ! -e "$dir" ]; then die 41; elif [ ! -d "$dir" ]; then die 43; else die 42; fi
 }
 heads() { git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)" refs/heads; }
+# Whether $dir holds other projects, so a first push must not make a repository of
+# it: a git repository in it (two levels down at most), or more than 100 entries.
+crowded() {
+  for g in "$dir"/*/.git "$dir"/*/*/.git "$dir"/.[!.]*/.git; do
+    if [ -e "$g" ]; then return 0; fi
+  done
+  [ "$(find "$dir" -mindepth 1 -maxdepth 2 2>/dev/null | head -n 101 | wc -l)" -gt 100 ]
+}
+# Reads never take the agent's index.lock or rewrite its index (the agent may be running git).
+status_of() { git -C "$1" --no-optional-locks status --porcelain 2>/dev/null; }
 # The work tree's state and branch, for the host's summary: "STATE BRANCH", STATE
 # one of clean, dirty, bare (BRANCH empty on a detached HEAD).
 head_state() {
   b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
   if [ "$bare" = 1 ]; then st=bare
-  elif [ -n "$(cd "$dir" && git status --porcelain 2>/dev/null)" ]; then st=dirty
+  elif [ -n "$(status_of "$dir")" ]; then st=dirty
   else st=clean; fi
   printf "%s %s\n" "$st" "$b"
 }
-# After a push: put the work tree on the one branch the push created or moved
-# ($1), unless it holds uncommitted work, which is never touched.
+# After a push: put the work tree on branch $1, unless it holds uncommitted
+# work, which is never touched.
 check_out_pushed() {
   cd "$dir" || return
   cur=$(git symbolic-ref -q --short HEAD) || cur="(detached HEAD)"
   if [ "$cur" = "$1" ]; then
     say "VM work tree is on branch '$1'"
-  elif [ -n "$(git status --porcelain)" ]; then
+  elif ! git show-ref -q --verify "refs/heads/$1"; then
+    say "'$1' is not a branch on the VM: the work tree stays on '$cur'"
+  elif [ -n "$(status_of .)" ]; then
     say "VM work tree has uncommitted changes: it stays on '$cur'; '$1' was pushed but not checked out"
   elif git checkout -q "$1" -- >&2; then
     say "VM work tree is now on branch '$1'"
@@ -68,7 +80,9 @@ list)
   # there (and, when $1 is 1, the work tree's state and branch).
   need git 40
   if ! find_repo; then
-    if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; else echo none; fi
+    if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; exit 0; fi
+    if [ -d "$dir" ] && crowded; then die 46; fi
+    echo none
     exit 0
   fi
   if [ "${1:-0}" = 1 ]; then echo "repo $(head_state)"; else echo repo; fi
@@ -89,13 +103,21 @@ upload-pack|upload-archive)
 receive-pack)
   # Push: create the repository on first push, with HEAD on the pushed branch so
   # the push fills the work tree; let pushes update a clean checked-out branch;
-  # afterwards put the work tree on the one branch the push created or moved,
-  # unless it holds uncommitted work, which is never touched.
-  dry=$1 head=$2 report=${3:-0}
+  # afterwards check a branch out ($4: `auto`, the one branch the push created or
+  # moved; `none`; or refs/heads/NAME, that branch even if it did not move),
+  # unless the work tree holds uncommitted work, which is never touched.
+  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto}
   need git 40
+  made=
   if ! find_repo; then
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
+    if [ -d "$dir" ] && crowded; then die 46; fi
     [ "$dry" = 1 ] && die 41
+    # What this push creates, so that a push which brings nothing removes it again:
+    # the first missing directory on the way to $dir, or else only $dir/.git.
+    made=$dir/.git
+    p=$dir
+    while [ -n "$p" ] && [ ! -e "$p" ]; do made=$p; p=${p%/*}; done
     mkdir -p -- "$dir" || die 45
     (cd "$dir" && git init -q) || die 45
     if [ -n "$head" ]; then git -C "$dir" symbolic-ref HEAD "$head" || die 45; fi
@@ -111,13 +133,27 @@ receive-pack)
   # `git status` would re-hash every "racily clean" file.
   if [ "$report" = 1 ]; then state=$(head_state); fi
   before=$(heads)
-  git receive-pack "$gd" || exit
+  git receive-pack "$gd"
+  status=$?
+  if [ -n "$made" ] && [ -z "$(git --git-dir="$gd" for-each-ref)" ]; then
+    # A first push that brought nothing leaves nothing behind.
+    rm -rf -- "$made"
+    say "nothing was pushed, so the repository created at $dir was removed"
+    exit "$status"
+  fi
+  [ "$status" = 0 ] || exit "$status"
   [ "$dry" = 1 ] && exit 0
   if [ "$bare" = 0 ]; then
-    changed=$(heads | while read -r line; do
-      case "$nl$before$nl" in *"$nl$line$nl"*) ;; *) printf "%s\n" "${line#* refs/heads/}" ;; esac
-    done)
-    if [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ]; then (check_out_pushed "$changed"); fi
+    case $checkout in
+    none) ;;
+    refs/heads/*) (check_out_pushed "${checkout#refs/heads/}") ;;
+    *)
+      changed=$(heads | while read -r line; do
+        case "$nl$before$nl" in *"$nl$line$nl"*) ;; *) printf "%s\n" "${line#* refs/heads/}" ;; esac
+      done)
+      if [ -n "$changed" ] && [ "$changed" = "${changed%$nl*}" ]; then (check_out_pushed "$changed"); fi
+      ;;
+    esac
   fi
   if [ "$report" = 1 ]; then
     b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
@@ -145,19 +181,21 @@ ls)
   # The workspace listing: one record per entry, NUL-terminated:
   # kind<TAB>branch<TAB>state<TAB>name (branch and state only for repositories).
   [ -d "$dir" ] || why_unusable
-  if [ -e "$dir/.git" ]; then entries="$dir"; else entries=; fi
-  for e in $entries "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
-    [ -e "$e" ] || [ -L "$e" ] || continue
-    if [ "$e" = "$dir" ]; then name=.; else name=${e##*/}; fi
-    if [ -d "$e" ] && [ -e "$e/.git" ] && command -v git >/dev/null 2>&1; then
-      b=$(git -C "$e" symbolic-ref -q --short HEAD) || b="(detached HEAD)"
-      if [ -n "$(git -C "$e" status --porcelain 2>/dev/null)" ]; then st=dirty; else st=clean; fi
+  ls_entry() {
+    if [ "$1" = "$dir" ]; then name=.; else name=${1##*/}; fi
+    if [ -d "$1" ] && [ -e "$1/.git" ] && command -v git >/dev/null 2>&1; then
+      b=$(git -C "$1" symbolic-ref -q --short HEAD) || b="(detached HEAD)"
+      if [ -n "$(status_of "$1")" ]; then st=dirty; else st=clean; fi
       printf "repo\t%s\t%s\t%s\0" "$b" "$st" "$name"
-    elif [ -d "$e" ]; then
+    elif [ -d "$1" ]; then
       printf "dir\t\t\t%s\0" "$name"
     else
       printf "file\t\t\t%s\0" "$name"
     fi
+  }
+  if [ -e "$dir/.git" ]; then ls_entry "$dir"; fi
+  for e in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
+    if [ -e "$e" ] || [ -L "$e" ]; then ls_entry "$e"; fi
   done
   ;;
 *)

@@ -3,9 +3,9 @@
 // exit statuses into messages.
 import { readFileSync } from 'node:fs';
 import { EXIT, YolovmError } from './errors.js';
-import { debug } from './log.js';
+import { debug, showAs } from './log.js';
 import { finished, start } from './proc.js';
-import { shqAll } from './shell.js';
+import { shq, shqAll } from './shell.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
 import { CommandNotFound } from './proc.js';
 import { parseHead, type VmHead } from './protocol.js';
@@ -17,10 +17,12 @@ export const VM_EXIT = {
   notDir: 43, // the path is a file
   noRsync: 44, // rsync is not installed on the VM
   cannotCreate: 45, // mkdir or git init failed (permissions, full disk)
+  crowded: 46, // a first push into a directory that holds other projects
 } as const;
 
 // Read once, next to this module (the build copies vm.sh beside the bundle).
 const SCRIPT = readFileSync(new URL('./vm.sh', import.meta.url), 'utf8');
+showAs(shq(SCRIPT), '"$(cat vm.sh)"');
 
 export type VmMode = 'list' | 'upload-pack' | 'upload-archive' | 'receive-pack' | 'status' | 'dir-push' | 'dir-pull' | 'ls';
 
@@ -61,6 +63,13 @@ export function vmFailure(code: number, place: VmPlace): YolovmError | undefined
       return new YolovmError(
         `Workspace path '${named(place)}' on the VM is a file, not a directory (${place.display})`,
         'Choose another subpath, or move that file away on the VM.',
+      );
+    case VM_EXIT.crowded:
+      return new YolovmError(
+        `Workspace path '${named(place)}' on the VM holds other projects (${place.display}), so it is not made into a repository`,
+        place.subpath === ''
+          ? 'Give a subpath for this project, e.g. `git yolo-push <branch> myapp`.'
+          : 'Give a subpath of its own for this project.',
       );
     case VM_EXIT.cannotCreate:
       return new YolovmError(

@@ -11,6 +11,11 @@ runMain(async () => {
     'yolo-dir',
     'Examples:\n  yolo-dir push ./my-project myapp    # -> ~/workspace/myapp/\n  yolo-dir pull ./my-project myapp    # <- exact mirror; replaced files kept in a backup\n  yolo-dir ls\n\nSee also: README.md',
   ).description('Sync a directory with the VM workspace over rsync (for projects that are not git repositories).');
+  // -v and -q work before the command too (`yolo-dir -v push ...`).
+  addCommonOptions(program);
+  const common = (opts: CommonOptions) => {
+    applyCommonOptions({ ...program.opts<CommonOptions>(), ...opts });
+  };
   const sync = (name: 'push' | 'pull', description: string) =>
     addCommonOptions(program.command(name))
       .description(description)
@@ -24,12 +29,12 @@ runMain(async () => {
     .option('--delete', 'also delete VM files that are gone locally')
     .option('-w, --watch', 'keep pushing changes as they happen (Ctrl-C stops)')
     .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
-      applyCommonOptions(opts);
+      common(opts);
       code = await dirPush(dir, subpath, opts);
     });
   sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost').action(
     async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
-      applyCommonOptions(opts);
+      common(opts);
       code = await dirPull(dir, subpath, opts);
     },
   );
@@ -37,7 +42,7 @@ runMain(async () => {
     .description('list the workspace: for each git repository, its branch and whether it has uncommitted changes')
     .argument('[subpath]', 'path inside the VM workspace')
     .action(async (subpath: string | undefined, opts: CommonOptions) => {
-      applyCommonOptions(opts);
+      common(opts);
       code = await dirLs(subpath);
     });
   return (await parseArgs(program, process.argv.slice(2))) ?? code;

@@ -5,6 +5,7 @@
 import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { EXIT, YolovmError } from '../errors.js';
 import { setVerbose } from '../log.js';
+import { VERSION } from '../version.js';
 import { CommandNotFound, finished, start } from '../proc.js';
 import { listVm, sendPack } from '../push.js';
 import * as proto from '../protocol.js';
@@ -120,7 +121,15 @@ class Helper {
   /** One batch of `push` lines: run send-pack, answer one status line per ref. */
   async push(specLines: readonly string[]): Promise<string> {
     if (this.repoState === undefined) await this.list(true);
-    const r = await sendPack(this.sess(), this.subpath, this.opts, this.quiet, specLines, this.repoState ?? 'none');
+    const r = await sendPack(this.sess(), {
+      subpath: this.subpath,
+      specs: specLines,
+      repoState: this.repoState ?? 'none',
+      options: this.opts,
+      quietVm: this.quiet,
+      checkout: 'auto',
+      reportHead: false,
+    });
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }
 }
@@ -130,7 +139,24 @@ export interface HelperReport {
   exit: number;
 }
 
+const USAGE = `git-remote-yolovm: the git remote helper for yolovm:: URLs (yolovm ${VERSION})
+
+git runs it; you use it through git:
+  git push yolovm::myapp feature-auth     # creates the VM repository on first push
+  git fetch yolovm::myapp feature-auth
+  git clone yolovm::myapp
+  git ls-remote yolovm::myapp
+  git remote add vm yolovm::myapp
+  git push -o no-checkout yolovm::myapp b # push without moving the VM's checkout
+
+See: git help remote-yolovm, README.md
+`;
+
 export async function remoteHelper(argv: readonly string[]): Promise<number> {
+  if (argv.length === 1 && ['-h', '--help', '-V', '--version'].includes(argv[0] ?? '')) {
+    process.stdout.write(argv[0]?.toLowerCase().includes('v') ? `git-remote-yolovm (yolovm) ${VERSION}\n` : USAGE);
+    return 0;
+  }
   const url = argv[1] ?? argv[0];
   if (url === undefined) {
     throw new YolovmError(

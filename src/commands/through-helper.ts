@@ -29,7 +29,8 @@ export function gitOutputFlags(): string[] {
   return flags;
 }
 
-export async function runThroughHelper(cwd: string, s: Session, args: readonly string[]): Promise<HelperRun> {
+/** Run git with the yolovm:: helper; stderr lines matching `hide` are kept from the user (we say it better). */
+export async function runThroughHelper(cwd: string, s: Session, args: readonly string[], hide?: RegExp): Promise<HelperRun> {
   const dir = mkdtempSync(join(tmpdir(), 'yolovm-'));
   const reportFile = join(dir, 'report.json');
   try {
@@ -40,7 +41,7 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
       YOLOVM_REPORT_FILE: reportFile,
       ...(isVerbose() ? { YOLOVM_VERBOSE: '1' } : {}),
     };
-    const r = await transfer(cwd, args, env);
+    const r = await transfer(cwd, args, env, hide);
     let report: HelperReport | undefined;
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8')) as HelperReport;

@@ -48,7 +48,13 @@ async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: bo
     if (!sha) throw notThere();
     return sha;
   }
-  const r = await runThroughHelper(repo.top, s, ['fetch', '--no-tags', ...gitOutputFlags(), vmUrl(subpath), ref]);
+  // git's own "couldn't find remote ref" is replaced by ours below.
+  const r = await runThroughHelper(
+    repo.top,
+    s,
+    ['fetch', '--no-tags', ...gitOutputFlags(), vmUrl(subpath), ref],
+    /^fatal: couldn't find remote ref /,
+  );
   if (r.helperExit !== undefined) throw new Reported(r.helperExit);
   if (r.code !== 0) {
     if (/couldn't find remote ref/.test(r.stderr)) throw notThere();
@@ -95,27 +101,33 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   }
   const fastForward = await git.isAncestor(repo, local, vm);
   if (!fastForward && !opts.force) {
+    const theirs = await git.countCommits(repo, `${local}..${vm}`);
+    const ours = await git.countCommits(repo, `${vm}..${local}`);
     throw new YolovmError(
-      `Branch '${branch}' has diverged from the VM: local ${localShort}, VM ${vmShort} (was the agent's history rewritten?)`,
+      `Branch '${branch}' has diverged from the VM: the VM has ${plural(theirs, 'commit')} that local ${branch} lacks, and local has ${plural(ours, 'commit')} the VM lacks (local ${localShort}, VM ${vmShort})`,
       `Nothing was changed. Merge or rebase with \`git merge ${vmShort}\` (the VM commits are in FETCH_HEAD), or take the VM's version with --force (the old tip is printed so it can be recovered).`,
       EXIT.git,
     );
   }
   const worktree = await git.worktreeOf(repo, branch);
-  if (worktree && (await git.isDirty(worktree))) {
-    throw new YolovmError(
-      `Branch '${branch}' is checked out in ${worktree} with uncommitted changes`,
-      `Nothing was changed. Commit or stash them (\`git -C ${worktree} stash\`), then run again; the VM commits are in FETCH_HEAD meanwhile.`,
-    );
-  }
   if (!opts.dryRun) {
     const reason = `yolo-fetch: ${branch} from ${from}${fastForward ? '' : ' (forced)'}`;
     try {
+      // Like `git merge --ff-only` (and `reset --keep` when forced): unrelated local
+      // edits are carried along, and git refuses by itself when one would be overwritten.
       if (worktree) await git.moveCheckedOut(worktree, vm, !fastForward);
       else await git.moveRef(repo, branch, vm, local, reason);
     } catch (err) {
+      const text = (err as Error).message;
+      const files = [...text.matchAll(/^\t(.+)$/gm)].map((m) => m[1] ?? '');
+      if (worktree && files.length > 0) {
+        throw new YolovmError(
+          `Branch '${branch}' is checked out in ${worktree} with local changes the VM's commits would overwrite: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', ...' : ''}`,
+          `Nothing was changed. Commit or stash them (\`git -C ${worktree} stash\`), then run again; the VM commits are in FETCH_HEAD meanwhile.`,
+        );
+      }
       throw new YolovmError(
-        `Could not update '${branch}': ${(err as Error).message.trim().split('\n')[0] ?? ''}`,
+        `Could not update '${branch}': ${text.trim().split('\n')[0] ?? ''}`,
         'Nothing was lost; the VM commits are in FETCH_HEAD. Resolve the problem above and run again.',
         EXIT.git,
       );

@@ -12,9 +12,11 @@ import { openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 
-export interface PushOptions {
+export interface YoloPushOptions {
   force?: boolean;
   dryRun?: boolean;
+  /** false with --no-checkout: push without moving the VM's checkout. */
+  checkout?: boolean;
 }
 
 /** send-pack's status line for one ref: ok, with an optional note, or error with a reason. */
@@ -26,11 +28,11 @@ export function parseStatus(statuses: readonly string[], ref: string): { ok: boo
   return undefined;
 }
 
-export async function yoloPush(branch: string, subpathArg: string | undefined, opts: PushOptions): Promise<number> {
+export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {
   const repo = await git.openRepo();
   await git.checkBranchName(repo, branch);
   const subpath = parseSubpath(subpathArg ?? '');
-  const ref = `refs/heads/${branch}`;
+  const ref = `refs/heads/${branch}` as const;
   const local = await git.resolveRef(repo, ref);
   if (!local)
     throw new YolovmError(
@@ -42,14 +44,22 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const vm = await listVm(s, subpath, true);
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const quiet = isQuiet();
-  const pushOpts = {
+  const options = {
     ...defaultOptions(),
     dryRun: opts.dryRun ?? false,
     verbosity: quiet ? 0 : isVerbose() ? 2 : 1,
     progress: !quiet && process.stderr.isTTY,
   };
   // The VM's own messages are folded into the summary below, so it is told to be quiet.
-  const result = await sendPack(s, subpath, pushOpts, true, [`${opts.force ? '+' : ''}${ref}:${ref}`], vm.state, true);
+  const result = await sendPack(s, {
+    subpath,
+    specs: [`${opts.force ? '+' : ''}${ref}:${ref}`],
+    repoState: vm.state,
+    options,
+    quietVm: true,
+    checkout: opts.checkout === false ? 'none' : ref,
+    reportHead: true,
+  });
   const status = parseStatus(result.statuses, ref);
   if (!status)
     throw new YolovmError(
@@ -59,6 +69,13 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     );
   if (!status.ok) {
     const why = status.message;
+    if (vm.state === 'none' && isDirtyWorktreeRejection(why)) {
+      throw new YolovmError(
+        `Push of '${branch}' refused: files already at ${dest} would be overwritten (${why})`,
+        'Nothing was left on the VM: the repository the push started there was removed. Push to a new subpath, or move those files away on the VM.',
+        EXIT.git,
+      );
+    }
     if (isDirtyWorktreeRejection(why)) {
       throw new YolovmError(
         `Push of '${branch}' refused: the VM work tree at ${dest} has uncommitted changes (${why})`,
@@ -81,7 +98,14 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   if (old === local || status.message === 'up to date') {
     info(`${branch} is already up to date on ${dest} (${short})`);
   } else if (!old) {
-    info(`${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, local), 'commit')}, up to ${short}`);
+    // Count what moved: commits the VM had under other branches did not travel.
+    const vmTips = git.knownCommits(
+      repo,
+      vm.refs.map((l) => l.split(' ')[0] ?? ''),
+    );
+    info(
+      `${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`,
+    );
   } else if (!(await git.hasCommit(repo, old))) {
     // The VM's old commits never came here: name the tip so it can be recovered there.
     info(

@@ -1,6 +1,6 @@
 // git-remote-yolovm end to end: real git, real ssh, real sshd on loopback.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { alive, makeRepo, signal, startVm, waitGone, type TestVm } from '../harness/vm.js';
@@ -48,11 +48,41 @@ describe('push', () => {
     assert.equal(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('feature-auth'));
   });
 
-  it('pushes to the workspace root with yolovm::', async () => {
+  it('never makes a repository of a workspace root that holds other projects', async () => {
     const r = await git('push', 'yolovm::', 'main');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^error: Workspace path '.*ws' on the VM holds other projects .*\nhint: Give a subpath/m);
+    const y = await vm.run('git', ['yolo-push', 'main'], { cwd: repo });
+    assert.equal(y.code, 1, y.stderr);
+    assert.match(
+      y.stderr,
+      /^error: Workspace path .* holds other projects .*\nhint: Give a subpath for this project, e\.g\. `git yolo-push <branch> myapp`\.$/m,
+    );
+    assert.equal(existsSync(join(vm.workspace, '.git')), false);
+    assert.equal(existsSync(join(vm.workspace, 'README')), false);
+  });
+
+  it('a first push that brings nothing leaves nothing behind, and says so truly', async () => {
+    // The branch would overwrite a file already there: receive-pack refuses it.
+    mkdirSync(join(vm.workspace, 'occupied'));
+    writeFileSync(join(vm.workspace, 'occupied', 'README'), 'the agent’s own\n');
+    const r = await git('push', 'yolovm::occupied', 'main');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /nothing was pushed, so the repository created at .*occupied was removed/);
+    assert.equal(existsSync(join(vm.workspace, 'occupied', '.git')), false);
+    assert.equal(readFileSync(join(vm.workspace, 'occupied', 'README'), 'utf8'), 'the agent’s own\n');
+    // Directories it made are removed whole (here send-pack gives up: push options are not accepted).
+    const deep = await git('push', '-o', 'x', 'yolovm::fresh/deeper/path', 'main');
+    assert.notEqual(deep.code, 0);
+    assert.match(deep.stderr, /does not support push options/);
+    assert.equal(existsSync(join(vm.workspace, 'fresh')), false);
+  });
+
+  it('git push -o no-checkout pushes without moving the VM checkout', async () => {
+    const r = await git('push', '-o', 'no-checkout', 'yolovm::myapp', 'main:no-co');
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(existsSync(join(vm.workspace, 'README')));
-    assert.equal(await sha('HEAD', vm.workspace), await sha('main'));
+    assert.equal((await vm.vmGit('myapp', ['branch', '--show-current'])).stdout.trim(), 'feature-auth');
+    assert.match((await git('ls-remote', 'yolovm::myapp')).stdout, /refs\/heads\/no-co/);
   });
 
   it('works with nested subpaths and spaces, via yolovm:// too', async () => {

@@ -139,7 +139,11 @@ describe('hostile subpaths', () => {
   it('yolo-dir push/pull/ls <input>', async () => {
     refused(await tryAll((input) => vm.run('yolo-dir', ['push', 'proj', input], { cwd: home })), SUBPATH_REFUSED);
     refused(await tryAll((input, i) => vm.run('yolo-dir', ['pull', `pulled-${i}`, input], { cwd: home })), SUBPATH_REFUSED);
-    refused(await tryAll((input) => vm.run('yolo-dir', ['ls', input], { cwd: home })), SUBPATH_REFUSED);
+    const ls = await tryAll((input) => vm.run('yolo-dir', ['ls', input], { cwd: home }));
+    refused(ls, SUBPATH_REFUSED);
+    // `git push yolovm::<input>` above made a repository of each name it took verbatim: ls shows it.
+    for (const o of ls.filter((x) => x.r.code === 0)) assert.match(o.r.stdout, /^ {2}\.\s+git: main /m, `${o.input}: ${o.r.stdout}`);
+    assert.ok(ls.some((x) => x.input === 'spaces and unicode' && x.r.code === 0));
   });
 });
 

@@ -248,6 +248,10 @@ describe('yolo-dir ls', () => {
     assert.match(r.stdout, /^ {2}src\/$/m);
     const sub = await yd('ls', 'repo1');
     assert.match(sub.stdout, /^ {2}\.\s+git: feature-x/m);
+    await vm.vmGit('', ['init', '-q', '-b', 'spaced', 'my repo']);
+    const spaced = await yd('ls', 'my repo');
+    assert.equal(spaced.code, 0, spaced.stderr);
+    assert.match(spaced.stdout, /^ {2}\.\s+git: spaced \(clean\)$/m);
     const missing = await yd('ls', 'nope');
     assert.equal(missing.code, 1);
   });

@@ -1,6 +1,6 @@
 // git yolo-push / git yolo-fetch end to end against the real sshd harness.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, makeRepo, run, startVm, type TestVm } from '../harness/vm.js';
@@ -68,6 +68,48 @@ describe('git yolo-push', () => {
     r = await yolo('yolo-push', 'test-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /test-branch is already up to date on .*myapp/);
+  });
+
+  it('leaves the VM on the pushed branch even when it was up to date; --no-checkout leaves the checkout alone', async () => {
+    await vm.vmGit('myapp', ['checkout', '-q', '-b', 'elsewhere']);
+    let r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /test-branch is already up to date on .*myapp/);
+    assert.match(r.stderr, /VM work tree: on branch test-branch$/m);
+    assert.equal((await vm.vmGit('myapp', ['branch', '--show-current'])).stdout.trim(), 'test-branch');
+    await vm.vmGit('myapp', ['checkout', '-q', 'elsewhere']);
+    r = await yolo('yolo-push', '--no-checkout', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /VM work tree: on branch elsewhere$/m);
+    assert.equal((await vm.vmGit('myapp', ['branch', '--show-current'])).stdout.trim(), 'elsewhere');
+    // Uncommitted work on the VM is never touched.
+    writeFileSync(join(vm.workspace, 'myapp', 'wip.txt'), 'agent wip\n');
+    await vm.vmGit('myapp', ['add', 'wip.txt']);
+    r = await yolo('yolo-push', 'test-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /VM work tree: on branch elsewhere, with uncommitted changes \(left there, not switched to test-branch/);
+    await vm.vmGit('myapp', ['rm', '-q', '-f', 'wip.txt']);
+    await vm.vmGit('myapp', ['checkout', '-q', 'test-branch']);
+    await vm.vmGit('myapp', ['branch', '-q', '-D', 'elsewhere']);
+  });
+
+  it('a new branch counts only the commits that moved', async () => {
+    await git('branch', 'copy', 'test-branch');
+    const r = await yolo('yolo-push', 'copy', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pushed new branch copy to .*myapp: 0 commits, up to [0-9a-f]{7}/);
+    await vm.vmGit('myapp', ['checkout', '-q', 'test-branch']);
+  });
+
+  it('a first push refused by files already there leaves nothing behind, and says so', async () => {
+    mkdirSync(join(vm.workspace, 'taken'));
+    writeFileSync(join(vm.workspace, 'taken', 'file.txt'), 'already here\n');
+    const r = await yolo('yolo-push', 'test-branch', 'taken');
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^error: Push of 'test-branch' refused: files already at .*taken would be overwritten/m);
+    assert.match(r.stderr, /^hint: Nothing was left on the VM/m);
+    assert.equal(existsSync(join(vm.workspace, 'taken', '.git')), false);
+    assert.equal(readFileSync(join(vm.workspace, 'taken', 'file.txt'), 'utf8'), 'already here\n');
   });
 
   it('-n shows what would move and creates nothing', async () => {
@@ -178,6 +220,24 @@ describe('git yolo-fetch', () => {
     assert.match(r.stderr, /agent-branch is already up to date/);
   });
 
+  it('fast-forwards a checked-out branch with unrelated local edits, keeping them (as git merge --ff-only)', async () => {
+    await git('checkout', '-q', 'agent-branch');
+    await commitOnVm('myapp', 'agent.txt', 'b2', 'agent: unrelated to my edit');
+    writeFileSync(join(repo, 'mine-only.txt'), 'my edit\n');
+    await git('add', 'mine-only.txt');
+    writeFileSync(join(repo, 'untracked.txt'), 'untracked\n');
+    const r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sha('agent-branch'), await sha('agent-branch', join(vm.workspace, 'myapp')));
+    assert.equal(readFileSync(join(repo, 'mine-only.txt'), 'utf8'), 'my edit\n');
+    assert.equal(readFileSync(join(repo, 'untracked.txt'), 'utf8'), 'untracked\n');
+    assert.match((await git('status', '--porcelain')).stdout, /^A {2}mine-only\.txt$/m);
+    await git('rm', '-q', '--cached', 'mine-only.txt');
+    rmSync(join(repo, 'mine-only.txt'));
+    rmSync(join(repo, 'untracked.txt'));
+    await git('checkout', '-q', 'main');
+  });
+
   it('refuses to touch a checked-out branch with local edits (exit 1), then fast-forwards once clean', async () => {
     await git('checkout', '-q', 'agent-branch');
     await commitOnVm('myapp', 'agent.txt', 'c', 'agent: third');
@@ -185,13 +245,16 @@ describe('git yolo-fetch', () => {
     const before = await sha('agent-branch');
     let r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: Branch 'agent-branch' is checked out in .* with uncommitted changes\nhint: Nothing was changed\./m);
+    assert.match(
+      r.stderr,
+      /^error: Branch 'agent-branch' is checked out in .* with local changes the VM's commits would overwrite: agent\.txt\nhint: Nothing was changed\./m,
+    );
     assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'my local edit\n');
     assert.equal(await sha('agent-branch'), before);
     await git('checkout', '--', 'agent.txt');
     r = await yolo('yolo-fetch', 'agent-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'a\nb\nc\n');
+    assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'a\nb\nb2\nc\n');
   });
 
   it('fast-forwards a branch checked out in another worktree, with its work tree', async () => {
@@ -220,8 +283,12 @@ describe('git yolo-fetch', () => {
     assert.equal(r.code, 3);
     assert.match(
       r.stderr,
-      new RegExp(`^error: Branch 'agent-branch' has diverged from the VM: local ${localTip.slice(0, 7)}, VM [0-9a-f]{7}`, 'm'),
+      new RegExp(
+        `^error: Branch 'agent-branch' has diverged from the VM: the VM has 1 commit that local agent-branch lacks, and local has 2 commits the VM lacks \\(local ${localTip.slice(0, 7)}, VM [0-9a-f]{7}\\)`,
+        'm',
+      ),
     );
+    assert.doesNotMatch(r.stderr, /rewritten/);
     assert.equal(await sha('agent-branch'), localTip);
     r = await yolo('yolo-fetch', '-n', '--force', 'agent-branch', 'myapp');
     assert.equal(r.code, 0, r.stderr);
@@ -252,6 +319,8 @@ describe('git yolo-fetch', () => {
   it('a branch or path missing on the VM is named (exit 1)', async () => {
     let r = await yolo('yolo-fetch', 'no-such-branch', 'myapp');
     assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stderr, /fatal: couldn't find remote ref/);
+    assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr);
     assert.match(r.stderr, /^error: Branch 'no-such-branch' not found on the VM at .*myapp\nhint: /m);
     r = await yolo('yolo-fetch', 'main', 'no/such/path');
     assert.equal(r.code, 1);
@@ -260,7 +329,49 @@ describe('git yolo-fetch', () => {
   });
 });
 
-describe('help', () => {
+describe('help, version, -v', () => {
+  it('--version on every command; git-remote-yolovm -h says what it is', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const [cmd, args] of [
+      ['git', ['yolo-push', '--version']],
+      ['git', ['yolo-fetch', '--version']],
+      ['yolo-dir', ['--version']],
+      ['git-remote-yolovm', ['--version']],
+    ] as const) {
+      const r = await vm.run(cmd, args, { cwd: repo });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\\(yolovm\\) ${version.replaceAll('.', '\\.')}\n$`));
+    }
+    const h = await vm.run('git-remote-yolovm', ['-h'], { cwd: repo });
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^git-remote-yolovm: the git remote helper for yolovm:: URLs/);
+    assert.doesNotMatch(h.stdout + h.stderr, /Invalid workspace subpath/);
+  });
+
+  it('-v shows the commands run, with the VM script as a short stand-in', async () => {
+    for (const [cmd, args] of [
+      ['git', ['yolo-push', '-v', 'test-branch', 'myapp']],
+      ['git', ['push', '-v', 'yolovm::myapp', 'test-branch']],
+      ['yolo-dir', ['-v', 'ls']],
+    ] as const) {
+      const r = await vm.run(cmd, args, { cwd: repo });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /yolovm: \+ ssh .*"\$\(cat vm\.sh\)"/);
+      assert.doesNotMatch(r.stderr, /find_repo\(\)/, 'the script itself is not shown');
+    }
+  });
+
+  it('man yolo-dir renders', async () => {
+    const man = await run('man', ['-l', join(ROOT, 'man', 'man1', 'yolo-dir.1')], {
+      ...vm.env,
+      MANPAGER: 'cat',
+      PAGER: 'cat',
+      MANWIDTH: '80',
+    });
+    assert.equal(man.code, 0, man.stderr);
+    assert.match(man.stdout, /yolo-dir - sync a directory with the yolo VM workspace/);
+  });
+
   it('-h prints usage and exits 0; --help opens the man page through git', async () => {
     for (const cmd of ['yolo-push', 'yolo-fetch']) {
       const r = await yolo(cmd, '-h');

@@ -30,6 +30,7 @@ describe('options', () => {
     assert.equal(proto.applyOption(o, 'atomic', 'true'), 'ok');
     assert.equal(proto.applyOption(o, 'cas', '"refs/heads/a:\\141bc"'), 'ok');
     assert.equal(proto.applyOption(o, 'push-option', '"x\\ty"'), 'ok');
+    assert.equal(proto.applyOption(o, 'push-option', 'no-checkout'), 'ok');
     assert.equal(proto.applyOption(o, 'verbosity', '0'), 'ok');
     assert.equal(proto.applyOption(o, 'progress', 'maybe'), 'error invalid value for progress');
     assert.equal(proto.applyOption(o, 'depth', '1'), 'unsupported');
@@ -40,6 +41,7 @@ describe('options', () => {
       atomic: true,
       cas: ['--force-with-lease=refs/heads/a:abc'],
       pushOptions: ['x\ty'],
+      noCheckout: true,
     });
     assert.deepEqual(proto.sendPackArgs(o, 'RP', 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
       'send-pack',
