@@ -1,5 +1,5 @@
 // One error type for everything a user can cause or fix. Each carries the exit
-// code from SPEC.md and a hint: one line saying what is wrong, one what to do.
+// code from docs/contract.md and a hint: one line saying what is wrong, one what to do.
 
 export const EXIT = {
   ok: 0,

@@ -11,7 +11,7 @@ export interface Repo {
   top: string;
 }
 
-/** The repository around the current directory (worktrees included), or the SPEC's error. */
+/** The repository around the current directory (worktrees included), or the contract's error. */
 export async function openRepo(cwd = process.cwd()): Promise<Repo> {
   const git = simpleGit({ baseDir: cwd });
   let top: string;

@@ -98,7 +98,7 @@ function fromTerraform(dir: string, name: string): string {
   throw new YolovmError(`Terraform output '${name}' is not a string`, 'Point yolovm.terraformOutput at an output holding the VM address.');
 }
 
-/** Resolve the VM address (first found wins), as SPEC.md "Finding the VM" says. */
+/** Resolve the VM address (first found wins), as docs/contract.md "Finding the VM" says. */
 export function vmAddress(cfg: Config): Setting {
   if (cfg.host) return { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source };
   const dir = expandHome(cfg.terraformDir.value);

@@ -68,7 +68,7 @@ after(async () => {
 });
 
 describe('the VM goes away', () => {
-  it('sshd stopped: exit 2 with the SPEC message, no hang; back when it returns', async () => {
+  it('sshd stopped: exit 2 with the contract’s message, no hang; back when it returns', async () => {
     await vm.stopSshd();
     try {
       // A refused connection must not wait out ConnectTimeout and retries: 20 s is a hang, not a speed target.

@@ -1,4 +1,4 @@
-// The SSH layer against real failures on loopback: each becomes the SPEC's
+// The SSH layer against real failures on loopback: each becomes the contract's
 // message and exit 2, and host key checking is never bypassed.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
