@@ -73,7 +73,7 @@ export async function runBranchCommand(spec: BranchCommand, argv: readonly strin
   addCommonOptions(program)
     .description(spec.description)
     .argument('<branch>', spec.branchHelp)
-    .argument('[subpath]', 'path inside the VM workspace (default: the workspace root)')
+    .argument('[subpath]', 'path inside the VM workspace (default: the location remembered for this repository, else the workspace root)')
     .option('-f, --force', spec.forceHelp)
     .option('-n, --dry-run', 'show what would happen; change nothing on either side');
   for (const [flags, description] of spec.options ?? []) program.option(flags, description);

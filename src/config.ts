@@ -20,9 +20,11 @@ export interface Config {
   controlPersist: Setting;
   /** git's protocol.version: the helper starts upload-pack in v2 unless it is 0 or 1. */
   protocolVersion: string;
+  /** The VM location this repository was first pushed to with git yolo-push (git config yolovm.subpath). */
+  subpath: Setting | undefined;
 }
 
-type Key = Exclude<keyof Config, 'protocolVersion'>;
+type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath'>;
 
 const TABLE: Record<Key, { env: string; git: string; fallback: (() => string) | undefined }> = {
   host: { env: 'YOLOVM_HOST', git: 'yolovm.host', fallback: undefined },
@@ -73,6 +75,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     sshCommand: must('sshCommand'),
     controlPersist: must('controlPersist'),
     protocolVersion: gitConfig.get('protocol.version')?.value ?? '2',
+    subpath: gitConfig.get('yolovm.subpath'),
   };
 }
 

@@ -2,6 +2,7 @@
 // transfers (fetch, ls-remote through the helper: long, with progress on the
 // terminal) through proc.ts, which ends them with us on a signal.
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { spawnSync } from 'node:child_process';
 import { YolovmError } from './errors.js';
 import { finished, runSync, start } from './proc.js';
 
@@ -96,6 +97,57 @@ export async function worktreeOf(repo: Repo, branch: string): Promise<string | u
     else if (line === `branch refs/heads/${branch}`) return path;
   }
   return undefined;
+}
+
+/** The best common ancestor of two commits, or undefined when they share no history. */
+export async function mergeBase(repo: Repo, a: string, b: string): Promise<string | undefined> {
+  try {
+    const out = (await repo.git.raw(['merge-base', a, b])).trim();
+    return out === '' ? undefined : out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `git diff --raw -z -M` between two commits: what changed, with modes and renames. */
+export function rawDiff(repo: Repo, from: string, to: string): string {
+  const r = runSync('git', ['diff', '--raw', '-z', '-M', '--no-color', from, to, '--'], { cwd: repo.top });
+  if (r.code !== 0) throw new YolovmError(`git diff failed: ${r.stderr.trim()}`, 'Run again with -v to see the commands run.');
+  return r.stdout;
+}
+
+/** Paths that differ between two commits (both sides of a rename). */
+export function changedPaths(cwd: string, from: string, to: string): string[] {
+  const r = runSync('git', ['diff', '--name-only', '--no-renames', '-z', from, to, '--'], { cwd });
+  if (r.code !== 0) throw new YolovmError(`git diff failed: ${r.stderr.trim()}`, 'Run again with -v to see the commands run.');
+  return r.stdout.split('\0').filter((p) => p !== '');
+}
+
+/** Paths with local changes in a work tree: staged, unstaged and untracked (both sides of a rename). */
+export function dirtyPaths(worktree: string): string[] {
+  const r = runSync('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: worktree });
+  return r.stdout
+    .split('\0')
+    .filter((f) => f !== '')
+    .map((f) => (/^[ MADRCU?!]{2} /.test(f) ? f.slice(3) : f));
+}
+
+/** Apply the difference between two commits to a work tree as uncommitted changes (binary-safe). */
+export function applyDiff(worktree: string, from: string, to: string): void {
+  const diff = spawnSync('git', ['diff', '--binary', '--no-color', from, to, '--'], { cwd: worktree, maxBuffer: 1024 * 1024 * 1024 });
+  const apply = diff.status === 0 ? spawnSync('git', ['apply', '--whitespace=nowarn'], { cwd: worktree, input: diff.stdout }) : diff;
+  if (apply.status !== 0) {
+    throw new YolovmError(
+      `Could not apply the VM's uncommitted work: ${apply.stderr.toString().trim()}`,
+      `It is saved in ${to}; apply it by hand with \`git diff ${from} ${to} | git apply\`.`,
+    );
+  }
+}
+
+/** Set a setting in this repository's own config. */
+export function setConfig(repo: Repo, key: string, value: string): void {
+  const r = runSync('git', ['config', key, value], { cwd: repo.top });
+  if (r.code !== 0) throw new YolovmError(`Could not set ${key}: ${r.stderr.trim()}`, 'Check that the repository config is writable.');
 }
 
 /** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */

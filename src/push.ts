@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordHandoffs } from './handoff.js';
 import { debug } from './log.js';
 import { finished, runSync, start } from './proc.js';
 import * as proto from './protocol.js';
@@ -58,6 +59,35 @@ export interface SendPackRequest {
   checkout: Checkout;
   /** Ask the VM for its work tree's state afterwards. */
   reportHead: boolean;
+  /** Sources already resolved to commits (git yolo-push knows its own); others are asked of git. */
+  resolved?: ReadonlyMap<string, string>;
+}
+
+/** Remember on the host which commits were handed to the VM (refs/yolovm/, see handoff.ts). */
+function recordPushed(req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
+  const ok = new Set(statuses.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ')[1]));
+  const pushed = specs.filter((p) => ok.has(p.dst) && p.dst.startsWith('refs/heads/'));
+  const shas = new Map(req.resolved);
+  const unknown = [...new Set(pushed.map((p) => p.src).filter((src) => src !== '' && !shas.has(src)))];
+  if (unknown.length > 0) {
+    const r = runSync('git', ['rev-parse', ...unknown.map((src) => `${src}^{commit}`)]);
+    if (r.code !== 0) {
+      debug(`not recording the hand-off: ${r.stderr.trim()}`);
+      return;
+    }
+    r.stdout
+      .trim()
+      .split('\n')
+      .forEach((sha, i) => shas.set(unknown[i] ?? '', sha));
+  }
+  try {
+    recordHandoffs(
+      req.subpath,
+      pushed.map((p) => ({ branch: p.dst.slice('refs/heads/'.length), sha: p.src === '' ? '' : (shas.get(p.src) ?? '') })),
+    );
+  } catch (err) {
+    process.stderr.write(`warning: could not record the hand-off under refs/yolovm/: ${(err as Error).message}\n`);
+  }
 }
 
 /** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
@@ -114,6 +144,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
           'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
       );
     }
+    if (!opts.dryRun) recordPushed(req, specs, statuses);
     return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });

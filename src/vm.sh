@@ -94,11 +94,49 @@ list)
   fi
   ;;
 upload-pack|upload-archive)
-  # Fetch, clone, ls-remote, archive: git's own server on the repository.
+  # Fetch, clone, ls-remote, archive: git's own server on the repository. Any
+  # object may be asked for by id: snapshots of uncommitted work have no ref.
   need git 40
   find_repo || why_unusable
   if [ "${1:-0}" = 2 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
-  exec git "$mode" "$gd"
+  exec git -c uploadpack.allowAnySHA1InWant=true "$mode" "$gd"
+  ;;
+snapshot)
+  # The work tree's uncommitted work (staged, unstaged, untracked; what .gitignore
+  # ignores left out) as a commit whose parent is HEAD, built on a copy of the
+  # index: the agent's index, work tree, HEAD, stash and reflogs are untouched, and
+  # no ref is written (the host fetches the commit by id). Prints
+  #   head<TAB>SHA<TAB>BRANCH          (SHA empty before the first commit, BRANCH when detached)
+  #   clean | bare | dirty (with $1 = 1) | snapshot<TAB>SHA<TAB>BYTES
+  # then `git status --porcelain -z` of the work tree.
+  need git 40
+  find_repo || why_unusable
+  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+  h=$(git --git-dir="$gd" rev-parse -q --verify HEAD^{commit}) || h=
+  printf "head\t%s\t%s\n" "$h" "$b"
+  if [ "$bare" = 1 ]; then echo bare; exit 0; fi
+  cd "$dir" || die 42
+  tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-index.XXXXXX") || die 45
+  trap 'rm -f "$tmp" "$tmp.lock" "$tmp.status"' EXIT
+  git --no-optional-locks status --porcelain -z >"$tmp.status" || die 45
+  if [ ! -s "$tmp.status" ]; then echo clean; exit 0; fi
+  # $1 = 1: only say what is uncommitted (a dry run writes nothing on the VM).
+  if [ "${1:-0}" = 1 ]; then echo dirty; cat "$tmp.status"; exit 0; fi
+  if [ -f "$gd/index" ]; then cp "$gd/index" "$tmp" || die 45; else rm -f "$tmp"; fi
+  GIT_INDEX_FILE=$tmp git add -A || die 45
+  tree=$(GIT_INDEX_FILE=$tmp git write-tree) || die 45
+  export GIT_AUTHOR_NAME=yolovm GIT_AUTHOR_EMAIL=yolovm@localhost GIT_COMMITTER_NAME=yolovm GIT_COMMITTER_EMAIL=yolovm@localhost
+  # Dated as HEAD: the same uncommitted work always makes the same commit (re-runs change nothing).
+  GIT_AUTHOR_DATE=${h:+$(git show -s --format=%cd --date=raw "$h")}
+  GIT_AUTHOR_DATE=${GIT_AUTHOR_DATE:-@0 +0000} GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
+  export GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+  snap=$(git commit-tree "$tree" ${h:+-p "$h"} -m "yolovm: uncommitted work in ${dir##*/}${b:+ on $b}") || die 45
+  # How much the snapshot carries: the size of every blob it has that HEAD has not.
+  from=${h:-$(git hash-object -t tree /dev/null)}
+  bytes=$(git diff-tree -r --no-commit-id "$from" "$snap" | awk '$4 !~ /^0+$/ { print $4 }' \
+    | git cat-file --batch-check='%(objectsize)' | awk '{ n += $1 } END { print n + 0 }')
+  printf "snapshot\t%s\t%s\n" "$snap" "$bytes"
+  cat "$tmp.status"
   ;;
 receive-pack)
   # Push: create the repository on first push, with HEAD on the pushed branch so

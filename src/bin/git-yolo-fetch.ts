@@ -13,6 +13,9 @@ runMain(() =>
       forceHelp: 'take the VM version even when it is not a fast-forward (prints the old tip)',
       examples:
         '  git yolo-fetch feature-auth myapp    # the agent commits, into local feature-auth\n  git yolo-fetch -n feature-auth myapp # what would come back',
+      options: [
+        ['--wip', "also apply the VM's uncommitted work to the local work tree (refused, changing nothing, where it meets local changes)"],
+      ],
       action: yoloFetch,
     },
     process.argv.slice(2),

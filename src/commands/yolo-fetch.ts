@@ -1,17 +1,23 @@
 // git yolo-fetch <branch> [subpath]: bring the VM's branch back into the local
-// branch of the same name. Creates it, or fast-forwards it (with its work tree
-// when it is checked out and clean); never overwrites local work: a diverged
-// branch needs --force, and the old tip is printed so it can be recovered.
+// branch of the same name, and the VM's uncommitted work into refs/yolovm/.
+// Creates the branch, or fast-forwards it (with its work tree, as git merge
+// --ff-only does); never overwrites local work: a diverged branch needs --force,
+// and the old tip is printed so it can be recovered. --wip also applies the VM's
+// uncommitted work to the local work tree, or refuses before changing anything.
 import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, plural } from '../log.js';
-import { openSession, type Session } from '../session.js';
+import { locationRefs } from '../handoff.js';
+import { locationOf, openSession, type Session } from '../session.js';
+import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../snapshot.js';
+import { shqAll } from '../shell.js';
 import { parseSubpath } from '../workspace.js';
 import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
 
 export interface FetchOptions {
   force?: boolean;
   dryRun?: boolean;
+  wip?: boolean;
 }
 
 const MAX_LOG = 10;
@@ -32,9 +38,25 @@ function showCommits(heading: string, { total, lines }: Listing): void {
   if (total > MAX_LOG) info(`  ... and ${total - MAX_LOG} more`);
 }
 
-/** The VM's tip of the branch: fetched into FETCH_HEAD, or only looked up for a dry run. */
-async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: boolean, s: Session): Promise<string> {
+/**
+ * The VM's tip of the branch: fetched (with the snapshot `wip`, if any) into
+ * refs/yolovm/ and FETCH_HEAD, or only looked up for a dry run.
+ */
+export interface TipRequest {
+  branch: string;
+  subpath: string;
+  /** Only look the tip up (ls-remote); fetch nothing. */
+  dryRun: boolean;
+  /** A snapshot commit to fetch along, into refs/yolovm/.../wip. */
+  wip?: string;
+  /** git fetch's output flags (default: matching ours). */
+  outputFlags?: string[];
+}
+
+export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promise<string> {
+  const { branch, subpath, dryRun, wip } = req;
   const ref = `refs/heads/${branch}`;
+  const refs = locationRefs(subpath);
   const notThere = () =>
     new YolovmError(
       `Branch '${branch}' not found on the VM at ${s.where(subpath)}`,
@@ -52,7 +74,14 @@ async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: bo
   const r = await runThroughHelper(
     repo.top,
     s,
-    ['fetch', '--no-tags', ...gitOutputFlags(), vmUrl(subpath), ref],
+    [
+      'fetch',
+      '--no-tags',
+      ...(req.outputFlags ?? gitOutputFlags()),
+      vmUrl(subpath),
+      `+${ref}:${refs.vmBranch(branch)}`,
+      ...(wip ? [`+${wip}:${refs.wip}`] : []),
+    ],
     /^fatal: couldn't find remote ref /,
   );
   if (r.helperExit !== undefined) throw new Reported(r.helperExit);
@@ -60,19 +89,41 @@ async function vmTip(repo: git.Repo, branch: string, subpath: string, dryRun: bo
     if (/couldn't find remote ref/.test(r.stderr)) throw notThere();
     throw gitFailed(`Fetch of '${branch}' from ${s.where(subpath)} failed`, r, 'Run again with -v to see the commands and their output.');
   }
-  const sha = await git.resolveRef(repo, 'FETCH_HEAD');
-  if (!sha) throw new YolovmError('git fetch did not record FETCH_HEAD', 'Run again with -v to see more.', EXIT.git);
+  const sha = await git.resolveRef(repo, refs.vmBranch(branch));
+  if (!sha) throw new YolovmError(`git fetch did not record ${refs.vmBranch(branch)}`, 'Run again with -v to see more.', EXIT.git);
   return sha;
 }
 
 export async function yoloFetch(branch: string, subpathArg: string | undefined, opts: FetchOptions): Promise<number> {
   const repo = await git.openRepo();
   await git.checkBranchName(repo, branch);
-  const subpath = parseSubpath(subpathArg ?? '');
+  if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
   const s = openSession(true);
-  const from = s.where(subpath);
-  const vm = await vmTip(repo, branch, subpath, opts.dryRun ?? false, s);
+  const { subpath } = locationOf(s, subpathArg);
+  const dryRun = opts.dryRun ?? false;
+  // The VM work tree first (a snapshot of uncommitted work, unless a dry run): it
+  // also names a VM path that is missing or holds no repository.
+  const tree = await vmWorkTree(s, subpath, !dryRun);
+  const vm = await vmTip(repo, s, { branch, subpath, dryRun, wip: tree.snapshot?.sha });
   const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
+  await updateBranch(repo, s, subpath, branch, vm, local, opts);
+  reportWorkTree(tree, branch, subpath, subpathArg !== undefined, opts.wip === true);
+  if (wip) applyWip(wip);
+  return EXIT.ok;
+}
+
+/** The local branch brought to the VM's tip (or said why not). */
+async function updateBranch(
+  repo: git.Repo,
+  s: Session,
+  subpath: string,
+  branch: string,
+  vm: string,
+  local: string | undefined,
+  opts: FetchOptions,
+): Promise<number> {
+  const from = s.where(subpath);
   const would = opts.dryRun ? 'Would ' : '';
   const vmShort = (await git.hasCommit(repo, vm)) ? await git.shortSha(repo, vm) : vm.slice(0, 7);
 
@@ -150,4 +201,73 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
     );
   }
   return EXIT.ok;
+}
+
+/** What the VM's uncommitted work says, and where it was saved. */
+function reportWorkTree(tree: VmWorkTree, branch: string, subpath: string, explicit: boolean, applying: boolean): void {
+  if (tree.state === 'clean' || tree.state === 'bare') return;
+  const on = tree.branch ? `on ${tree.branch}` : 'on a detached HEAD';
+  if (!tree.snapshot) {
+    info(`The VM work tree (${on}) has ${describeChanges(tree.changes)}; a dry run saves nothing`);
+    return;
+  }
+  const args = (...first: string[]) => shqAll(['git', ...first, tree.branch || branch, ...(explicit ? [subpath] : [])]);
+  info(
+    `The VM work tree (${on}) has ${describeChanges(tree.changes)}: saved as ${locationRefs(subpath).wip} (${size(tree.snapshot.bytes)})`,
+  );
+  if (!applying) info(`  review: ${args('yolo-diff')}   apply here: ${args('yolo-fetch', '--wip')}`);
+}
+
+interface WipPlan {
+  worktree: string;
+  head: string;
+  snapshot: string;
+  count: number;
+}
+
+/**
+ * Whether the VM's uncommitted work can be applied to the local work tree of
+ * `branch` after the branch is updated; refuses (before anything changes) where
+ * it would meet a local change.
+ */
+async function planWip(
+  repo: git.Repo,
+  branch: string,
+  tree: VmWorkTree,
+  vmTip: string,
+  local: string | undefined,
+): Promise<WipPlan | undefined> {
+  if (!tree.snapshot) return undefined;
+  if (tree.branch !== branch || tree.head !== vmTip) {
+    throw new YolovmError(
+      `The VM's uncommitted work is on ${tree.branch ? `branch '${tree.branch}'` : 'a detached HEAD'}, not on '${branch}'`,
+      tree.branch
+        ? `Nothing was changed. Fetch that branch with it: \`git yolo-fetch --wip ${tree.branch}\`.`
+        : 'Nothing was changed. Review it with `git yolo-diff`.',
+    );
+  }
+  const worktree = await git.worktreeOf(repo, branch);
+  if (!worktree) {
+    throw new YolovmError(
+      `--wip applies the VM's uncommitted work to a work tree, and '${branch}' is not checked out`,
+      `Nothing was changed. Check it out first (\`git switch ${branch}\`), then run again.`,
+    );
+  }
+  const touched = new Set([
+    ...(local && local !== vmTip ? git.changedPaths(worktree, local, vmTip) : []),
+    ...git.changedPaths(worktree, tree.head, tree.snapshot.sha),
+  ]);
+  const clash = git.dirtyPaths(worktree).filter((p) => touched.has(p));
+  if (clash.length > 0) {
+    throw new YolovmError(
+      `The VM's uncommitted work would meet your local changes in ${worktree}: ${clash.slice(0, 5).join(', ')}${clash.length > 5 ? ', ...' : ''}`,
+      'Nothing was changed. Commit or stash those local changes, then run again.',
+    );
+  }
+  return { worktree, head: tree.head, snapshot: tree.snapshot.sha, count: tree.changes.length };
+}
+
+function applyWip(plan: WipPlan): void {
+  git.applyDiff(plan.worktree, plan.head, plan.snapshot);
+  info(`Applied the VM's ${plural(plan.count, 'uncommitted change')} to ${plan.worktree} (not committed: see \`git status\`)`);
 }

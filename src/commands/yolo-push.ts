@@ -8,7 +8,7 @@ import * as git from '../git.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
 import { defaultOptions, isDirtyWorktreeRejection, parseHead, unquoteC } from '../protocol.js';
 import { listVm, sendPack } from '../push.js';
-import { openSession } from '../session.js';
+import { locationOf, openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 
@@ -31,7 +31,7 @@ export function parseStatus(statuses: readonly string[], ref: string): { ok: boo
 export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {
   const repo = await git.openRepo();
   await git.checkBranchName(repo, branch);
-  const subpath = parseSubpath(subpathArg ?? '');
+  if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
   const ref = `refs/heads/${branch}` as const;
   const local = await git.resolveRef(repo, ref);
   if (!local)
@@ -40,6 +40,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
       `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`,
     );
   const s = openSession(true);
+  const { subpath } = locationOf(s, subpathArg);
   const dest = s.where(subpath);
   const vm = await listVm(s, subpath, true);
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
@@ -59,6 +60,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     quietVm: true,
     checkout: opts.checkout === false ? 'none' : ref,
     reportHead: true,
+    resolved: new Map([[ref, local]]),
   });
   const status = parseStatus(result.statuses, ref);
   if (!status)
@@ -134,6 +136,12 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
           : '';
       info(`VM work tree: ${tree}${why}`);
     }
+  }
+  if (!opts.dryRun && subpathArg !== undefined && subpath !== '' && !s.cfg.subpath) {
+    git.setConfig(repo, 'yolovm.subpath', subpath);
+    info(
+      `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config yolovm.subpath)`,
+    );
   }
   return EXIT.ok;
 }

@@ -335,6 +335,7 @@ describe('help, version, -v', () => {
     for (const [cmd, args] of [
       ['git', ['yolo-push', '--version']],
       ['git', ['yolo-fetch', '--version']],
+      ['git', ['yolo-diff', '--version']],
       ['yolo-dir', ['--version']],
       ['git-remote-yolovm', ['--version']],
     ] as const) {

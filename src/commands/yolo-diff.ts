@@ -1,0 +1,141 @@
+// git yolo-diff [branch] [subpath]: what the agent changed since the hand-off,
+// commits and uncommitted work together, without touching a local branch or the
+// work tree: the VM's branch and a snapshot of its work tree are fetched into
+// refs/yolovm/ only, and compared with the commit last pushed there.
+import { runsOnHost } from '../boundary.js';
+import { EXIT, YolovmError } from '../errors.js';
+import * as git from '../git.js';
+import { isVerbose, plural } from '../log.js';
+import { finished, start } from '../proc.js';
+import { locationRefs } from '../handoff.js';
+import { locationOf, openSession } from '../session.js';
+import { describeChanges, size, vmWorkTree } from '../snapshot.js';
+import { shqAll } from '../shell.js';
+import { parseSubpath } from '../workspace.js';
+import { vmTip } from './yolo-fetch.js';
+
+export interface DiffOptions {
+  patch?: boolean;
+  stat?: boolean;
+  nameStatus?: boolean;
+}
+
+/** One file of `git diff --raw -z -M`: status letter, paths, and whether it became executable. */
+export interface FileChange {
+  status: string; // A, M, D, R, C, T
+  path: string;
+  from?: string;
+  becameExecutable: boolean;
+}
+
+/** `git diff --raw -z -M` output: ":old new oldsha newsha STATUS\0path\0[newpath\0]". */
+export function parseRawZ(text: string): FileChange[] {
+  const fields = text.split('\0');
+  const out: FileChange[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const meta = fields[i] ?? '';
+    if (!meta.startsWith(':')) continue;
+    const [oldMode = '', newMode = '', , , statusField = ''] = meta.slice(1).split(' ');
+    const status = statusField.charAt(0);
+    const first = fields[++i] ?? '';
+    const change: FileChange = { status, path: first, becameExecutable: newMode === '100755' && oldMode !== '100755' };
+    if (status === 'R' || status === 'C') {
+      change.from = first;
+      change.path = fields[++i] ?? '';
+    }
+    out.push(change);
+  }
+  return out;
+}
+
+const WORD: Record<string, string> = { A: 'created', M: 'edited', D: 'deleted', R: 'renamed', C: 'copied', T: 'type changed' };
+
+export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
+  const repo = await git.openRepo();
+  if (branchArg !== undefined) await git.checkBranchName(repo, branchArg);
+  if (subpathArg !== undefined) parseSubpath(subpathArg);
+  const s = openSession(true);
+  const { subpath } = locationOf(s, subpathArg);
+  const refs = locationRefs(subpath);
+  const tree = await vmWorkTree(s, subpath, true);
+  const branch = branchArg ?? tree.branch;
+  if (!branch) {
+    throw new YolovmError(
+      `The VM work tree at ${s.where(subpath)} is not on a branch`,
+      'Name the branch to review: `git yolo-diff <branch>`.',
+    );
+  }
+  // The snapshot belongs to the branch the VM has checked out, and only to it.
+  const wip = tree.branch === branch ? tree.snapshot : undefined;
+  // Fetched quietly: the review is the output.
+  const tip = await vmTip(repo, s, {
+    branch,
+    subpath,
+    dryRun: false,
+    wip: tree.snapshot?.sha,
+    outputFlags: isVerbose() ? ['--verbose'] : ['--quiet'],
+  });
+  const target = wip ? refs.wip : tip;
+
+  // The base: what was handed to the VM, else where the VM's branch left the local one.
+  let base = await git.resolveRef(repo, refs.handoff(branch));
+  let baseSays = 'handed off';
+  if (!base) {
+    const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+    const against = local ?? (await git.resolveRef(repo, 'HEAD'));
+    base = against ? await git.mergeBase(repo, against, tip) : undefined;
+    baseSays = `no hand-off recorded; merge base with ${local ? `local ${branch}` : 'HEAD'}`;
+    if (!base) {
+      throw new YolovmError(
+        `The VM's '${branch}' shares no history with ${local ? `local ${branch}` : 'this repository'}`,
+        `Nothing to compare with; fetch it to look at it: \`git yolo-fetch ${branch}\`.`,
+      );
+    }
+  }
+
+  const short = async (sha: string) => git.shortSha(repo, sha);
+  const commits = await git.countCommits(repo, `${base}..${tip}`);
+  const out: string[] = [];
+  out.push(`VM: ${s.where(subpath)}, branch ${branch}${tree.branch === branch ? ' (checked out there)' : ''}`);
+  out.push(
+    `${await short(base)} (${baseSays}) -> ${await short(tip)} (VM tip): ${plural(commits, 'commit')}` +
+      (wip ? `; ${describeChanges(tree.changes, 3)}, saved as ${refs.wip} (${size(wip.bytes)})` : '; no uncommitted work'),
+  );
+  if (!(await git.isAncestor(repo, base, tip)))
+    out.push(`The VM's ${branch} no longer contains ${await short(base)}: its history was rewritten`);
+  if (commits > 0) {
+    out.push('', 'Commits since then:');
+    for (const line of await git.onelineLog(repo, `${base}..${tip}`, 20)) out.push(`  ${line}`);
+    if (commits > 20) out.push(`  ... and ${String(commits - 20)} more`);
+  }
+
+  if (opts.patch || opts.stat || opts.nameStatus) {
+    process.stdout.write(`${out.join('\n')}\n\n`);
+    // git's own output, pager and colours.
+    const flag = opts.patch ? [] : opts.stat ? ['--stat'] : ['--name-status'];
+    const child = start('git', ['diff', '-M', ...flag, base, target, '--'], { cwd: repo.top, stdio: 'inherit' });
+    const code = await finished(child, 'git');
+    return code === 0 ? EXIT.ok : EXIT.git;
+  }
+
+  const files = parseRawZ(git.rawDiff(repo, base, target));
+  out.push(
+    '',
+    files.length === 0 ? 'No files changed.' : `Files (${plural(files.length, 'file')}, from the hand-off to the VM work tree):`,
+  );
+  let flagged = 0;
+  for (const f of files) {
+    const why = runsOnHost(f.path, f.becameExecutable) ?? (f.from ? runsOnHost(f.from) : undefined);
+    if (why) flagged++;
+    const name = f.from ? `${f.from} -> ${f.path}` : f.path;
+    out.push(`  ${f.status} ${(WORD[f.status] ?? f.status).padEnd(8)} ${name}${why ? `   ! runs on the host (${why})` : ''}`);
+  }
+  if (flagged > 0)
+    out.push(
+      '',
+      `! ${plural(flagged, 'file')} would run code on this machine when you use your usual tools: review before running anything.`,
+    );
+  out.push('', `The whole patch: ${shqAll(['git', 'yolo-diff', '-p', branch, ...(subpathArg !== undefined ? [subpath] : [])])}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}

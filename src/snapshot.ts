@@ -1,0 +1,77 @@
+// The VM work tree's uncommitted work: vm.sh's `snapshot` mode makes it a commit
+// (parent: the VM's HEAD) without touching the agent's index, work tree, HEAD,
+// stash or refs; the host then fetches that commit by id into refs/yolovm/.
+import type { Session } from './session.js';
+import { runOnVm } from './vm.js';
+
+export interface Change {
+  /** git status's two-letter code: ` M`, `A `, `??`, `R `, ... */
+  code: string;
+  path: string;
+  /** For renames and copies: the old path. */
+  from?: string;
+}
+
+export interface VmWorkTree {
+  /** The VM's HEAD commit ('' before the first commit) and branch ('' when detached). */
+  head: string;
+  branch: string;
+  state: 'clean' | 'dirty' | 'bare' | 'snapshot';
+  /** The snapshot commit and how many bytes of file content it carries beyond HEAD. */
+  snapshot?: { sha: string; bytes: number };
+  changes: Change[];
+}
+
+/** `git status --porcelain -z` records: `XY path`, and for renames and copies a second field, the old path. */
+export function parseStatusZ(text: string): Change[] {
+  const fields = text.split('\0');
+  const changes: Change[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] ?? '';
+    if (f.length < 4) continue;
+    const change: Change = { code: f.slice(0, 2), path: f.slice(3) };
+    if (/[RC]/.test(change.code)) change.from = fields[++i] ?? '';
+    changes.push(change);
+  }
+  return changes;
+}
+
+/** vm.sh's `snapshot` output (see there). */
+export function parseSnapshot(out: string): VmWorkTree {
+  const nl1 = out.indexOf('\n');
+  const nl2 = out.indexOf('\n', nl1 + 1);
+  const [tag, head = '', branch = ''] = out.slice(0, nl1).split('\t');
+  const [state = '', sha = '', bytes = '0'] = out.slice(nl1 + 1, nl2 < 0 ? undefined : nl2).split('\t');
+  if (tag !== 'head' || !['clean', 'dirty', 'bare', 'snapshot'].includes(state)) {
+    throw new Error(`unexpected snapshot answer from the VM: ${JSON.stringify(out.slice(0, 200))}`);
+  }
+  const tree: VmWorkTree = { head, branch, state: state as VmWorkTree['state'], changes: nl2 < 0 ? [] : parseStatusZ(out.slice(nl2 + 1)) };
+  if (state === 'snapshot') tree.snapshot = { sha, bytes: Number(bytes) };
+  return tree;
+}
+
+/** Ask the VM for its work tree; with `commit`, also make a snapshot of uncommitted work. */
+export async function vmWorkTree(s: Session, subpath: string, commit: boolean): Promise<VmWorkTree> {
+  const { stdout } = await runOnVm(s.target, 'snapshot', s.place(subpath), true, [commit ? '0' : '1']);
+  return parseSnapshot(stdout);
+}
+
+/** `3 uncommitted changes ( M lib/a.js, ?? NOTES.md, ...)`. */
+export function describeChanges(changes: readonly Change[], max = 5): string {
+  const shown = changes.slice(0, max).map((c) => `${c.code.trim() || c.code} ${c.from ? `${c.from} -> ` : ''}${c.path}`);
+  const more = changes.length > max ? `, and ${String(changes.length - max)} more` : '';
+  return `${String(changes.length)} uncommitted change${changes.length === 1 ? '' : 's'} (${shown.join(', ')}${more})`;
+}
+
+/** 1234 -> "1.2 kB". */
+export function size(bytes: number): string {
+  if (bytes < 1000) return `${String(bytes)} bytes`;
+  const units = ['kB', 'MB', 'GB'];
+  let n = bytes / 1000;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000;
+    u++;
+  }
+  return `${n.toFixed(1)} ${units[u] ?? 'GB'}`;
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runsOnHost } from '../../src/boundary.js';
+import { parseRawZ } from '../../src/commands/yolo-diff.js';
+import { decodeLocation, encodeLocation, locationRefs } from '../../src/handoff.js';
+import { describeChanges, parseSnapshot, parseStatusZ, size } from '../../src/snapshot.js';
+
+describe('VM locations in ref names', () => {
+  const table: [string, string][] = [
+    ['', '_'],
+    ['_', '%5F'],
+    ['myapp', 'myapp'],
+    ['path/to/repo', 'path%2Fto%2Frepo'],
+    ['my app ü', 'my%20app%20%C3%BC'],
+    ['.hidden', '%2Ehidden'],
+    ['x.lock', 'x%2Elock'],
+    ['a..b@{c}~^:?*[\\', 'a%2E%2Eb%40%7Bc%7D%7E%5E%3A%3F%2A%5B%5C'],
+    ['100%', '100%25'],
+  ];
+  for (const [subpath, component] of table)
+    it(JSON.stringify(subpath), () => {
+      assert.equal(encodeLocation(subpath), component);
+      assert.equal(decodeLocation(component), subpath);
+      assert.match(component, /^[A-Za-z0-9%_-]+$/, 'legal in a ref name');
+    });
+  it('refs per location and branch', () => {
+    const r = locationRefs('my app');
+    assert.equal(r.handoff('feature/x'), 'refs/yolovm/default/my%20app/handoff/feature/x');
+    assert.equal(r.wip, 'refs/yolovm/default/my%20app/wip');
+  });
+});
+
+describe('snapshot answers', () => {
+  it('a snapshot, with renames and odd names in git status -z', () => {
+    const out = 'head\tabc\tmain\nsnapshot\tdef\t1234\n M a.txt\0R  new name\0old name\0?? ü.md\0';
+    assert.deepEqual(parseSnapshot(out), {
+      head: 'abc',
+      branch: 'main',
+      state: 'snapshot',
+      snapshot: { sha: 'def', bytes: 1234 },
+      changes: [
+        { code: ' M', path: 'a.txt' },
+        { code: 'R ', path: 'new name', from: 'old name' },
+        { code: '??', path: 'ü.md' },
+      ],
+    });
+  });
+  it('clean, unborn, detached', () => {
+    assert.deepEqual(parseSnapshot('head\t\t\nclean\n'), { head: '', branch: '', state: 'clean', changes: [] });
+  });
+  it('refuses what it does not understand', () => {
+    assert.throws(() => parseSnapshot('something else\n'), /unexpected snapshot answer/);
+  });
+  it('summaries', () => {
+    assert.equal(describeChanges(parseStatusZ(' M a\0?? b\0')), '2 uncommitted changes (M a, ?? b)');
+    assert.equal(describeChanges(parseStatusZ(' M a\0 M b\0 M c\0'), 2), '3 uncommitted changes (M a, M b, and 1 more)');
+    assert.equal(size(999), '999 bytes');
+    assert.equal(size(1234), '1.2 kB');
+    assert.equal(size(5_300_000), '5.3 MB');
+  });
+});
+
+describe('git diff --raw -z', () => {
+  it('statuses, renames, modes', () => {
+    const z = (...f: string[]) => f.join('\0') + '\0';
+    const text = z(
+      ':000000 100644 0000 aaaa A',
+      'new.txt',
+      ':100644 100755 bbbb bbbb M',
+      'run',
+      ':100644 100644 cccc dddd R087',
+      'old name',
+      'new name',
+      ':100644 000000 eeee 0000 D',
+      'gone',
+    );
+    assert.deepEqual(parseRawZ(text), [
+      { status: 'A', path: 'new.txt', becameExecutable: false },
+      { status: 'M', path: 'run', becameExecutable: true },
+      { status: 'R', path: 'new name', from: 'old name', becameExecutable: false },
+      { status: 'D', path: 'gone', becameExecutable: false },
+    ]);
+  });
+});
+
+describe('files that run on the host', () => {
+  const table: [string, boolean, string | undefined][] = [
+    ['.envrc', false, '.envrc'],
+    ['sub/.envrc', false, '.envrc'],
+    ['.vscode/tasks.json', false, '.vscode/'],
+    ['.idea/workspace.xml', false, '.idea/'],
+    ['.githooks/pre-commit', false, '.githooks/'],
+    ['.husky/pre-push', false, '.husky/'],
+    ['.pre-commit-config.yaml', false, '.pre-commit-config.yaml'],
+    ['.github/workflows/ci.yml', false, '.github/workflows/'],
+    ['Makefile', false, 'Makefile'],
+    ['packages/web/package.json', false, 'package.json'],
+    ['scripts/deploy.sh', false, '*.sh'],
+    ['bin/tool', true, 'became executable'],
+    ['src/main.ts', false, undefined],
+    ['docs/vscode.md', false, undefined],
+    ['package.json.bak', false, undefined],
+  ];
+  for (const [path, exec, want] of table)
+    it(`${path}${exec ? ' (+x)' : ''}`, () => {
+      assert.equal(runsOnHost(path, exec), want);
+    });
+});
