@@ -22,9 +22,11 @@ export interface Config {
   protocolVersion: string;
   /** The VM location this repository was first pushed to with git yolo-push (git config yolovm.subpath). */
   subpath: Setting | undefined;
+  /** This repository's hash algorithm (extensions.objectFormat): a first push creates the VM repository with it. */
+  objectFormat: 'sha1' | 'sha256';
 }
 
-type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath'>;
+type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat'>;
 
 const TABLE: Record<Key, { env: string; git: string; fallback: (() => string) | undefined }> = {
   host: { env: 'YOLOVM_HOST', git: 'yolovm.host', fallback: undefined },
@@ -76,6 +78,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     controlPersist: must('controlPersist'),
     protocolVersion: gitConfig.get('protocol.version')?.value ?? '2',
     subpath: gitConfig.get('yolovm.subpath'),
+    objectFormat: gitConfig.get('extensions.objectformat')?.value.toLowerCase() === 'sha256' ? 'sha256' : 'sha1',
   };
 }
 
@@ -85,7 +88,14 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
  * current directory cannot redirect the clone.
  */
 export function loadConfig(inRepository: boolean): Config {
-  const args = ['config', '-z', '--show-origin', ...(inRepository ? [] : ['--global']), '--get-regexp', '^(yolovm\\.|protocol\\.version$)'];
+  const args = [
+    'config',
+    '-z',
+    '--show-origin',
+    ...(inRepository ? [] : ['--global']),
+    '--get-regexp',
+    '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
+  ];
   let out = '';
   try {
     const r = runSync('git', args);

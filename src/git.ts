@@ -152,7 +152,7 @@ export function setConfig(repo: Repo, key: string, value: string): void {
 
 /** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */
 export async function moveRef(repo: Repo, branch: string, to: string, from: string | undefined, reason: string): Promise<void> {
-  await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '0000000000000000000000000000000000000000']);
+  await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '']); // '': the ref must not exist yet (whatever the hash length)
 }
 
 /** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */

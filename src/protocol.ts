@@ -28,8 +28,11 @@ export function parseCommand(line: string): HelperCommand {
   return { kind: 'unknown', line };
 }
 
-/** What we can do: connect (fetch, clone, ls-remote), push, and options for push. */
-export const CAPABILITIES = 'connect\npush\noption\n\n';
+/**
+ * What we can do: connect (fetch, clone, ls-remote), push, options for push,
+ * and object-format (list says which hash algorithm the VM repository uses).
+ */
+export const CAPABILITIES = 'connect\npush\noption\nobject-format\n\n';
 
 export interface PushOptions {
   verbosity: number; // 0 quiet, 1 normal, 2+ verbose
@@ -40,10 +43,12 @@ export interface PushOptions {
   pushOptions: string[];
   /** `git push -o no-checkout`: ours, not the VM's: leave the VM's checkout alone. */
   noCheckout: boolean;
+  /** git asked for `:object-format` in list output (`option object-format true`). */
+  objectFormat: boolean;
 }
 
 export function defaultOptions(): PushOptions {
-  return { verbosity: 1, progress: false, dryRun: false, atomic: false, cas: [], pushOptions: [], noCheckout: false };
+  return { verbosity: 1, progress: false, dryRun: false, atomic: false, cas: [], pushOptions: [], noCheckout: false, objectFormat: false };
 }
 
 /** git sends some option values C-quoted ("a\tb"); this undoes that. */
@@ -89,10 +94,12 @@ export function applyOption(opts: PushOptions, name: string, value: string): 'ok
     case 'progress':
     case 'dry-run':
     case 'atomic':
+    case 'object-format':
       if (bool === undefined) return `error invalid value for ${name}`;
       if (name === 'progress') opts.progress = bool;
       else if (name === 'dry-run') opts.dryRun = bool;
-      else opts.atomic = bool;
+      else if (name === 'atomic') opts.atomic = bool;
+      else opts.objectFormat = bool;
       return 'ok';
     case 'cas':
       opts.cas.push(`--force-with-lease=${unquoteC(value)}`);
@@ -155,13 +162,22 @@ export function parseHead(text: string): VmHead | undefined {
   return m ? { state: m[1] as VmHead['state'], branch: m[2] ?? '' } : undefined;
 }
 
-/** The VM script's `list` output: a state line (with the head, for a repository), then refs as git wants them. */
-export function parseList(out: string): { state: RepoState; head: VmHead | undefined; refs: string[] } {
+/**
+ * The VM script's `list` output: a state line (with the head, for a repository),
+ * the repository's `:object-format`, then refs as git wants them.
+ */
+export function parseList(out: string): { state: RepoState; head: VmHead | undefined; objectFormat: string | undefined; refs: string[] } {
   const lines = out.split('\n').filter((l) => l !== '');
   const first = lines.shift() ?? '';
   const word = first.split(' ')[0];
   if (word !== 'repo' && word !== 'none' && word !== 'notdir') throw new Error(`unexpected answer from the VM: ${JSON.stringify(first)}`);
-  return { state: word, head: word === 'repo' ? parseHead(first.slice(5)) : undefined, refs: lines };
+  const format = lines[0]?.startsWith(':object-format ') ? lines.shift()?.slice(':object-format '.length) : undefined;
+  return { state: word, head: word === 'repo' ? parseHead(first.slice(5)) : undefined, objectFormat: format, refs: lines };
+}
+
+/** What `list` answers git: the refs, after `:object-format` when git asked for it. */
+export function formatListFor(refs: readonly string[], objectFormat: string | undefined): string {
+  return formatList(objectFormat ? [`:object-format ${objectFormat}`, ...refs] : refs);
 }
 
 /**

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordHandoffs } from './handoff.js';
+import { EXIT, YolovmError } from './errors.js';
 import { debug } from './log.js';
 import { finished, runSync, start } from './proc.js';
 import * as proto from './protocol.js';
@@ -16,6 +17,8 @@ import { runOnVm, StderrRelay, vmCommand, vmFailure } from './vm.js';
 export interface VmRefs {
   state: proto.RepoState;
   head: proto.VmHead | undefined;
+  /** The VM repository's hash algorithm (sha1, sha256), when there is one. */
+  objectFormat: string | undefined;
   /** As git wants them: "<sha> <ref>", "@<target> HEAD". */
   refs: string[];
 }
@@ -29,6 +32,16 @@ export async function listVm(s: Session, subpath: string, withHead = false): Pro
   const { stdout } = await runOnVm(s.target, 'list', place, true, [withHead ? '1' : '0']);
   const listed = proto.parseList(stdout);
   if (listed.state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
+  const ours = s.cfg.objectFormat;
+  if (listed.state === 'repo' && listed.objectFormat !== undefined && listed.objectFormat !== ours) {
+    // Refused before anything is sent: git could not push between the two.
+    const name = (f: string) => f.toUpperCase().replace('SHA', 'SHA-');
+    throw new YolovmError(
+      `The VM repository at ${place.display} uses ${name(listed.objectFormat)} and this repository uses ${name(ours)}: they cannot exchange commits`,
+      `Push to a new subpath (yolovm creates it with ${name(ours)}), or re-create the VM repository with \`git init --object-format=${ours}\`.`,
+      EXIT.git,
+    );
+  }
   debug(
     listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`,
   );
@@ -111,7 +124,13 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
   } else {
     const head = req.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
     const checkout = opts.noCheckout ? 'none' : req.checkout;
-    receivePack = vmCommand('receive-pack', place, req.quietVm, [opts.dryRun ? '1' : '0', head, req.reportHead ? '1' : '0', checkout]);
+    receivePack = vmCommand('receive-pack', place, req.quietVm, [
+      opts.dryRun ? '1' : '0',
+      head,
+      req.reportHead ? '1' : '0',
+      checkout,
+      s.cfg.objectFormat,
+    ]);
     const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
     destination = `ssh://${s.target.user}@${host}/yolovm`;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);

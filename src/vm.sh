@@ -86,6 +86,8 @@ list)
     exit 0
   fi
   if [ "${1:-0}" = 1 ]; then echo "repo $(head_state)"; else echo repo; fi
+  # The repository's hash algorithm, in the form git's list output takes it.
+  printf ":object-format %s\n" "$(git --git-dir="$gd" rev-parse --show-object-format)"
   git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)"
   if head=$(git --git-dir="$gd" symbolic-ref -q HEAD); then
     if git --git-dir="$gd" rev-parse -q --verify HEAD >/dev/null; then echo "@$head HEAD"; fi
@@ -143,8 +145,9 @@ receive-pack)
   # the push fills the work tree; let pushes update a clean checked-out branch;
   # afterwards check a branch out ($4: `auto`, the one branch the push created or
   # moved; `none`; or refs/heads/NAME, that branch even if it did not move),
-  # unless the work tree holds uncommitted work, which is never touched.
-  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto}
+  # unless the work tree holds uncommitted work, which is never touched. A new
+  # repository gets the pushing repository's hash algorithm ($5: sha1, sha256).
+  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto} format=${5:-sha1}
   need git 40
   made=
   if ! find_repo; then
@@ -157,7 +160,7 @@ receive-pack)
     p=$dir
     while [ -n "$p" ] && [ ! -e "$p" ]; do made=$p; p=${p%/*}; done
     mkdir -p -- "$dir" || die 45
-    (cd "$dir" && git init -q) || die 45
+    (cd "$dir" && git init -q --object-format="$format") || die 45
     if [ -n "$head" ]; then git -C "$dir" symbolic-ref HEAD "$head" || die 45; fi
     find_repo || die 45
     say "created a git repository at $dir"

@@ -76,7 +76,9 @@ class Helper {
   async list(forPush: boolean): Promise<string> {
     const listed = await listVm(this.sess(), this.subpath);
     this.repoState = listed.state;
-    return proto.formatList(forPush ? proto.refsForPush(listed.refs) : listed.refs);
+    const refs = forPush ? proto.refsForPush(listed.refs) : listed.refs;
+    // A repository yet to be made gets this one's hash algorithm.
+    return proto.formatListFor(refs, this.opts.objectFormat ? (listed.objectFormat ?? this.sess().cfg.objectFormat) : undefined);
   }
 
   /** Fetch, clone, ls-remote: hand git a byte stream to upload-pack on the VM. */

@@ -249,6 +249,21 @@ describe('parity with ssh://', () => {
     }
   });
 
+  it('a SHA-256 repository: push, ls-remote and clone agree', async () => {
+    const local = join(home, 'local-sha256');
+    await git(['init', '-q', '-b', 'main', '--object-format=sha256', local], home);
+    await commit('s.txt', 'sha256\n', local);
+    await vm.vmGit('', ['init', '-q', '-b', 'main', '--object-format=sha256', 'ssh-sha256']);
+    await vm.vmGit('ssh-sha256', ['config', 'receive.denyCurrentBranch', 'updateInstead']);
+    const to = (s: Side) => (s === 'ssh' ? url('ssh').replace(PATH.ssh, 'ssh-sha256') : 'yolovm::vm-sha256');
+    await both((s) => ['push', to(s), 'main'], local);
+    const r = await both((s) => ['ls-remote', to(s)], local);
+    assert.equal(r.vm.stdout, r.ssh.stdout);
+    assert.match(r.vm.stdout, /^[0-9a-f]{64}\trefs\/heads\/main$/m);
+    await both((s) => ['clone', '-q', to(s), `clone-sha256-${s}`], home);
+    for (const s of SIDES) assert.equal(await must(['rev-parse', '--show-object-format'], join(home, `clone-sha256-${s}`)), 'sha256\n');
+  });
+
   it('git archive --remote', async () => {
     const r = await both((s) => ['archive', `--remote=${url(s)}`, '--format=tar', 'tagged']);
     assert.equal(r.vm.stdout, r.ssh.stdout);

@@ -42,6 +42,7 @@ describe('options', () => {
       cas: ['--force-with-lease=refs/heads/a:abc'],
       pushOptions: ['x\ty'],
       noCheckout: true,
+      objectFormat: false,
     });
     assert.deepEqual(proto.sendPackArgs(o, 'RP', 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
       'send-pack',
@@ -91,14 +92,17 @@ describe('push specs', () => {
 
 describe('list', () => {
   it('parses the VM answer and formats it for git', () => {
-    const got = proto.parseList('repo dirty feature/x\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
+    const got = proto.parseList('repo dirty feature/x\n:object-format sha256\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
     assert.deepEqual(got, {
       state: 'repo',
       head: { state: 'dirty', branch: 'feature/x' },
+      objectFormat: 'sha256',
       refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'],
     });
+    assert.equal(proto.formatListFor(got.refs, 'sha256'), ':object-format sha256\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
+    assert.equal(proto.formatListFor([], undefined), '\n', 'only when git asked for it');
     assert.equal(proto.formatList(got.refs), 'SHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
-    assert.deepEqual(proto.parseList('none\n'), { state: 'none', head: undefined, refs: [] });
+    assert.deepEqual(proto.parseList('none\n'), { state: 'none', head: undefined, objectFormat: undefined, refs: [] });
     assert.deepEqual(proto.parseList('repo clean \n').head, { state: 'clean', branch: '' }, 'detached HEAD');
     assert.deepEqual(proto.parseHead('bare main'), { state: 'bare', branch: 'main' });
     assert.equal(proto.parseHead('weird'), undefined);
@@ -155,6 +159,15 @@ describe('recorded transcripts', () => {
   it('a fetch over connect', () => {
     const { commands } = replay('fetch-transcript.txt');
     assert.deepEqual(commands.at(-1), { kind: 'connect', service: 'git-upload-pack' });
+  });
+});
+
+describe('object format', () => {
+  it('git asks for it; list then says it first', () => {
+    const o = proto.defaultOptions();
+    assert.equal(proto.applyOption(o, 'object-format', 'true'), 'ok');
+    assert.equal(o.objectFormat, true);
+    assert.match(proto.CAPABILITIES, /^object-format$/m);
   });
 });
 
