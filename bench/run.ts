@@ -257,6 +257,38 @@ async function main(): Promise<void> {
       );
     }
 
+    // --- the return leg: yolo-fetch (with a snapshot of uncommitted work) and yolo-diff vs git fetch ---
+    // Each round the agent commits, and leaves one file edited: a snapshot is made every time.
+    const rv = await makeRepo(vm, 'review');
+    must(await vm.run('git', ['push', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'seed review');
+    writeFileSync(join(vm.workspace, 'review', 'README'), 'edited by the agent, not committed\n');
+    let agent = 0;
+    const agentCommits = async () => {
+      writeFileSync(join(vm.workspace, 'review', `agent-${++agent}.txt`), 'work\n');
+      must(await vm.vmGit('review', ['add', `agent-${agent}.txt`]), 'agent add');
+      must(await vm.vmGit('review', ['commit', '-q', '-m', `agent ${agent}`]), 'agent commit');
+    };
+    const plainFetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'fetch');
+    await compare(
+      'return leg',
+      'git yolo-fetch (+ snapshot), warm',
+      ROUNDS,
+      {
+        setup: agentCommits,
+        run: async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch'),
+      },
+      { setup: agentCommits, run: plainFetch },
+      'git fetch yolovm::',
+    );
+    await compare(
+      'return leg',
+      'git yolo-diff, warm',
+      ROUNDS,
+      { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff') },
+      { setup: agentCommits, run: plainFetch },
+      'git fetch yolovm::',
+    );
+
     // --- yolo-dir vs plain rsync -az and the original scripts ---
     const small = join(home, 'tree-small');
     const big = join(home, 'tree-10k');
@@ -407,6 +439,11 @@ async function main(): Promise<void> {
       must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push');
     });
     await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
+    await count('git yolo-fetch (with a snapshot)', async () => {
+      await agentCommits();
+      must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch');
+    });
+    await count('git yolo-diff', async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff'));
     await count('git clone yolovm::', async () => {
       rmSync(join(home, 'auth-clone'), { recursive: true, force: true });
       must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone');
