@@ -10,18 +10,21 @@ export interface Repo {
   git: SimpleGit;
   /** Top of the work tree the command runs in. */
   top: string;
+  /** Its git directory (for a worktree, the worktree's own). */
+  gitDir: string;
 }
 
-/** The repository around the current directory (worktrees included), or the contract's error. */
+/** The repository around the current directory (worktrees included), or the contract's error. One git process. */
 export async function openRepo(cwd = process.cwd()): Promise<Repo> {
   const git = simpleGit({ baseDir: cwd });
   let top: string;
+  let gitDir: string;
   try {
-    top = (await git.revparse(['--show-toplevel'])).trim();
+    [top = '', gitDir = ''] = (await git.revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
   } catch {
     throw new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
   }
-  return { git: simpleGit({ baseDir: top }), top };
+  return { git: simpleGit({ baseDir: top }), top, gitDir };
 }
 
 /** Refuse names git would not take as a branch (or could read as an option). */

@@ -42,7 +42,7 @@ export function info(message: string): void {
   if (!quiet) process.stderr.write(`${message}\n`);
 }
 
-/** `1 commit`, `3 commits`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 commit`, `3 commits` (`2 branches`, given the plural). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${String(n)} ${n === 1 ? word : many}`;
 }

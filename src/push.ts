@@ -4,10 +4,11 @@
 // receive, check the branch out). Both steps ride the shared ssh connection.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
 import { debug } from './log.js';
+import { rememberPush } from './state.js';
 import { finished, runSync, start } from './proc.js';
 import * as proto from './protocol.js';
 import type { Session } from './session.js';
@@ -74,10 +75,12 @@ export interface SendPackRequest {
   reportHead: boolean;
   /** Sources already resolved to commits (git yolo-push knows its own); others are asked of git. */
   resolved?: ReadonlyMap<string, string>;
+  /** The pushing repository's git directory (default: GIT_DIR, as git gives it to a helper). */
+  gitDir?: string;
 }
 
 /** Remember on the host which commits were handed to the VM (refs/yolovm/, see handoff.ts). */
-function recordPushed(req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
+function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
   const ok = new Set(statuses.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ')[1]));
   const pushed = specs.filter((p) => ok.has(p.dst) && p.dst.startsWith('refs/heads/'));
   const shas = new Map(req.resolved);
@@ -94,6 +97,8 @@ function recordPushed(req: SendPackRequest, specs: readonly proto.PushSpec[], st
       .forEach((sha, i) => shas.set(unknown[i] ?? '', sha));
   }
   try {
+    const gitDir = req.gitDir ?? (process.env.GIT_DIR ? resolve(process.env.GIT_DIR) : undefined);
+    if (gitDir && pushed.length > 0) rememberPush(s.where(req.subpath), gitDir);
     recordHandoffs(
       req.subpath,
       pushed.map((p) => ({ branch: p.dst.slice('refs/heads/'.length), sha: p.src === '' ? '' : (shas.get(p.src) ?? '') })),
@@ -163,7 +168,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
           'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
       );
     }
-    if (!opts.dryRun) recordPushed(req, specs, statuses);
+    if (!opts.dryRun) recordPushed(s, req, specs, statuses);
     return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });

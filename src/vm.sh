@@ -74,6 +74,34 @@ check_out_pushed() {
   fi
 }
 
+# A commit of the work tree in the current directory (staged, unstaged, untracked;
+# what .gitignore ignores left out) whose parent is HEAD ($1, empty before the
+# first commit), built on a copy of the index: the agent's index, work tree,
+# HEAD, stash and reflogs are untouched, and no ref is written. Dated as HEAD, so
+# the same work always makes the same commit. Prints its id and size in bytes.
+make_snapshot() {
+  idx=$(mktemp "${TMPDIR:-/tmp}/yolovm-index.XXXXXX") || return 1
+  if [ -f "$gd/index" ]; then cp "$gd/index" "$idx" || return 1; else rm -f "$idx"; fi
+  GIT_INDEX_FILE=$idx git add -A &&
+    tree=$(GIT_INDEX_FILE=$idx git write-tree)
+  ok=$?
+  rm -f "$idx" "$idx.lock"
+  [ "$ok" = 0 ] || return 1
+  when=${1:+$(git show -s --format=%cd --date=raw "$1")}
+  snap=$(GIT_AUTHOR_NAME=yolovm GIT_AUTHOR_EMAIL=yolovm@localhost GIT_COMMITTER_NAME=yolovm \
+    GIT_COMMITTER_EMAIL=yolovm@localhost GIT_AUTHOR_DATE=${when:-@0 +0000} GIT_COMMITTER_DATE=${when:-@0 +0000} \
+    git commit-tree "$tree" ${1:+-p "$1"} -m "yolovm: uncommitted work in $PWD") || return 1
+  # How much the snapshot carries: the size of every blob it has that HEAD has not.
+  from=${1:-$(git hash-object -t tree /dev/null)}
+  bytes=$(git diff-tree -r --no-commit-id "$from" "$snap" | awk '$4 !~ /^0+$/ { print $4 }' |
+    git cat-file --batch-check='%(objectsize)' | awk '{ n += $1 } END { print n + 0 }')
+  printf "%s\t%s\n" "$snap" "$bytes"
+}
+# The marker a yolo-dir push or pull leaves for a directory, outside the workspace:
+# a later `yolovm status` asks whether anything there is newer.
+sync_marker() { printf "%s/.cache/yolovm/synced/%s" "$HOME" "$(printf "%s" "$1" | md5sum | cut -c1-32)"; }
+mark_synced() { m=$(sync_marker "$dir") && mkdir -p "${m%/*}" && touch "$m"; }
+
 case $mode in
 list)
   # The refs git needs before a push; the first line says whether a repository is
@@ -118,27 +146,15 @@ snapshot)
   printf "head\t%s\t%s\n" "$h" "$b"
   if [ "$bare" = 1 ]; then echo bare; exit 0; fi
   cd "$dir" || die 42
-  tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-index.XXXXXX") || die 45
-  trap 'rm -f "$tmp" "$tmp.lock" "$tmp.status"' EXIT
-  git --no-optional-locks status --porcelain -z >"$tmp.status" || die 45
-  if [ ! -s "$tmp.status" ]; then echo clean; exit 0; fi
+  tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-status.XXXXXX") || die 45
+  trap 'rm -f "$tmp"' EXIT
+  git --no-optional-locks status --porcelain -z >"$tmp" || die 45
+  if [ ! -s "$tmp" ]; then echo clean; exit 0; fi
   # $1 = 1: only say what is uncommitted (a dry run writes nothing on the VM).
-  if [ "${1:-0}" = 1 ]; then echo dirty; cat "$tmp.status"; exit 0; fi
-  if [ -f "$gd/index" ]; then cp "$gd/index" "$tmp" || die 45; else rm -f "$tmp"; fi
-  GIT_INDEX_FILE=$tmp git add -A || die 45
-  tree=$(GIT_INDEX_FILE=$tmp git write-tree) || die 45
-  export GIT_AUTHOR_NAME=yolovm GIT_AUTHOR_EMAIL=yolovm@localhost GIT_COMMITTER_NAME=yolovm GIT_COMMITTER_EMAIL=yolovm@localhost
-  # Dated as HEAD: the same uncommitted work always makes the same commit (re-runs change nothing).
-  GIT_AUTHOR_DATE=${h:+$(git show -s --format=%cd --date=raw "$h")}
-  GIT_AUTHOR_DATE=${GIT_AUTHOR_DATE:-@0 +0000} GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
-  export GIT_AUTHOR_DATE GIT_COMMITTER_DATE
-  snap=$(git commit-tree "$tree" ${h:+-p "$h"} -m "yolovm: uncommitted work in ${dir##*/}${b:+ on $b}") || die 45
-  # How much the snapshot carries: the size of every blob it has that HEAD has not.
-  from=${h:-$(git hash-object -t tree /dev/null)}
-  bytes=$(git diff-tree -r --no-commit-id "$from" "$snap" | awk '$4 !~ /^0+$/ { print $4 }' \
-    | git cat-file --batch-check='%(objectsize)' | awk '{ n += $1 } END { print n + 0 }')
-  printf "snapshot\t%s\t%s\n" "$snap" "$bytes"
-  cat "$tmp.status"
+  if [ "${1:-0}" = 1 ]; then echo dirty; cat "$tmp"; exit 0; fi
+  made=$(make_snapshot "$h") || die 45
+  printf "snapshot\t%s\n" "$made"
+  cat "$tmp"
   ;;
 receive-pack)
   # Push: create the repository on first push, with HEAD on the pushed branch so
@@ -212,11 +228,71 @@ dir-push)
   need rsync 44
   if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
   mkdir -p -- "$dir" || die 45
+  mark_synced
   ;;
 dir-pull)
   # Before rsync brings a directory back: it must exist (nothing is created).
   need rsync 44
   [ -d "$dir" ] || why_unusable
+  mark_synced
+  ;;
+survey)
+  # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git
+  # repository (nested ones too), then every other top-level directory. Fields are
+  # NUL-terminated:
+  #   repo PATH BRANCH HEAD STATE CHANGES SNAPSHOT BYTES NTIPS (REF SHA)...
+  #   dir PATH CHANGED          (CHANGED: 1, 0, or - when yolo-dir never synced it)
+  # PATH is relative to $dir ("." for $dir). With $1 = 1, dirty work trees get a
+  # snapshot (see make_snapshot); otherwise SNAPSHOT is empty.
+  [ -d "$dir" ] || why_unusable
+  cd "$dir" || die 42
+  has_git=1
+  command -v git >/dev/null 2>&1 || has_git=0
+  find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print | sed 's|/\.git$||' | sort |
+    while IFS= read -r r; do
+      [ "$has_git" = 1 ] || break
+      (
+        cd "$r" || exit 0
+        gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
+        b=$(git symbolic-ref -q --short HEAD) || b=
+        h=$(git rev-parse -q --verify HEAD^{commit}) || h=
+        n=$(git --no-optional-locks status --porcelain | wc -l | tr -d ' ')
+        snap= size=0
+        if [ "$n" != 0 ] && [ "${1:-0}" = 1 ]; then
+          made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
+        fi
+        st=clean
+        [ "$n" = 0 ] || st=dirty
+        printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
+        printf "%s\0" "$(git for-each-ref --format=x refs/heads | wc -l | tr -d ' ')"
+        # (for-each-ref ends each record with a newline, which no branch name holds)
+        git for-each-ref --format='%(refname:strip=2)%00%(objectname)%00' refs/heads | tr -d '\n'
+      )
+    done
+  for d in ./* ./.[!.]* ./..?*; do
+    [ -d "$d" ] && [ ! -L "$d" ] || continue
+    [ -e "$d/.git" ] && continue
+    # A directory that holds repositories is surveyed through them.
+    [ -n "$(find "$d" -maxdepth 5 -name .git -print 2>/dev/null | head -n 1)" ] && continue
+    m=$(sync_marker "$dir/${d#./}")
+    if [ ! -e "$m" ]; then c=-
+    elif [ -n "$(find "$d" -newer "$m" -print 2>/dev/null | head -n 1)" ]; then c=1
+    else c=0; fi
+    printf "dir\0%s\0%s\0" "$d" "$c"
+  done
+  ;;
+doctor)
+  # Facts for `yolovm doctor`: who we are, the workspace base, git and rsync.
+  printf "user\t%s\n" "$(id -un)"
+  if [ ! -e "$base" ]; then w=missing; elif [ -d "$base" ] && [ -w "$base" ]; then w=writable; else w=read-only; fi
+  printf "workspace\t%s\t%s\n" "$base" "$w"
+  printf "git\t%s\n" "$(git --version 2>/dev/null)"
+  printf "rsync\t%s\n" "$(rsync --version 2>/dev/null | head -n 1)"
+  ;;
+clean)
+  # Delete a workspace path (the host has checked that nothing unsaved is there).
+  [ -e "$dir" ] || [ -L "$dir" ] || why_unusable
+  rm -rf -- "$dir" || die 45
   ;;
 ls)
   # The workspace listing: one record per entry, NUL-terminated:

@@ -24,7 +24,19 @@ export const VM_EXIT = {
 const SCRIPT = readFileSync(new URL('./vm.sh', import.meta.url), 'utf8');
 showAs(shq(SCRIPT), '"$(cat vm.sh)"');
 
-export type VmMode = 'list' | 'upload-pack' | 'upload-archive' | 'receive-pack' | 'status' | 'snapshot' | 'dir-push' | 'dir-pull' | 'ls';
+export type VmMode =
+  | 'list'
+  | 'upload-pack'
+  | 'upload-archive'
+  | 'receive-pack'
+  | 'status'
+  | 'snapshot'
+  | 'survey'
+  | 'clean'
+  | 'doctor'
+  | 'dir-push'
+  | 'dir-pull'
+  | 'ls';
 
 export interface VmPlace {
   base: string; // workspace base (YOLOVM_WORKSPACE), may start with ~/

@@ -4,12 +4,12 @@
 // touched, and every file it overwrites or deletes is moved to a backup
 // directory outside the synced tree, with a list of all changes.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, shown, YolovmError } from '../errors.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
+import { stateDir } from '../state.js';
 import { SSH_ERROR_LINE, sshFailure } from '../ssh.js';
 import { runOnVm } from '../vm.js';
 import { parseSubpath, rsyncBase } from '../workspace.js';
@@ -178,9 +178,8 @@ async function watch(s: Session, dir: string, subpath: string, opts: DirOptions)
 
 /** Where a pull keeps what it replaced: outside the synced tree, one directory per pull. */
 function backupRoot(dir: string): string {
-  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join(state, 'yolovm', 'backups', `${stamp}-${basename(dir) || 'root'}`);
+  return join(stateDir(), 'backups', `${stamp}-${basename(dir) || 'root'}`);
 }
 
 export async function dirPull(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {

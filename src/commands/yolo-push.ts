@@ -61,6 +61,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     checkout: opts.checkout === false ? 'none' : ref,
     reportHead: true,
     resolved: new Map([[ref, local]]),
+    gitDir: repo.gitDir,
   });
   const status = parseStatus(result.statuses, ref);
   if (!status)

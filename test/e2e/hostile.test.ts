@@ -52,7 +52,8 @@ function everything(root: string): string[] {
 function damage(before: Set<string>, alsoAllowed: string[] = []): string[] {
   const all = everything(vm.dir);
   const marks = all.filter((p) => p.endsWith(`/${MARK}`));
-  const allowed = [vm.workspace, home, join(vm.dir, 'run'), join(vm.dir, 'state'), ...alsoAllowed];
+  // yolovm's own places: the workspace, the host's state, and on the VM its sync markers (~/.cache/yolovm, hashed names).
+  const allowed = [vm.workspace, home, join(vm.dir, 'run'), join(vm.dir, 'state'), join(vm.dir, 'vmhome', '.cache'), ...alsoAllowed];
   const outside = all.filter((p) => !before.has(p) && !allowed.some((a) => p === a || p.startsWith(`${a}/`)));
   return [...marks, ...outside.map((p) => `written outside: ${relative(vm.dir, p)}`)];
 }
@@ -144,6 +145,14 @@ describe('hostile subpaths', () => {
     // `git push yolovm::<input>` above made a repository of each name it took verbatim: ls shows it.
     for (const o of ls.filter((x) => x.r.code === 0)) assert.match(o.r.stdout, /^ {2}\.\s+git: main /m, `${o.input}: ${o.r.stdout}`);
     assert.ok(ls.some((x) => x.input === 'spaces and unicode' && x.r.code === 0));
+  });
+  it('yolovm status/save/clean -n/ssh <input>', async () => {
+    refused(await tryAll((input) => vm.run('yolovm', ['status', input], { cwd: home })), SUBPATH_REFUSED);
+    refused(await tryAll((input) => vm.run('yolovm', ['save', input], { cwd: home })), SUBPATH_REFUSED);
+    refused(await tryAll((input) => vm.run('yolovm', ['clean', '-n', input], { cwd: home })), SUBPATH_REFUSED);
+    const ssh = await tryAll((input) => vm.run('yolovm', ['ssh', input, '--', 'pwd'], { cwd: home }));
+    refused(ssh, SUBPATH_REFUSED);
+    for (const o of ssh.filter((x) => x.r.code === 0)) assert.ok(o.r.stdout.startsWith(vm.workspace), `${o.input}: ${o.r.stdout}`);
   });
 });
 

@@ -337,6 +337,7 @@ describe('help, version, -v', () => {
       ['git', ['yolo-fetch', '--version']],
       ['git', ['yolo-diff', '--version']],
       ['yolo-dir', ['--version']],
+      ['yolovm', ['--version']],
       ['git-remote-yolovm', ['--version']],
     ] as const) {
       const r = await vm.run(cmd, args, { cwd: repo });

@@ -1,0 +1,61 @@
+import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
+import { clean, doctor, save, sshTo, status, type CleanOptions, type StatusOptions } from '../commands/yolovm.js';
+import { runMain } from '../errors.js';
+import { endChildrenOnSignals } from '../proc.js';
+
+endChildrenOnSignals();
+runMain(async () => {
+  let code = 0;
+  const program = newProgram(
+    'yolovm',
+    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n\nSee also: man yolovm, README.md',
+  ).description('The VM workspace as a whole: what is there, what destroying the VM would lose, bringing it all home.');
+  addCommonOptions(program);
+  const common = (opts: CommonOptions) => {
+    applyCommonOptions({ ...program.opts<CommonOptions>(), ...opts });
+  };
+  addCommonOptions(program.command('status'))
+    .description(
+      'every project in the workspace: branch, commits this host lacks, uncommitted files; plain directories changed since their last sync',
+    )
+    .argument('[subpath]', 'only this part of the workspace')
+    .option('--json', 'machine-readable output')
+    .option('--check', 'exit 1 when destroying the VM now would lose anything')
+    .action(async (subpath: string | undefined, opts: CommonOptions & StatusOptions) => {
+      common(opts);
+      code = await status(subpath, opts);
+    });
+  addCommonOptions(program.command('save'))
+    .description(
+      'bring everything home: into the local repository each project was pushed from (refs/yolovm/), else a bundle or a dated folder',
+    )
+    .argument('[subpath]', 'only this part of the workspace')
+    .action(async (subpath: string | undefined, opts: CommonOptions) => {
+      common(opts);
+      code = await save(subpath);
+    });
+  addCommonOptions(program.command('clean'))
+    .description('delete a workspace path on the VM; refused while it holds work this host lacks')
+    .argument('<subpath>', 'the workspace path to delete')
+    .option('-f, --force', 'delete even unsaved work (and allow the whole workspace)')
+    .option('-n, --dry-run', 'say what would be deleted; delete nothing')
+    .action(async (subpath: string, opts: CommonOptions & CleanOptions) => {
+      common(opts);
+      code = await clean(subpath, opts);
+    });
+  addCommonOptions(program.command('ssh'))
+    .description('a shell on the VM in a workspace directory, over the shared connection; `-- CMD...` runs one command there')
+    .argument('[subpath]', 'workspace directory to start in')
+    .argument('[command...]', 'after --: a command and its arguments, passed verbatim')
+    .action(async (subpath: string | undefined, command: string[], opts: CommonOptions) => {
+      common(opts);
+      code = await sshTo(subpath, command);
+    });
+  addCommonOptions(program.command('doctor'))
+    .description('check each link from terraform to git and rsync on the VM, and say which is broken and how to fix it')
+    .action(async (opts: CommonOptions) => {
+      common(opts);
+      code = await doctor();
+    });
+  return (await parseArgs(program, process.argv.slice(2))) ?? code;
+});

@@ -1,0 +1,310 @@
+// yolovm status|save|clean|ssh|doctor: the VM workspace as a whole, so that
+// destroying the VM never loses work.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, YolovmError } from '../errors.js';
+import { encodeLocation, locationRefs } from '../handoff.js';
+import { info, plural } from '../log.js';
+import { CommandNotFound, finished, runSync, start } from '../proc.js';
+import { openSession, type Session } from '../session.js';
+import { shq, shqAll } from '../shell.js';
+import { sshArgs, sshNotFound } from '../ssh.js';
+import { recordSaved, stateDir } from '../state.js';
+import { assess, isUnsaved, survey, type SurveyEntry, type Unsaved } from '../survey.js';
+import { runOnVm, VM_EXIT, vmFailure } from '../vm.js';
+import { parseSubpath } from '../workspace.js';
+import { runThroughHelper, vmUrl } from './through-helper.js';
+import { dirPull } from './yolo-dir.js';
+
+function describe(e: SurveyEntry, u: Unsaved): string {
+  if (e.kind === 'dir')
+    return e.changed === undefined
+      ? 'never synced by yolo-dir'
+      : e.changed
+        ? 'changed since the last sync'
+        : 'unchanged since the last sync';
+  const parts: string[] = [];
+  if (u.branches.length > 0) parts.push(`commits this host lacks on ${u.branches.join(', ')}`);
+  if (e.dirty) parts.push(`${plural(e.changes, 'uncommitted file')}${u.uncommitted ? '' : ' (saved)'}`);
+  return parts.length > 0 ? parts.join('; ') : 'nothing this host lacks';
+}
+
+export interface StatusOptions {
+  json?: boolean;
+  check?: boolean;
+}
+
+export async function status(subpathArg: string | undefined, opts: StatusOptions): Promise<number> {
+  const subpath = parseSubpath(subpathArg ?? '');
+  const s = openSession(true);
+  const entries = await survey(s, subpath, true);
+  const verdicts = assess(s, entries);
+  const unsaved = entries.filter((e) => isUnsaved(verdicts.get(e) ?? noLoss));
+  if (opts.json) {
+    const rows = entries.map((e) => {
+      const u = verdicts.get(e) ?? noLoss;
+      return e.kind === 'repo'
+        ? {
+            kind: 'repo',
+            path: e.subpath,
+            branch: e.branch,
+            branches: e.tips,
+            uncommitted: e.changes,
+            unsavedBranches: u.branches,
+            uncommittedUnsaved: u.uncommitted,
+            pushedFrom: u.pushedFrom,
+            unsaved: isUnsaved(u),
+          }
+        : { kind: 'dir', path: e.subpath, changed: e.changed ?? null, unsaved: isUnsaved(u) };
+    });
+    process.stdout.write(`${JSON.stringify({ vm: s.where(subpath), entries: rows, unsaved: unsaved.length }, null, 2)}\n`);
+  } else {
+    const out = [`${s.where(subpath)}:`];
+    if (entries.length === 0) out.push('  (no projects)');
+    const width = Math.max(0, ...entries.map((e) => (e.subpath || '.').length + 1));
+    for (const e of entries) {
+      const u = verdicts.get(e) ?? noLoss;
+      const name = `${e.subpath || '.'}/`.padEnd(width + 1);
+      const kind = e.kind === 'repo' ? `git ${e.branch || '(detached)'}` : 'dir';
+      out.push(`  ${isUnsaved(u) ? '!' : ' '} ${name} ${kind.padEnd(18)} ${describe(e, u)}`);
+    }
+    out.push(
+      '',
+      unsaved.length === 0
+        ? `${plural(entries.length, 'project')}; nothing would be lost if the VM were destroyed now`
+        : `${plural(entries.length, 'project')}; ${unsaved.length === 1 ? '1 holds' : `${String(unsaved.length)} hold`} work this host lacks (!): \`yolovm save\` brings it home`,
+    );
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  return opts.check && unsaved.length > 0 ? EXIT.general : EXIT.ok;
+}
+
+const noLoss: Unsaved = { branches: [], uncommitted: false, files: false, pushedFrom: [] };
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** Bring everything home: repositories into the local repository they came from, or bundles; directories by rsync. */
+export async function save(subpathArg: string | undefined): Promise<number> {
+  const subpath = parseSubpath(subpathArg ?? '');
+  const s = openSession(true);
+  const entries = await survey(s, subpath, true);
+  const verdicts = assess(s, entries);
+  const dated = join(stateDir(), 'saved', stamp());
+  let saved = 0;
+  for (const e of entries) {
+    const u = verdicts.get(e) ?? noLoss;
+    const label = e.subpath || '(workspace root)';
+    if (!isUnsaved(u)) {
+      info(`${label}: nothing to save`);
+      continue;
+    }
+    saved++;
+    if (e.kind === 'dir') {
+      const local = join(dated, 'dirs', e.subpath);
+      await dirPull(local, e.subpath, { defaultExcludes: false });
+      recordSaved(s.where(e.subpath), { path: local });
+      info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
+      continue;
+    }
+    const refs = locationRefs(e.subpath);
+    const into = u.pushedFrom[0];
+    const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : [])];
+    if (into) {
+      await fetchInto(s, into, e.subpath, specs);
+      info(
+        `${label}: ${plural(Object.keys(e.tips).length, 'branch', 'branches')}${e.snapshot ? ' and the uncommitted work' : ''} -> ${into} as ${refs.base}/vm/*${e.snapshot ? ` and ${refs.wip}` : ''}`,
+      );
+      info(`  restore a branch: git --git-dir=${shq(into)} branch <name> ${refs.base}/vm/<name>`);
+      continue;
+    }
+    // Never pushed from here: a bundle of all its refs and the snapshot.
+    // Named as in refs/yolovm/: reversibly encoded, no spaces or slashes.
+    const bundle = join(dated, `${encodeLocation(e.subpath)}.bundle`);
+    const mirror = join(dated, `.${String(process.pid)}.mirror`);
+    mkdirSync(dated, { recursive: true });
+    try {
+      const clone = runSync('git', ['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
+      if (clone.code !== 0)
+        throw new YolovmError(`Could not make ${mirror}: ${clone.stderr.trim()}`, 'Check free space and permissions there.');
+      await fetchInto(s, mirror, e.subpath, ['+refs/*:refs/*', ...(e.snapshot ? [`+${e.snapshot}:refs/yolovm/wip`] : [])]);
+      const b = runSync('git', ['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
+      if (b.code !== 0)
+        throw new YolovmError(`git bundle failed for ${label}: ${b.stderr.trim()}`, 'Run again with -v to see the commands run.', EXIT.git);
+    } finally {
+      rmSync(mirror, { recursive: true, force: true });
+    }
+    recordSaved(s.where(e.subpath), { path: bundle, heads: e.tips, wip: e.snapshot || undefined });
+    info(`${label}: all refs${e.snapshot ? ' and the uncommitted work (refs/yolovm/wip)' : ''} -> ${bundle}`);
+    info(
+      `  restore: git clone ${shq(bundle)} <dir>${e.snapshot ? `; then git -C <dir> fetch ${shq(bundle)} refs/yolovm/wip && git -C <dir> diff HEAD FETCH_HEAD | git -C <dir> apply` : ''}`,
+    );
+  }
+  info(
+    saved === 0
+      ? 'Nothing to save: the host already has everything.'
+      : `Saved ${plural(saved, 'project')}; \`yolovm status --check\` now passes unless the agent changed something since.`,
+  );
+  return EXIT.ok;
+}
+
+/** Fetch from the VM location into a git directory (the helper does the transfer). */
+async function fetchInto(s: Session, gitDir: string, subpath: string, specs: string[]): Promise<void> {
+  const r = await runThroughHelper(process.cwd(), s, ['--git-dir', gitDir, 'fetch', '-q', '--no-tags', vmUrl(subpath), ...specs]);
+  if (r.code !== 0) {
+    const why = r.stderr.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? `exit ${String(r.code)}`;
+    throw new YolovmError(
+      `Saving ${s.where(subpath)} failed: ${why}`,
+      'Nothing already saved is lost; run `yolovm save` again.',
+      r.helperExit ?? EXIT.git,
+    );
+  }
+}
+
+export interface CleanOptions {
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export async function clean(subpathArg: string, opts: CleanOptions): Promise<number> {
+  const subpath = parseSubpath(subpathArg);
+  if (subpath === '' && !opts.force) {
+    throw new YolovmError(
+      'Refusing to delete the whole workspace',
+      'Give the subpath to delete, or --force to delete everything in the workspace.',
+    );
+  }
+  const s = openSession(true);
+  const entries = await survey(s, subpath, true);
+  const verdicts = assess(s, entries);
+  const unsaved = entries.filter((e) => isUnsaved(verdicts.get(e) ?? noLoss));
+  if (unsaved.length > 0 && !opts.force) {
+    throw new YolovmError(
+      `${s.where(subpath)} holds work this host lacks: ${unsaved.map((e) => `${e.subpath || '.'} (${describe(e, verdicts.get(e) ?? noLoss)})`).join('; ')}`,
+      '`yolovm save` it first, or delete it anyway with --force.',
+    );
+  }
+  if (opts.dryRun) {
+    info(`Would delete ${s.where(subpath)}${entries.length > 0 ? ` (${entries.map((e) => e.subpath || '.').join(', ')})` : ''}`);
+    return EXIT.ok;
+  }
+  await runOnVm(s.target, 'clean', s.place(subpath), true);
+  info(`Deleted ${s.where(subpath)}`);
+  return EXIT.ok;
+}
+
+/** `cd` to a workspace place on the VM, in the remote shell's words (~/ is the VM user's home). */
+function cdTo(s: Session, subpath: string): string {
+  const base = s.place(subpath).base;
+  const path = [base.replace(/^~\/?/, ''), subpath].filter((p) => p !== '').join('/');
+  const rooted = base.startsWith('~') ? `"$HOME"${path ? `/${shq(path)}` : ''}` : shq(path.startsWith('/') ? path : `/${path}`);
+  // A missing directory exits with a status of our own (a command's own exit statuses pass through).
+  return `{ cd -- ${rooted} 2>/dev/null || exit ${String(NO_DIR)}; }`;
+}
+
+/** The remote shell's exit when the workspace directory is not there. */
+const NO_DIR = 241;
+
+export async function sshTo(subpathArg: string | undefined, command: readonly string[]): Promise<number> {
+  const subpath = parseSubpath(subpathArg ?? '');
+  const s = openSession(true);
+  const remote =
+    command.length > 0 ? `${cdTo(s, subpath)} && exec ${shqAll(command)}` : `${cdTo(s, subpath)} && exec "\${SHELL:-/bin/sh}" -l`;
+  const program = s.target.command[0] ?? 'ssh';
+  const args = sshArgs(s.target, remote);
+  // A terminal for an interactive shell (and for a command run from one).
+  if (process.stdin.isTTY) args.unshift('-t');
+  const child = start(program, args, { stdio: 'inherit' });
+  let code: number;
+  try {
+    code = await finished(child, program);
+  } catch (err) {
+    throw err instanceof CommandNotFound ? sshNotFound(program) : err;
+  }
+  if (code === NO_DIR) throw vmFailure(VM_EXIT.missing, s.place(subpath)) ?? new Error('missing');
+  return code === 255 ? EXIT.ssh : code;
+}
+
+/** One link of the chain: ok, or what is wrong and the fix. */
+interface Link {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+function tool(name: string, args: string[]): Link {
+  try {
+    const r = runSync(name, args);
+    return { name: `local ${name}`, ok: r.code === 0, detail: (r.stdout || r.stderr).split('\n')[0]?.trim() ?? '' };
+  } catch {
+    return {
+      name: `local ${name}`,
+      ok: false,
+      detail: 'not installed',
+      fix: `install it (\`sudo apt-get install ${name === 'ssh' ? 'openssh-client' : name}\`)`,
+    };
+  }
+}
+
+export async function doctor(): Promise<number> {
+  const links: Link[] = [
+    { name: 'local node', ok: true, detail: process.version },
+    tool('git', ['--version']),
+    tool('ssh', ['-V']),
+    tool('rsync', ['--version']),
+  ];
+  let s: Session | undefined;
+  try {
+    s = openSession(true);
+    links.push({ name: 'VM address', ok: true, detail: `${s.host.value} (from ${s.host.source})` });
+  } catch (err) {
+    if (!(err instanceof YolovmError)) throw err;
+    links.push({ name: 'VM address', ok: false, detail: err.message, fix: err.hint });
+  }
+  if (s) {
+    try {
+      const { stdout } = await runOnVm(s.target, 'doctor', s.place(''), true);
+      const facts = new Map(stdout.split('\n').map((l) => [l.split('\t')[0] ?? '', l.split('\t').slice(1)] as const));
+      links.push({
+        name: 'ssh',
+        ok: true,
+        detail: `logged in as ${facts.get('user')?.[0] ?? '?'} at ${s.target.host} (host key and authentication ok)`,
+      });
+      const [ws = '', wsState = ''] = facts.get('workspace') ?? [];
+      links.push(
+        wsState === 'writable'
+          ? { name: 'VM workspace', ok: true, detail: `${ws} (writable)` }
+          : {
+              name: 'VM workspace',
+              ok: wsState === 'missing',
+              detail: `${ws} (${wsState}${wsState === 'missing' ? ': the first push creates it' : ''})`,
+              fix: 'make it writable for the VM user',
+            },
+      );
+      for (const t of ['git', 'rsync'] as const) {
+        const v = facts.get(t)?.[0] ?? '';
+        links.push(
+          v
+            ? { name: `VM ${t}`, ok: true, detail: v }
+            : { name: `VM ${t}`, ok: false, detail: 'not installed', fix: `on the VM: \`sudo apt-get install ${t}\`` },
+        );
+      }
+    } catch (err) {
+      if (!(err instanceof YolovmError)) throw err;
+      links.push({ name: 'ssh', ok: false, detail: err.message, fix: err.hint });
+    }
+  }
+  for (const l of links) {
+    process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'}  ${l.name}: ${l.detail}\n`);
+    if (!l.ok && l.fix) process.stdout.write(`      fix: ${l.fix}\n`);
+  }
+  const failed = links.filter((l) => !l.ok);
+  process.stdout.write(
+    failed.length === 0
+      ? '\nEverything yolovm needs is in place.\n'
+      : `\n${plural(failed.length, 'link')} broken: ${failed.map((l) => l.name).join(', ')}\n`,
+  );
+  return failed.length === 0 ? EXIT.ok : EXIT.general;
+}
