@@ -289,6 +289,21 @@ async function main(): Promise<void> {
       'git fetch yolovm::',
     );
 
+    // --- yolovm status over a workspace of 50 repositories vs one yolo-dir ls ---
+    for (let i = 0; i < 50; i++) {
+      must(await vm.vmGit('', ['init', '-q', '-b', 'main', `many/r${String(i)}`]), 'init many');
+      must(await vm.vmGit(`many/r${String(i)}`, ['commit', '-q', '--allow-empty', '-m', 'c']), 'commit many');
+      if (i % 10 === 0) writeFileSync(join(vm.workspace, 'many', `r${String(i)}`, 'wip.txt'), 'uncommitted\n');
+    }
+    await compare(
+      'workspace',
+      'yolovm status, 50 repositories (10 dirty), warm',
+      ROUNDS,
+      { run: async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status') },
+      { run: async () => must(await vm.run('yolo-dir', ['ls', 'many']), 'yolo-dir ls') },
+      'yolo-dir ls',
+    );
+
     // --- yolo-dir vs plain rsync -az and the original scripts ---
     const small = join(home, 'tree-small');
     const big = join(home, 'tree-10k');
@@ -444,6 +459,7 @@ async function main(): Promise<void> {
       must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch');
     });
     await count('git yolo-diff', async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff'));
+    await count('yolovm status (50 repositories)', async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status'));
     await count('git clone yolovm::', async () => {
       rmSync(join(home, 'auth-clone'), { recursive: true, force: true });
       must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone');
