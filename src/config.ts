@@ -22,11 +22,13 @@ export interface Config {
   protocolVersion: string;
   /** The VM location this repository was first pushed to with git yolo-push (git config yolovm.subpath). */
   subpath: Setting | undefined;
+  /** `yolovm.allowSecrets`: patterns of secret-like files that may go to the VM (space-separated). */
+  allowSecrets: string[];
   /** This repository's hash algorithm (extensions.objectFormat): a first push creates the VM repository with it. */
   objectFormat: 'sha1' | 'sha256';
 }
 
-type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat'>;
+type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat' | 'allowSecrets'>;
 
 const TABLE: Record<Key, { env: string; git: string; fallback: (() => string) | undefined }> = {
   host: { env: 'YOLOVM_HOST', git: 'yolovm.host', fallback: undefined },
@@ -78,6 +80,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     controlPersist: must('controlPersist'),
     protocolVersion: gitConfig.get('protocol.version')?.value ?? '2',
     subpath: gitConfig.get('yolovm.subpath'),
+    allowSecrets: (gitConfig.get('yolovm.allowsecrets')?.value ?? '').split(/[\s,]+/).filter((p) => p !== ''),
     objectFormat: gitConfig.get('extensions.objectformat')?.value.toLowerCase() === 'sha256' ? 'sha256' : 'sha1',
   };
 }

@@ -21,6 +21,8 @@ export class YolovmError extends Error {
     message: string,
     readonly hint: string,
     readonly exitCode: ExitCode = EXIT.general,
+    /** The VM script's exit status this error explains (VM_EXIT in vm.ts), so no one matches message text. */
+    readonly vmStatus?: number,
   ) {
     super(message);
     this.name = 'YolovmError';

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isSecretLike } from './boundary.js';
 import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
 import { debug } from './log.js';
@@ -77,6 +78,34 @@ export interface SendPackRequest {
   resolved?: ReadonlyMap<string, string>;
   /** The pushing repository's git directory (default: GIT_DIR, as git gives it to a helper). */
   gitDir?: string;
+  /** The VM's refs as listed (`<sha> <ref>`): commits below them are not going anywhere. */
+  vmRefs?: readonly string[];
+}
+
+/**
+ * Warn, naming them, when the commits going to the VM add or change secret-like
+ * files (one or two local git processes; never stops the push: that is git's to decide).
+ */
+function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[]): void {
+  const sources = specs.map((p) => p.src).filter((src) => src !== '');
+  if (sources.length === 0) return;
+  const vmTips = (req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? '').filter((x) => /^[0-9a-f]{40,64}$/.test(x));
+  const known =
+    vmTips.length > 0
+      ? runSync('git', ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: `${vmTips.join('\n')}\n` })
+      : undefined;
+  const have = (known?.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.endsWith(' commit'))
+    .map((l) => l.split(' ')[0] ?? '');
+  const r = runSync('git', ['log', '--format=', '--name-only', '--diff-filter=AMR', '--no-renames', ...sources, '--not', ...have, '--']);
+  if (r.code !== 0) return;
+  const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];
+  if (secrets.length === 0) return;
+  process.stderr.write(
+    `warning: the commits going to the VM add or change secret-like files: ${secrets.slice(0, 8).join(', ')}${secrets.length > 8 ? ', ...' : ''}\n` +
+      'hint: the agent will be able to read them; take them out of the history, or allow them: git config yolovm.allowSecrets <pattern>\n',
+  );
 }
 
 /** Remember on the host which commits were handed to the VM (refs/yolovm/, see handoff.ts). */
@@ -141,6 +170,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
     env.GIT_SSH_COMMAND = sshCommandString(s.target);
     env.GIT_SSH_VARIANT = 'ssh';
   }
+  if (!opts.dryRun) warnSecrets(s, req, specs);
   try {
     const child = start('git', proto.sendPackArgs(opts, receivePack, destination, specLines), { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';

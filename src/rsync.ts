@@ -41,6 +41,12 @@ export interface SyncOptions {
   excludes: readonly string[];
   /** Never deleted on the receiving side, whatever else happens. */
   protect?: readonly string[];
+  /** rsync filter rules after the excludes (`- pattern`, `+ pattern`): secrets held back. */
+  filters?: readonly string[];
+  /** A file of NUL-separated patterns to exclude (what git ignores, anchored). */
+  excludeFrom?: string;
+  /** Compare content, not size and time: a file whose content is unchanged is not replaced. */
+  checksum?: boolean;
   delete: boolean;
   dryRun: boolean;
   progress: boolean;
@@ -53,6 +59,10 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     '-a', // recursive, keep times, permissions and links
     '-s', // file names travel inside rsync's protocol: no remote shell sees them
     '-z',
+    // Files get the receiving user's ownership, never the other side's (a pull run as root included).
+    '--no-owner',
+    '--no-group',
+    ...(o.checksum ? ['--checksum'] : []),
     // Compare mtimes to the nanosecond: by default a same-size edit within the
     // same second as the last sync is skipped (and --watch syncs that often).
     '--modify-window=-1',
@@ -67,6 +77,8 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     ...(o.dryRun ? ['--dry-run'] : []),
     ...(o.protect ?? []).map((p) => `--filter=protect ${p}`),
     ...o.excludes.map((e) => `--exclude=${e}`),
+    ...(o.excludeFrom ? ['--from0', `--exclude-from=${o.excludeFrom}`] : []),
+    ...(o.filters ?? []).map((f) => `--filter=${f}`),
     '--',
   ];
   const remote = remoteArg(t, o.remote);
@@ -82,7 +94,9 @@ export interface SyncResult {
   stderr: string;
 }
 
-const ITEM = /^(\*deleting|[<>ch.][fdLDS][.+?cstpoguax ]{9}) /;
+// Transfers, creations and deletions; a line starting with `.` (attributes alone,
+// such as a different mtime on unchanged content) is no change to report.
+const ITEM = /^(\*deleting|[<>ch][fdLDS][.+?cstpoguax ]{9}) /;
 
 /** Run rsync; progress (\r-redrawn) goes to stderr when asked, the rest is collected. */
 export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {

@@ -234,7 +234,8 @@ dir-pull)
   # Before rsync brings a directory back: it must exist (nothing is created).
   need rsync 44
   [ -d "$dir" ] || why_unusable
-  mark_synced
+  # $1 = 1: a dry run, which leaves no trace.
+  [ "${1:-0}" = 1 ] || mark_synced
   ;;
 survey)
   # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git

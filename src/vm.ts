@@ -56,6 +56,11 @@ function named(place: VmPlace): string {
 
 /** The error for a VM-side exit status, or undefined when the status is not one of ours. */
 export function vmFailure(code: number, place: VmPlace): YolovmError | undefined {
+  const e = explain(code, place);
+  return e && new YolovmError(e.message, e.hint, e.exitCode, code);
+}
+
+function explain(code: number, place: VmPlace): YolovmError | undefined {
   switch (code) {
     case VM_EXIT.noGit:
       return new YolovmError('git is not installed on the VM', 'Install it there: `sudo apt-get install git`.');

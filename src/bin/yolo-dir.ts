@@ -24,20 +24,22 @@ runMain(async () => {
       .option('-n, --dry-run', 'list what would change (itemized); change nothing on either side')
       .option('--exclude <pattern>', 'also exclude files matching PATTERN (repeatable)', collect, [])
       .option('--no-default-excludes', 'do not exclude .git/, node_modules/, __pycache__/, .venv/')
+      .option('--no-gitignore', 'inside a git work tree, also sync what git ignores (by default it stays here)')
       .option('--compress-level <n>', 'compression level, 0-9');
   sync('push', 'copy a directory’s contents into ~/workspace/<subpath>/')
     .option('--delete', 'also delete VM files that are gone locally')
+    .option('--include-secrets', 'also send secret-like files (.env, *.pem, id_*, .aws/, ...), held back by default')
     .option('-w, --watch', 'keep pushing changes as they happen (Ctrl-C stops)')
     .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
       common(opts);
       code = await dirPush(dir, subpath, opts);
     });
-  sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost').action(
-    async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
+  sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost')
+    .option('-f, --force', 'pull even when it would replace or delete most of the local tree')
+    .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
       common(opts);
       code = await dirPull(dir, subpath, opts);
-    },
-  );
+    });
   addCommonOptions(program.command('ls'))
     .description('list the workspace: for each git repository, its branch and whether it has uncommitted changes')
     .argument('[subpath]', 'path inside the VM workspace')

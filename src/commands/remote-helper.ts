@@ -53,6 +53,7 @@ export function addressFromUrl(url: string): string {
 class Helper {
   private session: Session | undefined;
   private repoState: proto.RepoState | undefined;
+  private vmRefs: string[] = [];
   private readonly opts = proto.defaultOptions();
 
   constructor(private readonly subpath: string) {}
@@ -76,6 +77,7 @@ class Helper {
   async list(forPush: boolean): Promise<string> {
     const listed = await listVm(this.sess(), this.subpath);
     this.repoState = listed.state;
+    this.vmRefs = listed.refs;
     const refs = forPush ? proto.refsForPush(listed.refs) : listed.refs;
     // A repository yet to be made gets this one's hash algorithm.
     return proto.formatListFor(refs, this.opts.objectFormat ? (listed.objectFormat ?? this.sess().cfg.objectFormat) : undefined);
@@ -131,6 +133,7 @@ class Helper {
       quietVm: this.quiet,
       checkout: 'auto',
       reportHead: false,
+      vmRefs: this.vmRefs,
     });
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }

@@ -3,7 +3,8 @@
 // loses a local file: excluded directories (.git/, node_modules/ ...) are never
 // touched, and every file it overwrites or deletes is moved to a backup
 // directory outside the synced tree, with a list of all changes.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { EXIT, shown, YolovmError } from '../errors.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
@@ -11,7 +12,9 @@ import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
 import { stateDir } from '../state.js';
 import { SSH_ERROR_LINE, sshFailure } from '../ssh.js';
-import { runOnVm } from '../vm.js';
+import { runOnVm, VM_EXIT } from '../vm.js';
+import { isSecretLike, runsOnHost, secretFilters } from '../boundary.js';
+import { runSync } from '../proc.js';
 import { parseSubpath, rsyncBase } from '../workspace.js';
 
 export interface DirOptions {
@@ -21,6 +24,37 @@ export interface DirOptions {
   dryRun?: boolean;
   compressLevel?: string;
   watch?: boolean;
+  includeSecrets?: boolean;
+  gitignore?: boolean; // false with --no-gitignore
+  force?: boolean;
+}
+
+/** What git ignores under `dir`, when it is inside a work tree: a file of anchored patterns for rsync (or undefined). */
+function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | undefined {
+  if (opts.gitignore === false) return undefined;
+  // One git process: the list, exactly as git decides it (negations and nested .gitignore included).
+  const r = runSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: dir });
+  if (r.code !== 0) return undefined; // not a git work tree
+  const patterns = r.stdout.split('\0').filter((p) => p !== '');
+  if (patterns.length === 0) return undefined;
+  const file = join(scratch, 'gitignored');
+  writeFileSync(file, patterns.map((p) => `/${p}\0`).join(''));
+  return file;
+}
+
+/** The secret-like files a push holds back (for the summary), skipping the excluded directories. */
+function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[]): string[] {
+  const skip = new Set(excludesOf(opts).map((e) => e.replace(/\/$/, '')));
+  const found: string[] = [];
+  const walk = (abs: string, rel: string) => {
+    for (const e of readdirSync(abs, { withFileTypes: true })) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (isSecretLike(path, allowed) && (e.isFile() || e.isDirectory())) found.push(e.isDirectory() ? `${path}/` : path);
+      else if (e.isDirectory() && !skip.has(e.name)) walk(join(abs, e.name), path);
+    }
+  };
+  walk(dir, '');
+  return found;
 }
 
 function excludesOf(opts: DirOptions): string[] {
@@ -77,7 +111,9 @@ function describe(r: rsync.SyncResult, dryRun: boolean): string {
 }
 
 function showChanges(r: rsync.SyncResult, dryRun: boolean): void {
-  if (dryRun || isVerbose()) for (const c of r.changes) info(`  ${c}`);
+  // A dry run's list is its output (pipeable); a real run's is shown with -v.
+  if (dryRun) process.stdout.write(r.changes.map((c) => `  ${c}\n`).join(''));
+  else if (isVerbose()) for (const c of r.changes) info(`  ${c}`);
 }
 
 const showProgress = (): boolean => !isQuiet() && (process.stderr.isTTY || isVerbose());
@@ -85,23 +121,31 @@ const showProgress = (): boolean => !isQuiet() && (process.stderr.isTTY || isVer
 async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<rsync.SyncResult> {
   const dryRun = opts.dryRun ?? false;
   // The VM side first: rsync there, and the target is (made) a directory. A dry run creates nothing.
-  await runOnVm(s.target, dryRun ? 'dir-pull' : 'dir-push', s.place(subpath), true).catch((err: unknown) => {
-    if (dryRun && err instanceof YolovmError && /not on VM/.test(err.message)) return undefined; // would be created
+  await runOnVm(s.target, dryRun ? 'dir-pull' : 'dir-push', s.place(subpath), true, dryRun ? ['1'] : []).catch((err: unknown) => {
+    if (dryRun && err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
     throw err;
   });
-  const args = rsync.rsyncArgs(s.target, {
-    direction: 'push',
-    local: dir,
-    remote: vmPath(s, subpath),
-    excludes: excludesOf(opts),
-    delete: opts.delete ?? false,
-    dryRun,
-    progress: showProgress(),
-    compressLevel: compressLevel(opts),
-  });
-  const r = await rsync.runRsync(args, showProgress());
-  if (r.code !== 0) throw rsyncFailure(r, s);
-  return r;
+  const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
+  try {
+    const args = rsync.rsyncArgs(s.target, {
+      direction: 'push',
+      local: dir,
+      remote: vmPath(s, subpath),
+      excludes: excludesOf(opts),
+      excludeFrom: ignoredByGit(dir, opts, scratch),
+      // Secrets stay home unless asked; allowed patterns go.
+      filters: opts.includeSecrets ? [] : secretFilters(s.cfg.allowSecrets),
+      delete: opts.delete ?? false,
+      dryRun,
+      progress: showProgress(),
+      compressLevel: compressLevel(opts),
+    });
+    const r = await rsync.runRsync(args, showProgress());
+    if (r.code !== 0) throw rsyncFailure(r, s);
+    return r;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export async function dirPush(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {
@@ -113,6 +157,12 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   const r = await pushOnce(s, dir, subpath, opts);
   showChanges(r, opts.dryRun ?? false);
   info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
+  const held = opts.includeSecrets ? [] : secretsUnder(dir, opts, s.cfg.allowSecrets);
+  if (held.length > 0) {
+    info(
+      `Held back ${plural(held.length, 'secret-like file')}: ${held.slice(0, 8).join(', ')}${held.length > 8 ? ', ...' : ''} (send with --include-secrets, or allow patterns: git config yolovm.allowSecrets '<pattern> ...')`,
+    );
+  }
   if (opts.watch && !opts.dryRun) await watch(s, dir, subpath, opts);
   return EXIT.ok;
 }
@@ -182,6 +232,47 @@ function backupRoot(dir: string): string {
   return join(stateDir(), 'backups', `${stamp}-${basename(dir) || 'root'}`);
 }
 
+/** Files in a local tree, outside the excluded directories (for the mass-change guard). */
+function countFiles(dir: string, opts: DirOptions): number {
+  if (!existsSync(dir)) return 0;
+  const skip = new Set([...excludesOf(opts).map((e) => e.replace(/\/$/, '')), '.git']);
+  let n = 0;
+  const walk = (abs: string) => {
+    for (const e of readdirSync(abs, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (!skip.has(e.name)) walk(join(abs, e.name));
+      } else n++;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
+/** Itemized lines that replace or delete a local file (not new files, not attributes alone). */
+function destructive(changes: readonly string[]): string[] {
+  return changes.filter((c) => c.startsWith('*deleting') || (/^[>c]f/.test(c) && !/^[>c]f\+{9}/.test(c)));
+}
+
+/** Changed files that run code on this machine (see boundary.ts), from rsync's itemized lines. */
+function hostRunning(changes: readonly string[], dir: string): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    const m = /^[>c]f(\S{9}) (.*)$/.exec(c);
+    if (!m?.[2]) continue;
+    const path = m[2];
+    let exec = false;
+    try {
+      // New, or with changed permissions, and executable now.
+      exec = /p|^\+/.test(m[1] ?? '') && (statSync(join(dir, path)).mode & 0o111) !== 0;
+    } catch {
+      /* a dry run: the file is not here yet */
+    }
+    const why = runsOnHost(path, exec);
+    if (why) out.push(`${path} (${why})`);
+  }
+  return out;
+}
+
 export async function dirPull(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {
   const dir = resolve(localDir);
   if (existsSync(dir) && !statSync(dir).isDirectory())
@@ -190,43 +281,76 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;
   const s = openSession(true);
-  await runOnVm(s.target, 'dir-pull', s.place(subpath), true); // must exist; creates nothing
+  await runOnVm(s.target, 'dir-pull', s.place(subpath), true, dryRun ? ['1'] : []); // must exist; creates nothing
   const existed = existsSync(dir) && readdirSync(dir).length > 0;
-  if (!dryRun) mkdirSync(dir, { recursive: true });
-  const backup = backupRoot(dir);
-  const args = rsync.rsyncArgs(s.target, {
-    direction: 'pull',
-    local: dir,
-    remote: vmPath(s, subpath),
-    excludes: excludesOf(opts),
-    // The local .git/ is never the VM's to delete, even with --no-default-excludes.
-    protect: ['.git/'],
-    delete: true,
-    dryRun,
-    progress: showProgress(),
-    compressLevel: compressLevel(opts),
-    backupDir: dryRun ? undefined : join(backup, 'files'),
-  });
-  const r = await rsync.runRsync(args, showProgress());
-  if (r.code !== 0) throw rsyncFailure(r, s);
-  showChanges(r, dryRun);
-  info(
-    `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,
-  );
-  if (!dryRun && existed && r.changes.length > 0) {
-    mkdirSync(backup, { recursive: true });
-    writeFileSync(
-      join(backup, 'changes.txt'),
-      `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`,
+  const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
+  try {
+    const backup = backupRoot(dir);
+    const sync = (dry: boolean) =>
+      rsync.rsyncArgs(s.target, {
+        direction: 'pull',
+        local: dir,
+        remote: vmPath(s, subpath),
+        excludes: excludesOf(opts),
+        // What git ignores here and local secret-like files are never the VM's to replace or delete.
+        excludeFrom: existsSync(dir) ? ignoredByGit(dir, opts, scratch) : undefined,
+        filters: secretFilters(),
+        // The local .git/ is never the VM's to delete, even with --no-default-excludes.
+        protect: ['.git/'],
+        delete: true,
+        dryRun: dry,
+        // Content, not mtime: an unchanged file is neither itemized, backed up nor rewritten.
+        checksum: true,
+        progress: showProgress() && !dry,
+        compressLevel: compressLevel(opts),
+        backupDir: dry ? undefined : join(backup, 'files'),
+      });
+    // A pull that would replace or delete most of a sizeable tree is almost always the wrong directory.
+    const local = countFiles(dir, opts);
+    if (local > MASS_MIN_FILES && !opts.force) {
+      const probe = await rsync.runRsync(sync(true), false);
+      if (probe.code !== 0) throw rsyncFailure(probe, s);
+      const hit = destructive(probe.changes).length;
+      if (hit * 2 > local) {
+        throw new YolovmError(
+          `Refusing to pull ${s.where(subpath)} into ${shown(localDir)}: it would replace or delete ${String(hit)} of its ${String(local)} files`,
+          'Is this the wrong directory or subpath? Check with `yolo-dir pull -n`; pull anyway with --force (what it replaces is kept in a backup).',
+        );
+      }
+    }
+    if (!dryRun) mkdirSync(dir, { recursive: true });
+    const r = await rsync.runRsync(sync(dryRun), showProgress());
+    if (r.code !== 0) throw rsyncFailure(r, s);
+    showChanges(r, dryRun);
+    info(
+      `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,
     );
-    if (existsSync(join(backup, 'files')))
-      info(`Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})`);
-    else info(`No local file was replaced or deleted (every change: ${join(backup, 'changes.txt')})`);
-  } else if (!dryRun && existsSync(backup)) {
-    rmSync(backup, { recursive: true, force: true });
+    const review = hostRunning(r.changes, dir);
+    if (review.length > 0) {
+      info(`Review before running anything: ${plural(review.length, 'changed file')} would run code on this machine:`);
+      for (const f of review) info(`  ${f}`);
+    }
+    if (!dryRun && existed && destructive(r.changes).length > 0) {
+      mkdirSync(backup, { recursive: true });
+      writeFileSync(
+        join(backup, 'changes.txt'),
+        `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`,
+      );
+      // Said even with -q: the one place to undo this pull from.
+      process.stderr.write(
+        `Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})\n`,
+      );
+    } else if (!dryRun && existsSync(backup)) {
+      rmSync(backup, { recursive: true, force: true });
+    }
+    return EXIT.ok;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
-  return EXIT.ok;
 }
+
+/** Below this many local files a pull is not guarded (see dirPull). */
+const MASS_MIN_FILES = 20;
 
 export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');

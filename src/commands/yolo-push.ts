@@ -62,6 +62,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     reportHead: true,
     resolved: new Map([[ref, local]]),
     gitDir: repo.gitDir,
+    vmRefs: vm.refs,
   });
   const status = parseStatus(result.statuses, ref);
   if (!status)

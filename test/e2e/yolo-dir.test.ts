@@ -95,7 +95,7 @@ describe('yolo-dir push', () => {
   it('-n lists what would change, itemized, and creates nothing on the VM', async () => {
     const r = await yd('push', '-n', 'proj', 'dry/run');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^ {2}<f\+{9} src\/main\.py$/m);
+    assert.match(r.stdout, /^ {2}<f\+{9} src\/main\.py$/m);
     assert.match(r.stderr, /^Dry run: proj to .*: 2 files would be sent/m);
     assert.equal(existsSync(ws('dry')), false);
   });
@@ -184,7 +184,7 @@ describe('yolo-dir pull', () => {
     write(join(local, 'later.txt'), 'mine\n');
     let r = await yd('pull', '-n', 'work', 'a/b/c');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^ {2}\*deleting +later\.txt$/m);
+    assert.match(r.stdout, /^ {2}\*deleting +later\.txt$/m);
     assert.equal(readFileSync(join(local, 'later.txt'), 'utf8'), 'mine\n');
     r = await yd('pull', '-n', 'never-made', 'a/b/c');
     assert.equal(r.code, 0, r.stderr);

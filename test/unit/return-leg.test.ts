@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runsOnHost } from '../../src/boundary.js';
+import { isSecretLike, runsOnHost, secretFilters } from '../../src/boundary.js';
 import { parseRawZ } from '../../src/commands/yolo-diff.js';
 import { decodeLocation, encodeLocation, locationRefs } from '../../src/handoff.js';
 import { describeChanges, parseSnapshot, parseStatusZ, size } from '../../src/snapshot.js';
@@ -105,4 +105,42 @@ describe('files that run on the host', () => {
     it(`${path}${exec ? ' (+x)' : ''}`, () => {
       assert.equal(runsOnHost(path, exec), want);
     });
+});
+
+describe('secret-like files', () => {
+  const table: [string, boolean][] = [
+    ['.env', true],
+    ['app/.env.production', true],
+    ['.env.example', false],
+    ['.env.local.sample', false],
+    ['.env.template', false],
+    ['certs/server.pem', true],
+    ['x.key', true],
+    ['id_rsa', true],
+    ['id_ed25519.pub', true],
+    ['.npmrc', true],
+    ['terraform.tfstate.backup', true],
+    ['credentials-prod.json', true],
+    ['.aws/credentials', true],
+    ['home/.ssh/config', true],
+    ['.gnupg', true],
+    ['src/env.ts', false],
+    ['keys.md', false],
+    ['environment/.envrc', false],
+  ];
+  for (const [path, secret] of table)
+    it(`${path}: ${secret ? 'secret' : 'not'}`, () => {
+      assert.equal(isSecretLike(path), secret);
+    });
+  it('allowed patterns, by name or by path', () => {
+    assert.equal(isSecretLike('.env.test', ['.env.test']), false);
+    assert.equal(isSecretLike('certs/dev.pem', ['certs/*']), false);
+    assert.equal(isSecretLike('certs/dev.pem', ['other/*']), true);
+  });
+  it('as rsync filters: allowed first, templates pass, then the secrets', () => {
+    const f = secretFilters(['.env.test']);
+    assert.equal(f[0], '+ .env.test');
+    assert.ok(f.indexOf('+ .env*.example') < f.indexOf('- .env.*'));
+    assert.ok(f.includes('- .aws/'));
+  });
 });
