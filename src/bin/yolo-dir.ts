@@ -1,5 +1,5 @@
 import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
-import { dirLs, dirPull, dirPush, type DirOptions } from '../commands/yolo-dir.js';
+import { dirBackups, dirLs, dirPull, dirPush, dirUndo, type DirOptions } from '../commands/yolo-dir.js';
 import { runMain } from '../errors.js';
 import { endChildrenOnSignals } from '../proc.js';
 
@@ -36,9 +36,25 @@ runMain(async () => {
     });
   sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost')
     .option('-f, --force', 'pull even when it would replace or delete most of the local tree')
+    .option('--keep-days <n>', 'prune pull backups older than this (default 30)')
     .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
       common(opts);
       code = await dirPull(dir, subpath, opts);
+    });
+  addCommonOptions(program.command('backups'))
+    .description('list pull backups (what each pull replaced or deleted), newest first')
+    .option('--keep-days <n>', 'first prune backups older than this many days')
+    .action((opts: CommonOptions & DirOptions) => {
+      common(opts);
+      code = dirBackups(opts);
+    });
+  addCommonOptions(program.command('undo'))
+    .description('put a directory back exactly as it was before a pull (default: the newest pull not undone)')
+    .argument('[backup]', 'a backup name from `yolo-dir backups`')
+    .option('-f, --force', 'undo even if the directory changed since the pull')
+    .action((backup: string | undefined, opts: CommonOptions & DirOptions) => {
+      common(opts);
+      code = dirUndo(backup, opts);
     });
   addCommonOptions(program.command('ls'))
     .description('list the workspace: for each git repository, its branch and whether it has uncommitted changes')

@@ -10,7 +10,7 @@ import { EXIT, shown, YolovmError } from '../errors.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
-import { stateDir } from '../state.js';
+import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
 import { SSH_ERROR_LINE, sshFailure } from '../ssh.js';
 import { runOnVm, VM_EXIT } from '../vm.js';
 import { isSecretLike, runsOnHost, secretFilters } from '../boundary.js';
@@ -27,6 +27,47 @@ export interface DirOptions {
   includeSecrets?: boolean;
   gitignore?: boolean; // false with --no-gitignore
   force?: boolean;
+  keepDays?: string;
+}
+
+function keepDays(opts: DirOptions): number {
+  const n = Number(opts.keepDays ?? '30');
+  if (!Number.isInteger(n) || n < 0)
+    throw new YolovmError(`Invalid --keep-days ${JSON.stringify(opts.keepDays)}`, 'Give a whole number of days, such as 30.');
+  return n;
+}
+
+/** yolo-dir backups: the pulls that can be undone, newest first. */
+export function dirBackups(opts: DirOptions): number {
+  const pruned = opts.keepDays === undefined ? 0 : prune(keepDays(opts));
+  const all = listBackups();
+  const rows = all.map((b) => {
+    const r = b.record;
+    const counts = `${String(r.created.length)} created, ${String(r.replaced.length)} replaced, ${String(r.deleted.length)} deleted`;
+    return `  ${b.name}  ${r.time.slice(0, 19).replace('T', ' ')}  ${r.dir}  (${counts})${r.undone ? '  [undone]' : ''}`;
+  });
+  process.stdout.write(
+    `${rows.length === 0 ? 'No pull backups.' : `Pull backups in ${backupsDir()} (newest first):\n${rows.join('\n')}`}\n`,
+  );
+  if (pruned > 0) info(`Pruned ${plural(pruned, 'backup')} older than ${String(keepDays(opts))} days`);
+  return EXIT.ok;
+}
+
+/** yolo-dir undo [backup]: the directory as it was before that pull (default: the newest not yet undone). */
+export function dirUndo(name: string | undefined, opts: DirOptions): number {
+  const all = listBackups();
+  const b = name === undefined ? all.find((x) => !x.record.undone) : all.find((x) => x.name === name);
+  if (!b) {
+    throw new YolovmError(
+      name === undefined ? 'No pull to undo' : `Backup ${shown(name)} not found`,
+      'List pull backups with `yolo-dir backups`.',
+    );
+  }
+  const rec = undo(b, opts.force ?? false);
+  info(
+    `Undid the pull of ${rec.where} into ${rec.dir}: removed ${plural(rec.created.length, 'created file')}, put back ${plural(rec.replaced.length + rec.deleted.length, 'file')}`,
+  );
+  return EXIT.ok;
 }
 
 /** What git ignores under `dir`, when it is inside a work tree: a file of anchored patterns for rsync (or undefined). */
@@ -228,8 +269,8 @@ async function watch(s: Session, dir: string, subpath: string, opts: DirOptions)
 
 /** Where a pull keeps what it replaced: outside the synced tree, one directory per pull. */
 function backupRoot(dir: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join(stateDir(), 'backups', `${stamp}-${basename(dir) || 'root'}`);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 19);
+  return join(backupsDir(), `${stamp}-${basename(dir) || 'root'}`);
 }
 
 /** Files in a local tree, outside the excluded directories (for the mass-change guard). */
@@ -330,19 +371,21 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       info(`Review before running anything: ${plural(review.length, 'changed file')} would run code on this machine:`);
       for (const f of review) info(`  ${f}`);
     }
-    if (!dryRun && existed && destructive(r.changes).length > 0) {
+    if (!dryRun && existed && r.changes.length > 0) {
       mkdirSync(backup, { recursive: true });
       writeFileSync(
         join(backup, 'changes.txt'),
         `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`,
       );
+      recordPull(backup, dir, s.where(subpath), r.changes);
       // Said even with -q: the one place to undo this pull from.
       process.stderr.write(
-        `Local files it replaced or deleted are kept in ${join(backup, 'files')} (every change: ${join(backup, 'changes.txt')})\n`,
+        `${destructive(r.changes).length > 0 ? `Local files it replaced or deleted are kept in ${join(backup, 'files')}` : 'It replaced or deleted no local file'} (every change: ${join(backup, 'changes.txt')}); undo this pull with \`yolo-dir undo ${basename(backup)}\`\n`,
       );
     } else if (!dryRun && existsSync(backup)) {
       rmSync(backup, { recursive: true, force: true });
     }
+    if (!dryRun) prune(keepDays(opts));
     return EXIT.ok;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

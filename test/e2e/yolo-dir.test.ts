@@ -1,7 +1,7 @@
 // yolo-dir end to end: real rsync over real ssh to the loopback sshd.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -156,27 +156,41 @@ describe('yolo-dir pull', () => {
     assert.match(readFileSync(m[2], 'utf8'), /^\*deleting +notes\.txt$/m);
   });
 
-  it('a pull into the wrong directory can be undone from the backup', async () => {
+  it('yolo-dir undo puts a directory back byte for byte (new, replaced and deleted files; odd names); backups lists it', async () => {
     const wrong = dir('important');
-    write(join(wrong, 'thesis.tex'), 'years of work\n');
-    write(join(wrong, 'data', 'results.csv'), '1,2,3\n');
-    const before = tree(wrong);
+    const names = ['thesis.tex', 'data/results.csv', 'my notes ü.txt', '-dash.txt'];
+    for (const n of names) write(join(wrong, n), `${n}: years of work\n`);
+    const hashes = () =>
+      tree(wrong).map((p) =>
+        p.endsWith('/')
+          ? p
+          : `${p} ${createHash('sha256')
+              .update(readFileSync(join(wrong, p)))
+              .digest('hex')}`,
+      );
+    const before = hashes();
     const r = await yd('pull', 'important', 'a/b/c');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(wrong, 'thesis.tex')), false);
-    const m = /kept in (\S+) \(every change: (\S+)\)/.exec(r.stderr);
-    assert.ok(m?.[1] && m[2]);
-    // Undo: remove what the pull added (listed in changes.txt), put the backup back.
-    for (const line of readFileSync(m[2], 'utf8').split('\n')) {
-      const added = /^[>c]f\+{9} (.*)$/.exec(line);
-      if (added?.[1]) rmSync(join(wrong, added[1]));
-    }
-    const restore = await run('rsync', ['-a', `${m[1]}/`, `${wrong}/`], vm.env);
-    assert.equal(restore.code, 0, restore.stderr);
-    for (const d of ['src', 'sub'])
-      if (existsSync(join(wrong, d)) && readdirSync(join(wrong, d)).length === 0) rmSync(join(wrong, d), { recursive: true });
-    assert.deepEqual(tree(wrong), before);
-    assert.equal(readFileSync(join(wrong, 'thesis.tex'), 'utf8'), 'years of work\n');
+    const name = /undo this pull with `yolo-dir undo (\S+)`/.exec(r.stderr)?.[1] ?? '';
+    assert.ok(name, r.stderr);
+    const list = await yd('backups');
+    assert.match(
+      list.stdout,
+      new RegExp(`^ {2}${name} .* ${wrong.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\(\\d+ created, 0 replaced, 5 deleted\\)$`, 'm'),
+    );
+    // Changed since: refused without --force.
+    write(join(wrong, 'src', 'main.py'), 'edited after the pull\n');
+    let u = await yd('undo', name);
+    assert.equal(u.code, 1);
+    assert.match(u.stderr, /^error: .*important changed since that pull: src\/main\.py\nhint: /m);
+    u = await yd('undo', '--force', name);
+    assert.equal(u.code, 0, u.stderr);
+    assert.deepEqual(hashes(), before);
+    assert.match((await yd('backups')).stdout, /\[undone\]/);
+    u = await yd('undo', name);
+    assert.equal(u.code, 1);
+    assert.match(u.stderr, /already undone/);
   });
 
   it('-n changes nothing on either side, and creates no local directory', async () => {
