@@ -335,7 +335,8 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
         excludes: excludesOf(opts),
         // What git ignores here and local secret-like files are never the VM's to replace or delete.
         excludeFrom: existsSync(dir) ? ignoredByGit(dir, opts, scratch) : undefined,
-        filters: secretFilters(),
+        // (yolovm save pulls into a fresh folder: there everything comes, secrets included.)
+        filters: opts.includeSecrets ? [] : secretFilters(),
         // The local .git/ is never the VM's to delete, even with --no-default-excludes.
         protect: ['.git/'],
         delete: true,
@@ -348,8 +349,9 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       });
     // A pull that would replace or delete most of a sizeable tree is almost always the wrong directory.
     const local = countFiles(dir, opts);
+    let probe: rsync.SyncResult | undefined;
     if (local > MASS_MIN_FILES && !opts.force) {
-      const probe = await rsync.runRsync(sync(true), false);
+      probe = await rsync.runRsync(sync(true), false);
       if (probe.code !== 0) throw rsyncFailure(probe, s);
       const hit = destructive(probe.changes).length;
       if (hit * 2 > local) {
@@ -360,7 +362,8 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       }
     }
     if (!dryRun) mkdirSync(dir, { recursive: true });
-    const r = await rsync.runRsync(sync(dryRun), showProgress());
+    // When the probe found nothing to change, a second pass would only set mtimes: skip it.
+    const r = probe && (dryRun || probe.changes.length === 0) ? probe : await rsync.runRsync(sync(dryRun), showProgress());
     if (r.code !== 0) throw rsyncFailure(r, s);
     showChanges(r, dryRun);
     info(

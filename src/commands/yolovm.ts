@@ -103,7 +103,8 @@ export async function save(subpathArg: string | undefined): Promise<number> {
     saved++;
     if (e.kind === 'dir') {
       const local = join(dated, 'dirs', e.subpath);
-      await dirPull(local, e.subpath, { defaultExcludes: false });
+      // Everything, into a fresh folder: nothing local there to protect.
+      await dirPull(local, e.subpath, { defaultExcludes: false, includeSecrets: true, gitignore: false });
       recordSaved(s.where(e.subpath), { path: local });
       info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
       continue;

@@ -3,19 +3,15 @@
 // owners and compare content, host-running files flagged, the wrong-directory
 // guard, dry-run lists on stdout.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepo, startVm, type TestVm } from '../harness/vm.js';
+import { makeRepo, startVm, type TestVm, write } from '../harness/vm.js';
 
 let vm: TestVm;
 let home: string;
 const yd = (...args: string[]) => vm.run('yolo-dir', args, { cwd: home });
 const ws = (...p: string[]) => join(vm.workspace, ...p);
-function write(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-}
 
 before(async () => {
   vm = await startVm();

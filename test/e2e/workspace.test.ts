@@ -57,6 +57,7 @@ before(async () => {
   await ok('yolo-dir', ['push', join(home, 'plain'), 'plain']);
   mkdirSync(join(vm.workspace, 'notes', 'sub'), { recursive: true });
   writeFileSync(join(vm.workspace, 'notes', 'sub', 'n.txt'), 'agent notes\n');
+  writeFileSync(join(vm.workspace, 'notes', '.env'), 'TOKEN=made by the agent\n');
 });
 
 after(async () => {
@@ -153,6 +154,7 @@ describe('yolovm status, save, and a destroyed VM', () => {
     // A plain directory: files in the dated folder.
     const notes = /^notes: files -> (\S+) /m.exec(printed)?.[1] ?? '';
     assert.equal(readFileSync(join(notes, 'sub', 'n.txt'), 'utf8'), 'agent notes\n');
+    assert.equal(readFileSync(join(notes, '.env'), 'utf8'), 'TOKEN=made by the agent\n', 'save brings secret-like files too');
   });
 });
 

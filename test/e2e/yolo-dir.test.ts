@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, ROOT, gatedSsh, groupAlive, processTree, run, startVm, waitGone, waitUntil, type TestVm } from '../harness/vm.js';
+import { BIN, ROOT, gatedSsh, groupAlive, processTree, run, startVm, waitGone, waitUntil, type TestVm, write } from '../harness/vm.js';
 
 let vm: TestVm;
 let home: string;
@@ -27,11 +27,6 @@ function tree(root: string): string[] {
   };
   walk(root, '');
   return out;
-}
-
-function write(path: string, text: string) {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
 }
 
 before(async () => {

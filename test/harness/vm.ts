@@ -387,6 +387,12 @@ export function gatedSsh(vm: TestVm, marker: string, direction: 'up' | 'down', l
   return `${process.execPath} ${join(ROOT, 'build', 'test', 'harness', 'gate-ssh.js')} ${marker} ${direction} ${String(limit)} ssh -F ${vm.sshConfig}`;
 }
 
+/** Write a file, making its directories first. */
+export function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
 /** A local repository with one commit on `main`, in the test VM's host HOME. */
 export async function makeRepo(vm: TestVm, name: string): Promise<string> {
   const repo = join(vm.dir, 'home', name);
