@@ -70,3 +70,8 @@ export function isSecretLike(path: string, allowed: readonly string[] = []): boo
 export function secretFilters(allowed: readonly string[] = []): string[] {
   return [...allowed.map((g) => `+ ${g}`), ...NOT_SECRET.map((g) => `+ ${g}`), ...SECRET_NAMES.map((g) => `- ${g}`)];
 }
+
+/** rsync filters that keep only secret-like files (templates out), for asking the VM which of them differ. */
+export function onlySecretsFilters(): string[] {
+  return [...NOT_SECRET.map((g) => `- ${g}`), ...SECRET_NAMES.map((g) => (g.endsWith('/') ? `+ ${g}***` : `+ ${g}`)), '+ */', '- *'];
+}

@@ -13,7 +13,7 @@ import { openSession, type Session } from '../session.js';
 import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
 import { SSH_ERROR_LINE, sshFailure } from '../ssh.js';
 import { runOnVm, VM_EXIT } from '../vm.js';
-import { isSecretLike, runsOnHost, secretFilters } from '../boundary.js';
+import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../boundary.js';
 import { runSync } from '../proc.js';
 import { parseSubpath, rsyncBase } from '../workspace.js';
 
@@ -369,6 +369,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     info(
       `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,
     );
+    if (!opts.includeSecrets && existed) await tellSecrets(s, dir, subpath, opts);
     const review = hostRunning(r.changes, dir);
     if (review.length > 0) {
       info(`Review before running anything: ${plural(review.length, 'changed file')} would run code on this machine:`);
@@ -393,6 +394,33 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A pull never brings secret-like files (so it never overwrites the local ones):
+ * say which the VM has that differ from, or are missing, here. One dry run of
+ * those files alone.
+ */
+async function tellSecrets(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<void> {
+  const args = rsync.rsyncArgs(s.target, {
+    direction: 'pull',
+    local: dir,
+    remote: vmPath(s, subpath),
+    excludes: excludesOf(opts),
+    filters: onlySecretsFilters(),
+    delete: false,
+    dryRun: true,
+    checksum: true,
+    progress: false,
+  });
+  const r = await rsync.runRsync(args, false);
+  if (r.code !== 0) return; // the pull itself went through; this is advice
+  const files = r.changes.filter((c) => /^[>c]f/.test(c));
+  const different = files.filter((c) => !/^[>c]f\+{9}/.test(c)).map((c) => c.slice(12));
+  const only = files.filter((c) => /^[>c]f\+{9}/.test(c)).map((c) => c.slice(12));
+  if (different.length > 0)
+    info(`Kept your ${different.join(', ')}: the VM has a different one (secret-like files never come back by a pull)`);
+  if (only.length > 0) info(`Not brought: ${only.join(', ')} (secret-like, on the VM only)`);
 }
 
 /** Below this many local files a pull is not guarded (see dirPull). */

@@ -60,9 +60,13 @@ describe('secrets stay home unless asked', () => {
   it('a pull never overwrites or deletes a local secret-like file', async () => {
     writeFileSync(ws('app-all', '.env'), 'API_KEY=agent-changed\n');
     writeFileSync(ws('app-all', 'src', 'main.js'), 'agent edit\n');
+    write(ws('app-all', 'new.pem'), 'only on the VM\n');
     const r = await yd('pull', 'app', 'app-all');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(join(home, 'app', '.env'), 'utf8'), '.env\n');
+    assert.match(r.stderr, /^Kept your \.env: the VM has a different one/m);
+    assert.match(r.stderr, /^Not brought: new\.pem \(secret-like, on the VM only\)$/m);
+    assert.equal(existsSync(join(home, 'app', 'new.pem')), false);
     assert.equal(readFileSync(join(home, 'app', 'src', 'main.js'), 'utf8'), 'agent edit\n');
     // The VM copy without .env.local: still here after a pull from it.
     const r2 = await yd('pull', 'app', 'app');

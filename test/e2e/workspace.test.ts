@@ -2,7 +2,8 @@
 // of project; --check fails before save and passes after; after save, the whole
 // VM workspace is deleted and everything is restored from what save printed.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeRepo, run, startVm, type TestVm } from '../harness/vm.js';
@@ -191,5 +192,31 @@ describe('yolovm ssh and doctor', () => {
     );
     r = await yolovm('doctor');
     assert.equal(r.code, 0);
+  });
+
+  it('doctor names a VM without git or rsync, and a terraform directory without state', async () => {
+    // A VM whose PATH holds a shell and nothing else.
+    const tools = join(vm.dir, 'vm-tools');
+    mkdirSync(tools);
+    symlinkSync(spawnSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).stdout.trim(), join(tools, 'sh'));
+    const bare = await startVm({ sshdExtra: [`ForceCommand /usr/bin/env PATH=${tools} /bin/sh -c "$SSH_ORIGINAL_COMMAND"`] });
+    try {
+      const r = await bare.run('yolovm', ['doctor']);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout, /^FAIL {2}VM git: not installed\n {6}fix: on the VM: `sudo apt-get install git`$/m);
+      assert.match(r.stdout, /^FAIL {2}VM rsync: not installed/m);
+      assert.match(r.stdout, /^ok {4}ssh: /m, 'the links before it hold');
+    } finally {
+      await bare.stop();
+    }
+    mkdirSync(join(vm.dir, 'tf-empty'));
+    const f = await run(
+      'yolovm',
+      ['doctor'],
+      { ...vm.env, YOLOVM_HOST: '', YOLOVM_TERRAFORM_DIR: join(vm.dir, 'tf-empty') },
+      { cwd: home },
+    );
+    assert.equal(f.code, 1, f.stdout);
+    assert.match(f.stdout, /^FAIL {2}VM address: .*(state|terraform)/im);
   });
 });
