@@ -10,11 +10,12 @@ import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
 import { debug } from './log.js';
 import { rememberPush } from './state.js';
-import { finished, runSync, start } from './proc.js';
+import { runSync } from './proc.js';
 import * as proto from './protocol.js';
 import type { Session } from './session.js';
 import { sshCommandString, sshFailure } from './ssh.js';
-import { runOnVm, StderrRelay, vmCommand, vmFailure } from './vm.js';
+import { runRelayed } from './ssh-child.js';
+import { runOnVm, vmCommand, vmFailure } from './vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
@@ -172,16 +173,19 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
   }
   if (!opts.dryRun) warnSecrets(s, req, specs);
   try {
-    const child = start('git', proto.sendPackArgs(opts, receivePack, destination, specLines), { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    const relay = new StderrRelay();
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      relay.push(d);
+    // ssh runs under send-pack: it failed when send-pack reported no ref at all.
+    const failedEarly = (code: number, out: string) => code !== 0 && proto.parseStatuses(out).length === 0;
+    const {
+      code,
+      stdout: out,
+      relay,
+      held,
+    } = await runRelayed('git', proto.sendPackArgs(opts, receivePack, destination, specLines), {
+      env,
+      sshFailed: failedEarly,
+      notFound: () => new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).'),
     });
-    const code = await finished(child, 'git');
     const statuses = proto.parseStatuses(out);
-    const held = relay.finish(statuses.length === 0 && code !== 0);
     if (statuses.length === 0 && code !== 0) {
       const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
       if (vm) throw vm;

@@ -3,12 +3,10 @@
 // exit statuses into messages.
 import { readFileSync } from 'node:fs';
 import { EXIT, YolovmError } from './errors.js';
-import { debug, showAs } from './log.js';
-import { finished, start } from './proc.js';
+import { showAs } from './log.js';
 import { shq, shqAll } from './shell.js';
-import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
-import { CommandNotFound } from './proc.js';
-import { parseHead, type VmHead } from './protocol.js';
+import type { SshTarget } from './ssh.js';
+import { runSsh } from './ssh-child.js';
 
 export const VM_EXIT = {
   noGit: 40, // git is not installed on the VM
@@ -99,53 +97,6 @@ function explain(code: number, place: VmPlace): YolovmError | undefined {
   }
 }
 
-/**
- * Relays a child's stderr to ours as it comes, except ssh's own error lines,
- * which are held back: they are replaced by one clear message when ssh fails,
- * and shown as they were when it did not.
- */
-export class StderrRelay {
-  private partial = '';
-  private held: string[] = [];
-  readonly all: string[] = [];
-  /** The VM script's exit status, when it said one (see die() in vm.sh). */
-  vmExit: number | undefined;
-  /** The VM work tree after a push, when the script reported it. */
-  vmHead: VmHead | undefined;
-
-  push(chunk: string): void {
-    this.partial += chunk;
-    for (;;) {
-      const nl = this.partial.indexOf('\n');
-      if (nl < 0) break;
-      const line = this.partial.slice(0, nl);
-      this.partial = this.partial.slice(nl + 1);
-      this.all.push(line);
-      const marker = /^yolovm:(exit|head):(.*)$/.exec(line);
-      if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
-      else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
-      // ssh may end lines with \r\n; a progress meter redraws with bare \r.
-      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
-      else process.stderr.write(`${line}\n`);
-    }
-    // Progress meters redraw with \r and no newline: show them at once.
-    const cr = this.partial.lastIndexOf('\r');
-    if (cr >= 0) {
-      process.stderr.write(this.partial.slice(0, cr + 1));
-      this.partial = this.partial.slice(cr + 1);
-    }
-  }
-
-  /** At the end: ssh failed (the held lines explain it) or not (show them). */
-  finish(sshFailed: boolean): string {
-    if (this.partial !== '') this.push('\n');
-    const held = this.held.join('\n');
-    if (!sshFailed && held !== '') process.stderr.write(`${held}\n`);
-    else if (sshFailed) debug(`ssh said: ${held}`);
-    return held;
-  }
-}
-
 export interface VmResult {
   code: number;
   stdout: string;
@@ -156,24 +107,8 @@ export interface VmResult {
  * and the script's own exit statuses become YolovmErrors.
  */
 export async function runOnVm(t: SshTarget, mode: VmMode, place: VmPlace, quiet: boolean, args: readonly string[] = []): Promise<VmResult> {
-  const program = t.command[0] ?? 'ssh';
-  const child = start(program, sshArgs(t, vmCommand(mode, place, quiet, args)), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const relay = new StderrRelay();
-  let stdout = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    relay.push(d);
-  });
-  let code: number;
-  try {
-    code = await finished(child, program);
-  } catch (err) {
-    if (err instanceof CommandNotFound) throw sshNotFound(program);
-    throw err;
-  }
-  const held = relay.finish(code === 255);
-  if (code === 255) throw sshFailure(held, t);
-  const known = vmFailure(relay.vmExit ?? code, place);
+  const r = await runSsh(t, vmCommand(mode, place, quiet, args));
+  const known = vmFailure(r.relay.vmExit ?? r.code, place);
   if (known) throw known;
-  return { code, stdout };
+  return { code: r.code, stdout: r.stdout };
 }

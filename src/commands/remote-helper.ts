@@ -6,12 +6,11 @@ import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { EXIT, YolovmError } from '../errors.js';
 import { setVerbose } from '../log.js';
 import { VERSION } from '../version.js';
-import { CommandNotFound, finished, start } from '../proc.js';
 import { listVm, sendPack } from '../push.js';
 import * as proto from '../protocol.js';
 import { openSession, type Session } from '../session.js';
-import { sshArgs, sshFailure, sshNotFound } from '../ssh.js';
-import { StderrRelay, vmCommand, vmFailure } from '../vm.js';
+import { runSsh } from '../ssh-child.js';
+import { vmCommand, vmFailure } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 
 /** One protocol line from fd 0, read a byte at a time so nothing meant for a child is consumed. */
@@ -89,30 +88,19 @@ class Helper {
     const place = s.place(this.subpath);
     const mode = service === 'git-upload-archive' ? 'upload-archive' : 'upload-pack';
     const v2 = mode === 'upload-pack' && s.cfg.protocolVersion === '2';
-    const program = s.target.command[0] ?? 'ssh';
     // stdin is git's fd 0 itself; stdout passes through us so that a failure
     // before the first byte is reported by us rather than as "hung up".
-    const child = start(program, sshArgs(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0'])), { stdio: [0, 'pipe', 'pipe'] });
-    const relay = new StderrRelay();
     const stream = { connected: false }; // set from the data callback
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      relay.push(d);
+    const { code, relay } = await runSsh(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0']), {
+      stdin: 0,
+      onStdout: (chunk) => {
+        if (!stream.connected) {
+          stream.connected = true;
+          send('\n');
+        }
+        send(chunk);
+      },
     });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (!stream.connected) {
-        stream.connected = true;
-        send('\n');
-      }
-      send(chunk);
-    });
-    let code: number;
-    try {
-      code = await finished(child, program);
-    } catch (err) {
-      throw err instanceof CommandNotFound ? sshNotFound(program) : err;
-    }
-    const held = relay.finish(code === 255);
-    if (code === 255) throw sshFailure(held, s.target);
     if (!stream.connected) {
       throw (
         vmFailure(relay.vmExit ?? code, place) ??

@@ -1,0 +1,110 @@
+// Running a child whose stderr carries ssh's messages (and the VM script's):
+// ssh itself, or git send-pack with ssh underneath. One place relays that
+// stderr, holding back ssh's own error lines, and one place says what a
+// failure was: an SSH failure, a VM exit status, or the program's own.
+import { debug } from './log.js';
+import { CommandNotFound, finished, start } from './proc.js';
+import { parseHead, type VmHead } from './protocol.js';
+import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
+
+/**
+ * Relays a child's stderr to ours as it comes, except ssh's own error lines,
+ * which are held back: they are replaced by one clear message when ssh fails,
+ * and shown as they were when it did not.
+ */
+export class StderrRelay {
+  private partial = '';
+  private held: string[] = [];
+  readonly all: string[] = [];
+  /** The VM script's exit status, when it said one (see die() in vm.sh). */
+  vmExit: number | undefined;
+  /** The VM work tree after a push, when the script reported it. */
+  vmHead: VmHead | undefined;
+
+  push(chunk: string): void {
+    this.partial += chunk;
+    for (;;) {
+      const nl = this.partial.indexOf('\n');
+      if (nl < 0) break;
+      const line = this.partial.slice(0, nl);
+      this.partial = this.partial.slice(nl + 1);
+      this.all.push(line);
+      const marker = /^yolovm:(exit|head):(.*)$/.exec(line);
+      if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
+      else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
+      // ssh may end lines with \r\n; a progress meter redraws with bare \r.
+      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
+      else process.stderr.write(`${line}\n`);
+    }
+    // Progress meters redraw with \r and no newline: show them at once.
+    const cr = this.partial.lastIndexOf('\r');
+    if (cr >= 0) {
+      process.stderr.write(this.partial.slice(0, cr + 1));
+      this.partial = this.partial.slice(cr + 1);
+    }
+  }
+
+  /** At the end: ssh failed (the held lines explain it) or not (show them). */
+  finish(sshFailed: boolean): string {
+    if (this.partial !== '') this.push('\n');
+    const held = this.held.join('\n');
+    if (!sshFailed && held !== '') process.stderr.write(`${held}\n`);
+    else if (sshFailed) debug(`ssh said: ${held}`);
+    return held;
+  }
+}
+
+export interface Relayed {
+  code: number;
+  /** Everything on stdout, unless it was handed to `onStdout`. */
+  stdout: string;
+  relay: StderrRelay;
+  /** ssh's own error lines, held back (shown when ssh did not fail). */
+  held: string;
+}
+
+export interface RelayOptions {
+  /** The child's stdin: nothing, or one of our fds (git's, for connect). */
+  stdin?: 'ignore' | number;
+  env?: NodeJS.ProcessEnv;
+  /** Take stdout chunk by chunk (a byte stream for git) instead of collecting it. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Whether the run failed because of ssh (its held lines then explain it, and are not shown). */
+  sshFailed: (code: number, stdout: string) => boolean;
+  /** The error for a program that is not installed. */
+  notFound: (program: string) => Error;
+}
+
+/** Start a program, relay its stderr as it comes, and wait for it. */
+export async function runRelayed(program: string, args: readonly string[], o: RelayOptions): Promise<Relayed> {
+  const child = start(program, args, { stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'], env: o.env });
+  const relay = new StderrRelay();
+  let stdout = '';
+  if (o.onStdout) child.stdout?.on('data', o.onStdout);
+  else child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    relay.push(d);
+  });
+  let code: number;
+  try {
+    code = await finished(child, program);
+  } catch (err) {
+    throw err instanceof CommandNotFound ? o.notFound(program) : err;
+  }
+  const held = relay.finish(o.sshFailed(code, stdout));
+  return { code, stdout, relay, held };
+}
+
+/**
+ * Run a remote command over ssh. ssh's own failures (exit 255: our VM script
+ * never exits 255) become one clear YolovmError; anything else is the caller's.
+ */
+export async function runSsh(t: SshTarget, remoteCommand: string, o: Pick<RelayOptions, 'stdin' | 'onStdout'> = {}): Promise<Relayed> {
+  const r = await runRelayed(t.command[0] ?? 'ssh', sshArgs(t, remoteCommand), {
+    ...o,
+    sshFailed: (code) => code === 255,
+    notFound: sshNotFound,
+  });
+  if (r.code === 255) throw sshFailure(r.held, t);
+  return r;
+}
