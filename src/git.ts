@@ -4,6 +4,7 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { spawnSync } from 'node:child_process';
 import { YolovmError } from './errors.js';
+import { parseStatusZ } from './plumbing.js';
 import { finished, runSync, start } from './proc.js';
 
 export interface Repo {
@@ -45,17 +46,6 @@ export async function resolveRef(repo: Repo, ref: string): Promise<string | unde
   } catch {
     return undefined;
   }
-}
-
-/** Those of `shas` that name commits in this repository (one git process for all). */
-export function knownCommits(repo: Repo, shas: readonly string[]): string[] {
-  const wanted = shas.filter((x) => /^[0-9a-f]{40,64}$/.test(x));
-  if (wanted.length === 0) return [];
-  const r = runSync('git', ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { cwd: repo.top, input: `${wanted.join('\n')}\n` });
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.endsWith(' commit'))
-    .map((l) => l.split(' ')[0] ?? '');
 }
 
 export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
@@ -129,10 +119,7 @@ export function changedPaths(cwd: string, from: string, to: string): string[] {
 /** Paths with local changes in a work tree: staged, unstaged and untracked (both sides of a rename). */
 export function dirtyPaths(worktree: string): string[] {
   const r = runSync('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: worktree });
-  return r.stdout
-    .split('\0')
-    .filter((f) => f !== '')
-    .map((f) => (/^[ MADRCU?!]{2} /.test(f) ? f.slice(3) : f));
+  return parseStatusZ(r.stdout).flatMap((c) => (c.from === undefined ? [c.path] : [c.path, c.from]));
 }
 
 /** Apply the difference between two commits to a work tree as uncommitted changes (binary-safe). */

@@ -10,6 +10,7 @@ import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
 import { debug } from './log.js';
 import { rememberPush } from './state.js';
+import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
 import * as proto from './protocol.js';
 import type { Session } from './session.js';
@@ -90,15 +91,7 @@ export interface SendPackRequest {
 function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[]): void {
   const sources = specs.map((p) => p.src).filter((src) => src !== '');
   if (sources.length === 0) return;
-  const vmTips = (req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? '').filter((x) => /^[0-9a-f]{40,64}$/.test(x));
-  const known =
-    vmTips.length > 0
-      ? runSync('git', ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: `${vmTips.join('\n')}\n` })
-      : undefined;
-  const have = (known?.stdout ?? '')
-    .split('\n')
-    .filter((l) => l.endsWith(' commit'))
-    .map((l) => l.split(' ')[0] ?? '');
+  const have = commitsAmong((req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? ''));
   const r = runSync('git', ['log', '--format=', '--name-only', '--diff-filter=AMR', '--no-renames', ...sources, '--not', ...have, '--']);
   if (r.code !== 0) return;
   const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];

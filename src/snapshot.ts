@@ -1,16 +1,9 @@
 // The VM work tree's uncommitted work: vm.sh's `snapshot` mode makes it a commit
 // (parent: the VM's HEAD) without touching the agent's index, work tree, HEAD,
 // stash or refs; the host then fetches that commit by id into refs/yolovm/.
+import { parseStatusZ, type Change } from './plumbing.js';
 import type { Session } from './session.js';
 import { runOnVm } from './vm.js';
-
-export interface Change {
-  /** git status's two-letter code: ` M`, `A `, `??`, `R `, ... */
-  code: string;
-  path: string;
-  /** For renames and copies: the old path. */
-  from?: string;
-}
 
 export interface VmWorkTree {
   /** The VM's HEAD commit ('' before the first commit) and branch ('' when detached). */
@@ -20,20 +13,6 @@ export interface VmWorkTree {
   /** The snapshot commit and how many bytes of file content it carries beyond HEAD. */
   snapshot?: { sha: string; bytes: number };
   changes: Change[];
-}
-
-/** `git status --porcelain -z` records: `XY path`, and for renames and copies a second field, the old path. */
-export function parseStatusZ(text: string): Change[] {
-  const fields = text.split('\0');
-  const changes: Change[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] ?? '';
-    if (f.length < 4) continue;
-    const change: Change = { code: f.slice(0, 2), path: f.slice(3) };
-    if (/[RC]/.test(change.code)) change.from = fields[++i] ?? '';
-    changes.push(change);
-  }
-  return changes;
 }
 
 /** vm.sh's `snapshot` output (see there). */

@@ -3,6 +3,7 @@
 // with what the host has, what destroying the VM now would lose.
 import { existsSync } from 'node:fs';
 import { locationRefs } from './handoff.js';
+import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
 import type { Session } from './session.js';
 import { pushedFrom, readState, type State } from './state.js';
@@ -91,20 +92,6 @@ export interface Unsaved {
   pushedFrom: string[];
 }
 
-/** Which of `shas` are commits in the repository at `gitDir` (one git process). */
-function commitsIn(gitDir: string, shas: readonly string[]): Set<string> {
-  if (shas.length === 0) return new Set();
-  const r = runSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], {
-    input: `${shas.join('\n')}\n`,
-  });
-  return new Set(
-    r.stdout
-      .split('\n')
-      .filter((l) => l.endsWith(' commit'))
-      .map((l) => l.split(' ')[0] ?? ''),
-  );
-}
-
 /** The snapshot ref of this location in a local repository, if any. */
 function savedWip(gitDir: string, subpath: string): string {
   const r = runSync('git', ['--git-dir', gitDir, 'rev-parse', '-q', '--verify', `${locationRefs(subpath).wip}^{commit}`]);
@@ -126,9 +113,9 @@ export function assess(s: Session, entries: readonly SurveyEntry[], state: State
     const tips = Object.entries(e.tips);
     const known = new Set<string>();
     for (const r of repos)
-      for (const sha of commitsIn(
-        r,
+      for (const sha of commitsAmong(
         tips.map(([, sha]) => sha),
+        { gitDir: r },
       ))
         known.add(sha);
     if (saved && existsSync(saved.path)) for (const sha of Object.values(saved.heads ?? {})) known.add(sha);

@@ -327,6 +327,8 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
     const backup = backupRoot(dir);
+    // What git ignores here: asked once, for the guard's dry run and the pull alike.
+    const ignored = existsSync(dir) ? ignoredByGit(dir, opts, scratch) : undefined;
     const sync = (dry: boolean) =>
       rsync.rsyncArgs(s.target, {
         direction: 'pull',
@@ -334,7 +336,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
         remote: vmPath(s, subpath),
         excludes: excludesOf(opts),
         // What git ignores here and local secret-like files are never the VM's to replace or delete.
-        excludeFrom: existsSync(dir) ? ignoredByGit(dir, opts, scratch) : undefined,
+        excludeFrom: ignored,
         // (yolovm save pulls into a fresh folder: there everything comes, secrets included.)
         filters: opts.includeSecrets ? [] : secretFilters(),
         // The local .git/ is never the VM's to delete, even with --no-default-excludes.

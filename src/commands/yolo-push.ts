@@ -10,6 +10,7 @@ import { defaultOptions, isDirtyWorktreeRejection, parseHead, unquoteC } from '.
 import { listVm, sendPack } from '../push.js';
 import { locationOf, openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
+import { commitsAmong } from '../plumbing.js';
 import { parseSubpath } from '../workspace.js';
 
 export interface YoloPushOptions {
@@ -103,9 +104,9 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     info(`${branch} is already up to date on ${dest} (${short})`);
   } else if (!old) {
     // Count what moved: commits the VM had under other branches did not travel.
-    const vmTips = git.knownCommits(
-      repo,
+    const vmTips = commitsAmong(
       vm.refs.map((l) => l.split(' ')[0] ?? ''),
+      { cwd: repo.top },
     );
     info(
       `${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`,

@@ -16,7 +16,6 @@ const ws = (...p: string[]) => join(vm.workspace, ...p);
 before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
-  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
 });
 
 after(async () => {

@@ -54,7 +54,6 @@ function job(cmd: string, args: string[], cwd: string, env: Record<string, strin
 before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
-  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
   repo = await makeRepo(vm, 'repo');
   assert.equal((await git('push', 'yolovm::app', 'main')).code, 0);
   mkdirSync(join(home, 'tree'));

@@ -88,7 +88,6 @@ before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
   repo = await makeRepo(vm, 'repo');
-  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
   mkdirSync(join(home, 'proj'));
   writeFileSync(join(home, 'proj', 'f.txt'), 'f\n');
   // A VM repository to fetch from, and the shared connection warm.

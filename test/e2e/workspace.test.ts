@@ -37,7 +37,6 @@ const refsOf = async (gitArgs: string[], pattern: string) =>
 before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
-  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
   a = await makeRepo(vm, 'a');
   b = await makeRepo(vm, 'b');
   // pushed and unchanged; pushed, then the agent committed; nested, with uncommitted work

@@ -32,7 +32,6 @@ function tree(root: string): string[] {
 before(async () => {
   vm = await startVm();
   home = join(vm.dir, 'home');
-  vm.env.XDG_STATE_HOME = join(vm.dir, 'state');
 });
 after(async () => {
   await vm.stop();

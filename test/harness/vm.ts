@@ -245,6 +245,8 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     PATH: `${BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: home,
     XDG_RUNTIME_DIR: runtime,
+    // yolovm's host state (pushed-from index, saves, pull backups) stays in the test's world.
+    XDG_STATE_HOME: join(dir, 'state'),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_AUTHOR_NAME: 'host',
     GIT_AUTHOR_EMAIL: 'host@example.com',

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { isSecretLike, runsOnHost, secretFilters } from '../../src/boundary.js';
 import { parseRawZ } from '../../src/commands/yolo-diff.js';
 import { decodeLocation, encodeLocation, locationRefs } from '../../src/handoff.js';
-import { describeChanges, parseSnapshot, parseStatusZ, size } from '../../src/snapshot.js';
+import { parseStatusZ } from '../../src/plumbing.js';
+import { describeChanges, parseSnapshot, size } from '../../src/snapshot.js';
 
 describe('VM locations in ref names', () => {
   const table: [string, string][] = [
