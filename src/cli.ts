@@ -1,6 +1,7 @@
 // Shared command-line handling for git yolo-push, git yolo-fetch and yolo-dir:
 // commander, with its errors turned into ours (one line, a hint, exit 1).
 import { Command, CommanderError } from 'commander';
+import { checkVmName, setVmRequest } from './config.js';
 import { YolovmError } from './errors.js';
 import { setQuiet, setVerbose } from './log.js';
 import { VERSION } from './version.js';
@@ -8,6 +9,7 @@ import { VERSION } from './version.js';
 export interface CommonOptions {
   verbose?: boolean;
   quiet?: boolean;
+  vm?: string;
 }
 
 export function newProgram(name: string, usageHint: string): Command {
@@ -27,12 +29,16 @@ export function newProgram(name: string, usageHint: string): Command {
 }
 
 export function addCommonOptions(cmd: Command): Command {
-  return cmd.option('-v, --verbose', 'show settings and the commands run').option('-q, --quiet', 'print only errors');
+  return cmd
+    .option('-v, --verbose', 'show settings and the commands run')
+    .option('-q, --quiet', 'print only errors')
+    .option('--vm <name>', 'which VM: one configured under yolovm.<name>.* (default: $YOLOVM_VM, else the default VM)');
 }
 
 export function applyCommonOptions(opts: CommonOptions): void {
   if (opts.verbose) setVerbose(true);
   if (opts.quiet) setQuiet(true);
+  if (opts.vm !== undefined) setVmRequest(checkVmName(opts.vm, '--vm'));
 }
 
 /**

@@ -10,9 +10,6 @@
 // root is `_` (an encoded name never is).
 import { runSync } from './proc.js';
 
-/** The default VM's name in refs (named VMs come later). */
-export const DEFAULT_VM = 'default';
-
 export function encodeLocation(subpath: string): string {
   if (subpath === '') return '_';
   let out = '';
@@ -36,7 +33,8 @@ export function decodeLocation(component: string): string {
 }
 
 /** The refs kept for one VM location. */
-export function locationRefs(subpath: string, vm = DEFAULT_VM) {
+/** The refs kept for one location of one VM (`default`, or its configured name). */
+export function locationRefs(subpath: string, vm: string) {
   const base = `refs/yolovm/${vm}/${encodeLocation(subpath)}`;
   return {
     base,
@@ -56,9 +54,9 @@ export interface HandedOff {
  * Record what was handed to the VM at `subpath`, in the repository git runs in
  * (GIT_DIR or the current directory), with one `git update-ref --stdin`.
  */
-export function recordHandoffs(subpath: string, pushed: readonly HandedOff[], cwd?: string): void {
+export function recordHandoffs(vm: string, subpath: string, pushed: readonly HandedOff[], cwd?: string): void {
   if (pushed.length === 0) return;
-  const refs = locationRefs(subpath);
+  const refs = locationRefs(subpath, vm);
   const lines = pushed.map((p) => (p.sha === '' ? `delete ${refs.handoff(p.branch)}\n` : `update ${refs.handoff(p.branch)} ${p.sha}\n`));
   const r = runSync('git', ['update-ref', '-m', `yolovm: pushed to ${subpath || 'the workspace root'}`, '--stdin'], {
     cwd,

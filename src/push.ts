@@ -123,6 +123,7 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
     const gitDir = req.gitDir ?? (process.env.GIT_DIR ? resolve(process.env.GIT_DIR) : undefined);
     if (gitDir && pushed.length > 0) rememberPush(s.where(req.subpath), gitDir);
     recordHandoffs(
+      s.cfg.vm.value,
       req.subpath,
       pushed.map((p) => ({ branch: p.dst.slice('refs/heads/'.length), sha: p.src === '' ? '' : (shas.get(p.src) ?? '') })),
     );

@@ -1,15 +1,22 @@
-// What every command needs before it talks to the VM: the settings, the VM
-// address, and the ssh invocation. Resolved once per command.
+// What every command needs before it talks to the VM: which VM, its settings,
+// its address, how its host key is checked, and the ssh invocation. Resolved
+// once per command.
 import { loadConfig, type Config, type Setting } from './config.js';
+import { EXIT, YolovmError } from './errors.js';
+import { hostKeyPolicy, recordedFingerprint } from './hostkeys.js';
 import { debug, info } from './log.js';
 import { sshTarget, type SshTarget } from './ssh.js';
-import { vmAddress } from './terraform.js';
+import { runSsh } from './ssh-child.js';
+import { refreshSshConfig } from './ssh-config.js';
+import { findVm, type VmFound } from './terraform.js';
 import { displayPath, parseSubpath, parseWorkspaceBase } from './workspace.js';
 import type { VmPlace } from './vm.js';
 
 export interface Session {
   cfg: Config;
   host: Setting;
+  /** The address and what the terraform state said, as found (handed on to the helper git starts). */
+  found: VmFound;
   target: SshTarget;
   place(subpath: string): VmPlace;
   /** How a VM location is shown in summaries: debian@1.2.3.4:~/workspace/myapp. */
@@ -30,16 +37,63 @@ export function locationOf(s: Session, subpathArg: string | undefined): { subpat
   return { subpath, remembered: true };
 }
 
-export function openSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Session {
+/** Set by a command that runs git with our helper: the VM it already found (no second terraform read). */
+export const FOUND_ENV = 'YOLOVM_FOUND_VM';
+
+function foundEarlier(cfg: Config): VmFound | undefined {
+  const text = process.env[FOUND_ENV];
+  if (!text) return undefined;
+  try {
+    const earlier = JSON.parse(text) as VmFound & { vm: string };
+    return earlier.vm === cfg.vm.value ? earlier : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolve everything but touch nothing: no ssh, no file written. */
+export function resolveSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Session {
   const base = parseWorkspaceBase(cfg.workspace.value, cfg.workspace.source);
-  const host = vmAddress(cfg);
+  const found = foundEarlier(cfg) ?? findVm(cfg);
+  const host = found.host;
   debug(`VM address ${host.value} (from ${host.source})`);
-  const target = sshTarget(cfg, host.value);
+  const target = sshTarget(cfg, host.value, process.env, hostKeyPolicy(cfg, found));
   return {
     cfg,
     host,
+    found,
     target,
     place: (subpath) => ({ base, subpath, display: displayPath(base, subpath) }),
     where: (subpath) => `${target.user}@${target.host}:${displayPath(base, subpath)}`,
   };
+}
+
+/**
+ * A session ready to talk to the VM: a VM instance met for the first time has
+ * its host key recorded now (the connection made for it is the one the command
+ * then shares), and an ssh-config block of ours follows the address.
+ */
+export async function openSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Promise<Session> {
+  return meetVm(resolveSession(inRepository, cfg));
+}
+
+/** The step openSession adds to resolveSession: first contact with a new VM instance, and the ssh-config refresh. */
+export async function meetVm(s: Session): Promise<Session> {
+  const keys = s.target.hostKeys;
+  if (keys && !keys.known) {
+    await runSsh(s.target, 'true');
+    const fp = recordedFingerprint(keys);
+    if (!fp) {
+      throw new YolovmError(
+        `The host key of VM at ${s.host.value} was not recorded in ${keys.file}`,
+        'Check that the directory is writable, then run again (-v shows the ssh command).',
+        EXIT.ssh,
+      );
+    }
+    // Shown even with -q: the user should see every key yolovm decides to trust.
+    process.stderr.write(`New VM instance ${keys.instance ?? ''}: trusting host key ${fp} (VM at ${s.host.value})\n`);
+    s.target = sshTarget(s.cfg, s.host.value, process.env, { ...keys, known: true });
+  }
+  refreshSshConfig(s);
+  return s;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { EXIT, YolovmError } from './errors.js';
+import { controlTag, hostKeyOptions, type HostKeyPolicy } from './hostkeys.js';
 import { shqAll, splitWords } from './shell.js';
 
 export interface SshTarget {
@@ -15,6 +16,8 @@ export interface SshTarget {
   command: string[];
   /** `user@host`, the same everywhere so connection sharing finds its socket. */
   destination: string;
+  /** yolovm's own host key checking for this VM instance (undefined: OpenSSH's). */
+  hostKeys?: HostKeyPolicy;
 }
 
 // A VM that froze under a shared connection is noticed within ~9 s (ServerAlive);
@@ -59,7 +62,7 @@ export function validateUser(value: string, source: string): string {
 }
 
 /** Build the ssh invocation from the configuration and the VM address. */
-export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = process.env): SshTarget {
+export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = process.env, hostKeys?: HostKeyPolicy): SshTarget {
   const user = validateUser(cfg.user.value, cfg.user.source);
   const words = splitWords(cfg.sshCommand.value);
   if (!words || words.length === 0) {
@@ -73,8 +76,14 @@ export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = pr
   const sharing =
     persist === 'no'
       ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
-      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(env), '%C')}`, '-o', `ControlPersist=${persist}`];
-  return { host, user, command: [...words, ...BASE_OPTIONS, ...sharing], destination: `${user}@${host}` };
+      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlPath(env, hostKeys)}`, '-o', `ControlPersist=${persist}`];
+  const keys = hostKeys ? hostKeyOptions(hostKeys) : [];
+  return { host, user, command: [...words, ...BASE_OPTIONS, ...keys, ...sharing], destination: `${user}@${host}`, hostKeys };
+}
+
+/** The shared connection's socket: per user, address and port (%C), and per VM instance when known. */
+export function controlPath(env: NodeJS.ProcessEnv, hostKeys: HostKeyPolicy | undefined): string {
+  return join(controlDir(env), `%C${controlTag(hostKeys)}`);
 }
 
 /** argv (after the program) to run a remote command string on the VM. */
@@ -87,17 +96,77 @@ export function sshCommandString(t: SshTarget): string {
   return shqAll(t.command);
 }
 
+// What ssh itself prints when it fails, by kind. These lines are held back from
+// the user and replaced by one message of ours (they are shown when ssh did not fail).
+const SSH_SAYS = {
+  itself: ['ssh: ', 'kex_exchange_identification', 'banner exchange', 'Load key ', 'Bad owner or permissions'],
+  connection: [
+    'Connection (closed|reset|timed out|to .* closed)',
+    'Timeout, server',
+    'Received disconnect',
+    'Disconnected from',
+    'client_loop: send disconnect',
+    'Shared connection to .* closed',
+  ],
+  auth: ['(\\S+@\\S+: )?Permission denied \\(', 'Password authentication is disabled', 'Keyboard-interactive authentication is disabled'],
+  // The REMOTE HOST IDENTIFICATION HAS CHANGED box, line by line.
+  hostKey: [
+    'Host key verification failed',
+    '@@@',
+    '@ +WARNING',
+    'IT IS POSSIBLE',
+    'Someone could',
+    'It is also possible',
+    'The fingerprint for',
+    'SHA256:',
+    'Please contact your',
+    'Add correct host key',
+    'Offending .* key',
+    ' {2}remove with:',
+    ' {2}ssh-keygen ',
+    'Host key for .* has changed',
+    '.* host key for .* has changed',
+    'No .* host key is known',
+    'Warning: Permanently added',
+    'Failed to add the host to the list of known hosts',
+  ],
+  sharing: ['mux_client_', 'Control socket connect', 'ControlSocket .* already exists', 'muxserver_listen'],
+  config: [
+    'Bad configuration option',
+    '.*: line \\d+: ',
+    'command-line line \\d+: ',
+    "Can't open user config file",
+    'no argument after keyword',
+    'Unsupported option',
+  ],
+};
+
 /** Lines ssh itself prints on failure; held back from the user and replaced by our message. */
-export const SSH_ERROR_LINE =
-  /^(ssh: |kex_exchange_identification|Connection (closed|reset|timed out|to .* closed)|Timeout, server|Host key verification failed|(\S+@\S+: )?Permission denied \(|@@@|@ +WARNING|IT IS POSSIBLE|Someone could|It is also possible|The fingerprint for|SHA256:|Please contact your|Add correct host key|Offending .* key| {2}remove with:| {2}ssh-keygen |Host key for .* has changed|.* host key for .* has changed|Password authentication is disabled|Keyboard-interactive authentication is disabled|No .* host key is known|Warning: Permanently added|mux_client_|Control socket connect|ControlSocket .* already exists|banner exchange|Load key |Bad owner or permissions|Received disconnect|Disconnected from|client_loop: send disconnect|Shared connection to .* closed|muxserver_listen|Bad configuration option|.*: line \d+: |command-line line \d+: |Can't open user config file|no argument after keyword|Unsupported option)/;
+export const SSH_ERROR_LINE = new RegExp(`^(${Object.values(SSH_SAYS).flat().join('|')})`);
 
 /**
  * What an ssh failure (exit 255) means, from ssh's own messages. The VM side
  * never exits 255 in our scripts, so 255 is always ssh.
  */
-export function sshFailure(stderr: string, t: Pick<SshTarget, 'host' | 'user'>): YolovmError {
+export function sshFailure(stderr: string, t: Pick<SshTarget, 'host' | 'user' | 'hostKeys'>): YolovmError {
   const at = t.host;
   const s = stderr;
+  const keys = t.hostKeys;
+  if (keys && /REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|Host key verification failed/i.test(s)) {
+    const remove = `ssh-keygen -f ${keys.file} -R ${keys.alias}`;
+    if (keys.pinned) {
+      return new YolovmError(
+        `Host key of VM at ${at} does not match the key terraform publishes (${keys.pinned.source}): possible attack`,
+        `Compare \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the VM's console with the output; if the output is stale, run \`terraform apply\` again.`,
+        EXIT.ssh,
+      );
+    }
+    return new YolovmError(
+      `Host key of VM at ${at} changed but the VM was not re-created (instance ${keys.instance ?? '?'}): possible attack`,
+      `Check the key on the VM's console (\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`); if you changed it on purpose, accept it with \`${remove}\` and run again.`,
+      EXIT.ssh,
+    );
+  }
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(s)) {
     const fix = /^\s*(ssh-keygen -f .* -R .*)$/m.exec(s)?.[1]?.trim() ?? `ssh-keygen -R ${at}`;
     return new YolovmError(

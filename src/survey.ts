@@ -93,8 +93,8 @@ export interface Unsaved {
 }
 
 /** The snapshot ref of this location in a local repository, if any. */
-function savedWip(gitDir: string, subpath: string): string {
-  const r = runSync('git', ['--git-dir', gitDir, 'rev-parse', '-q', '--verify', `${locationRefs(subpath).wip}^{commit}`]);
+function savedWip(gitDir: string, vm: string, subpath: string): string {
+  const r = runSync('git', ['--git-dir', gitDir, 'rev-parse', '-q', '--verify', `${locationRefs(subpath, vm).wip}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : '';
 }
 
@@ -122,7 +122,8 @@ export function assess(s: Session, entries: readonly SurveyEntry[], state: State
     const branches = tips.filter(([, sha]) => !known.has(sha)).map(([name]) => name);
     let uncommitted = e.dirty;
     if (e.dirty && e.snapshot) {
-      uncommitted = !(saved?.wip === e.snapshot && existsSync(saved.path)) && !repos.some((r) => savedWip(r, e.subpath) === e.snapshot);
+      uncommitted =
+        !(saved?.wip === e.snapshot && existsSync(saved.path)) && !repos.some((r) => savedWip(r, s.cfg.vm.value, e.subpath) === e.snapshot);
     }
     result.set(e, { branches, uncommitted, files: false, pushedFrom: repos });
   }

@@ -1,6 +1,8 @@
 // The VM's address: YOLOVM_HOST / yolovm.host, else the terraform output. The
 // local state file is read directly when it can be (no terraform start-up, which
-// costs a second); otherwise `terraform output -raw <name>` is asked.
+// costs a second); otherwise `terraform output -json <name>` is asked. A local
+// state also says which VM instance this is (the libvirt_domain's id, new when
+// the VM is re-created) and may publish its host key: hostkeys.ts uses both.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Setting } from './config.js';
@@ -32,6 +34,74 @@ export function checkAddress(raw: string, where: string): string {
 
 interface StateFile {
   outputs?: Record<string, { value?: unknown }>;
+  resources?: {
+    type?: string;
+    mode?: string;
+    instances?: { index_key?: unknown; attributes?: { id?: unknown; network_interface?: { addresses?: unknown }[] } }[];
+  }[];
+}
+
+/** An output name, optionally one element of a list or map output: `vm_ip`, `vm_ips[1]`, `vm_ips["agent2"]`. */
+const OUTPUT_NAME = /^([A-Za-z_][A-Za-z0-9_-]*)(?:\[(?:([0-9]+)|"([A-Za-z0-9_.-]+)")\])?$/;
+
+export function parseOutputName(text: string, source: string): { name: string; index?: number | string } {
+  const m = OUTPUT_NAME.exec(text);
+  if (!m?.[1]) {
+    throw new YolovmError(
+      `Invalid terraform output name ${JSON.stringify(text)} (from ${source})`,
+      'Set it to the name of an output of your terraform config, such as vm_ip (or vm_ips[1] for one of a list).',
+    );
+  }
+  if (m[2] !== undefined) return { name: m[1], index: Number(m[2]) };
+  if (m[3] !== undefined) return { name: m[1], index: m[3] };
+  return { name: m[1] };
+}
+
+/** One element of an output value, as parseOutputName named it. */
+function pickElement(value: unknown, ref: { name: string; index?: number | string }): unknown {
+  if (ref.index === undefined || value === undefined || value === null) return value;
+  if (typeof ref.index === 'number') return Array.isArray(value) ? (value as unknown[])[ref.index] : undefined;
+  return typeof value === 'object' ? (value as Record<string, unknown>)[ref.index] : undefined;
+}
+
+function scalar(value: unknown, name: string, hint: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new YolovmError(`Terraform output '${name}' is not a string`, hint);
+}
+
+const ADDRESS_OUTPUT_HINT = 'Point yolovm.terraformOutput at an output holding the VM address (vm_ips[0] picks one of a list).';
+
+/** What a local state says about the VM beyond its address. */
+export interface StateFacts {
+  /** The VM instance: the libvirt_domain's id (its UUID), when the state says which one it is. */
+  instance?: string;
+  /** Why there is no instance, for -v. */
+  noInstance?: string;
+  /** A host key published by terraform (`<type> <base64>`), when the output exists. */
+  hostKey?: string;
+}
+
+/**
+ * Which libvirt_domain is the VM at `address`: the only one, else the one whose
+ * network interface has that address (count/for_each with several VMs).
+ */
+export function stateFacts(text: string, address: string, hostKeyOutput: string): StateFacts {
+  const state = JSON.parse(text) as StateFile;
+  const hostKey = scalar(pickElement(state.outputs?.[hostKeyOutput]?.value, { name: hostKeyOutput }), hostKeyOutput, 'Make it a string.');
+  const domains = (state.resources ?? [])
+    .filter((r) => r.type === 'libvirt_domain' && (r.mode ?? 'managed') === 'managed')
+    .flatMap((r) => r.instances ?? [])
+    .map((i) => ({
+      id: typeof i.attributes?.id === 'string' ? i.attributes.id : undefined,
+      addresses: (i.attributes?.network_interface ?? []).flatMap((n) => (Array.isArray(n.addresses) ? (n.addresses as unknown[]) : [])),
+    }))
+    .filter((d): d is { id: string; addresses: unknown[] } => d.id !== undefined && d.id !== '');
+  const facts: StateFacts = hostKey !== undefined && hostKey.trim() !== '' ? { hostKey: hostKey.trim() } : {};
+  if (domains.length === 0) return { ...facts, noInstance: 'the state has no libvirt_domain' };
+  const chosen = domains.length === 1 ? domains[0] : domains.find((d) => d.addresses.includes(address));
+  if (!chosen) return { ...facts, noInstance: `none of the ${String(domains.length)} libvirt_domains has address ${address}` };
+  return { ...facts, instance: chosen.id };
 }
 
 /** Where the local state lives, or undefined when the state is not local. */
@@ -57,14 +127,14 @@ export function localStatePath(dir: string): string | undefined {
 
 /** The output's value from a state file's text, as `terraform output -raw` prints it. */
 export function outputFromState(text: string, name: string): string | undefined {
+  const ref = parseOutputName(name, 'the caller');
   const state = JSON.parse(text) as StateFile;
-  const value = state.outputs?.[name]?.value;
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new YolovmError(`Terraform output '${name}' is not a string`, 'Point yolovm.terraformOutput at an output holding the VM address.');
+  return scalar(pickElement(state.outputs?.[ref.name]?.value, ref), name, ADDRESS_OUTPUT_HINT);
 }
 
-function fromTerraform(dir: string, name: string): string {
+function fromTerraform(dir: string, output: string): string {
+  const ref = parseOutputName(output, 'the caller');
+  const name = ref.name;
   let r;
   try {
     // -json, not -raw: with no state, -raw prints a warning on stdout and exits 0.
@@ -93,20 +163,31 @@ function fromTerraform(dir: string, name: string): string {
   } catch {
     throw new YolovmError(`VM IP not available: terraform output ${name} in ${dir} printed no value`, NO_ADDRESS_HINT);
   }
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new YolovmError(`Terraform output '${name}' is not a string`, 'Point yolovm.terraformOutput at an output holding the VM address.');
+  return scalar(pickElement(value, ref), output, ADDRESS_OUTPUT_HINT) ?? '';
+}
+
+/** Where the VM is, and, from a local terraform state, which instance it is. */
+export interface VmFound {
+  host: Setting;
+  /** Read from a local terraform state (undefined: YOLOVM_HOST, or a remote state). */
+  facts?: StateFacts & { statePath: string };
 }
 
 /** Resolve the VM address (first found wins), as docs/contract.md "Finding the VM" says. */
 export function vmAddress(cfg: Config): Setting {
-  if (cfg.host) return { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source };
+  return findVm(cfg).host;
+}
+
+export function findVm(cfg: Config): VmFound {
+  if (cfg.host) return { host: { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source } };
   const dir = expandHome(cfg.terraformDir.value);
   const name = cfg.terraformOutput.value;
-  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+  parseOutputName(name, cfg.terraformOutput.source);
+  const keyOutput = cfg.hostKeyOutput.value;
+  if (parseOutputName(keyOutput, cfg.hostKeyOutput.source).index !== undefined) {
     throw new YolovmError(
-      `Invalid terraform output name ${JSON.stringify(name)} (from ${cfg.terraformOutput.source})`,
-      'Set it to the name of an output of your terraform config, such as vm_ip.',
+      `Invalid terraform output name ${JSON.stringify(keyOutput)} (from ${cfg.hostKeyOutput.source})`,
+      'Name an output holding one host key (a named VM has its own: yolovm.<name>.hostKeyOutput).',
     );
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -119,8 +200,10 @@ export function vmAddress(cfg: Config): Setting {
   if (statePath && existsSync(statePath)) {
     debug(`reading terraform state ${statePath}`);
     let raw: string | undefined;
+    let text = '';
     try {
-      raw = outputFromState(readFileSync(statePath, 'utf8'), name);
+      text = readFileSync(statePath, 'utf8');
+      raw = outputFromState(text, name);
     } catch (err) {
       if (err instanceof YolovmError) throw err;
       throw new YolovmError(
@@ -130,9 +213,10 @@ export function vmAddress(cfg: Config): Setting {
     }
     const where = `terraform output ${name} in ${statePath}`;
     if (raw === undefined) throw new YolovmError(`VM IP not available (${where} is not set)`, NO_ADDRESS_HINT);
-    return { value: checkAddress(raw, where), source: where };
+    const host = { value: checkAddress(raw, where), source: where };
+    return { host, facts: { ...stateFacts(text, host.value, keyOutput), statePath } };
   }
   debug(`no local terraform state in ${dir}: asking terraform`);
   const where = `terraform output ${name} in ${dir}`;
-  return { value: checkAddress(fromTerraform(dir, name), where), source: where };
+  return { host: { value: checkAddress(fromTerraform(dir, name), where), source: where } };
 }

@@ -1,5 +1,6 @@
 import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
 import { clean, doctor, save, sshTo, status, type CleanOptions, type StatusOptions } from '../commands/yolovm.js';
+import { sshConfig, type SshConfigOptions } from '../commands/ssh-config.js';
 import { runMain } from '../errors.js';
 import { endChildrenOnSignals } from '../proc.js';
 
@@ -8,7 +9,7 @@ runMain(async () => {
   let code = 0;
   const program = newProgram(
     'yolovm',
-    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n\nSee also: man yolovm, README.md',
+    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n  yolovm ssh-config              # then: ssh yolovm\n\nSee also: man yolovm, README.md',
   ).description('The VM workspace as a whole: what is there, what destroying the VM would lose, bringing it all home.');
   addCommonOptions(program);
   const common = (opts: CommonOptions) => {
@@ -50,6 +51,15 @@ runMain(async () => {
     .action(async (subpath: string | undefined, command: string[], opts: CommonOptions) => {
       common(opts);
       code = await sshTo(subpath, command);
+    });
+  addCommonOptions(program.command('ssh-config'))
+    .description(
+      'write a `Host yolovm` block (yolovm-<name> per named VM) into ~/.ssh/config, so `ssh yolovm`, scp and editors reach the current VM; commands keep it current',
+    )
+    .option('--remove', 'remove the block(s) again')
+    .action((opts: CommonOptions & SshConfigOptions) => {
+      common(opts);
+      code = sshConfig(opts);
     });
   addCommonOptions(program.command('doctor'))
     .description('check each link from terraform to git and rsync on the VM, and say which is broken and how to fix it')

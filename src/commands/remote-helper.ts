@@ -3,6 +3,7 @@
 // session running upload-pack on the VM. Push: `list for-push` and `push`,
 // answered by push.ts. stdout is git's: only protocol lines are written to it.
 import { readSync, writeFileSync, writeSync } from 'node:fs';
+import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig, type Setting } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import { setVerbose } from '../log.js';
 import { VERSION } from '../version.js';
@@ -49,21 +50,46 @@ export function addressFromUrl(url: string): string {
   return url.replace(/^yolovm(:\/\/|::)/, '');
 }
 
+/**
+ * `<name>:<subpath>` names a VM when <name> is a configured one (or `default`);
+ * any other text is a subpath, as it always was.
+ */
+export function splitAddress(address: string, configured: readonly string[]): { vm?: string; subpath: string } {
+  const colon = address.indexOf(':');
+  if (colon < 0) return { subpath: address };
+  const name = address.slice(0, colon);
+  if (name === DEFAULT_VM || configured.includes(name)) return { vm: name, subpath: address.slice(colon + 1) };
+  return { subpath: address };
+}
+
 class Helper {
   private session: Session | undefined;
   private repoState: proto.RepoState | undefined;
   private vmRefs: string[] = [];
   private readonly opts = proto.defaultOptions();
+  private readonly inRepository = process.env.GIT_DIR !== undefined;
+  private readonly gitConfig: Map<string, Setting>;
+  readonly subpath: string;
 
-  constructor(private readonly subpath: string) {}
+  constructor(private readonly address: string) {
+    this.gitConfig = readGitConfig(this.inRepository);
+    const { vm, subpath } = splitAddress(address, configuredVms(this.gitConfig));
+    this.vm = vm;
+    this.subpath = parseSubpath(subpath);
+  }
+
+  private readonly vm: string | undefined;
 
   private get quiet(): boolean {
     return this.opts.verbosity <= 0;
   }
 
   /** Resolved only when a transfer really happens (`git remote -v` must not need the VM). */
-  private sess(): Session {
-    this.session ??= openSession(process.env.GIT_DIR !== undefined);
+  private async sess(): Promise<Session> {
+    if (!this.session) {
+      const request = this.vm === undefined ? undefined : { name: this.vm, source: `the URL yolovm::${this.address}` };
+      this.session = await openSession(this.inRepository, loadConfig(this.inRepository, request, this.gitConfig));
+    }
     return this.session;
   }
 
@@ -74,17 +100,18 @@ class Helper {
   }
 
   async list(forPush: boolean): Promise<string> {
-    const listed = await listVm(this.sess(), this.subpath);
+    const s = await this.sess();
+    const listed = await listVm(s, this.subpath);
     this.repoState = listed.state;
     this.vmRefs = listed.refs;
     const refs = forPush ? proto.refsForPush(listed.refs) : listed.refs;
     // A repository yet to be made gets this one's hash algorithm.
-    return proto.formatListFor(refs, this.opts.objectFormat ? (listed.objectFormat ?? this.sess().cfg.objectFormat) : undefined);
+    return proto.formatListFor(refs, this.opts.objectFormat ? (listed.objectFormat ?? s.cfg.objectFormat) : undefined);
   }
 
   /** Fetch, clone, ls-remote: hand git a byte stream to upload-pack on the VM. */
   async connect(service: string): Promise<number> {
-    const s = this.sess();
+    const s = await this.sess();
     const place = s.place(this.subpath);
     const mode = service === 'git-upload-archive' ? 'upload-archive' : 'upload-pack';
     const v2 = mode === 'upload-pack' && s.cfg.protocolVersion === '2';
@@ -113,7 +140,7 @@ class Helper {
   /** One batch of `push` lines: run send-pack, answer one status line per ref. */
   async push(specLines: readonly string[]): Promise<string> {
     if (this.repoState === undefined) await this.list(true);
-    const r = await sendPack(this.sess(), {
+    const r = await sendPack(await this.sess(), {
       subpath: this.subpath,
       specs: specLines,
       repoState: this.repoState ?? 'none',
@@ -157,7 +184,7 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
       'Use it through git, e.g. `git push yolovm::myapp main` or `git clone yolovm::myapp`.',
     );
   }
-  const helper = new Helper(parseSubpath(addressFromUrl(url)));
+  const helper = new Helper(addressFromUrl(url));
   const batch: string[] = [];
   for (;;) {
     const line = readLine();

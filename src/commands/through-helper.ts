@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { EXIT, YolovmError, type ExitCode } from '../errors.js';
 import { isQuiet, isVerbose } from '../log.js';
 import { transfer, type Transfer } from '../git.js';
-import type { Session } from '../session.js';
+import { DEFAULT_VM } from '../config.js';
+import { FOUND_ENV, type Session } from '../session.js';
 import type { HelperReport } from './remote-helper.js';
 
 export interface HelperRun extends Transfer {
@@ -15,9 +16,9 @@ export interface HelperRun extends Transfer {
   helperExit: ExitCode | undefined;
 }
 
-/** The URL git is given: yolovm::<subpath>. */
-export function vmUrl(subpath: string): string {
-  return `yolovm::${subpath}`;
+/** The URL git is given: yolovm::<subpath>, or yolovm::<name>:<subpath> for a named VM. */
+export function vmUrl(s: Session, subpath: string): string {
+  return s.cfg.vm.value === DEFAULT_VM ? `yolovm::${subpath}` : `yolovm::${s.cfg.vm.value}:${subpath}`;
 }
 
 /** git's own verbosity/progress flags matching ours. */
@@ -36,8 +37,9 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
   try {
     const env = {
       ...process.env,
-      // The address is resolved once, here: the helper does not ask terraform again.
-      YOLOVM_HOST: s.host.value,
+      // The VM is found once, here: the helper does not ask terraform again.
+      YOLOVM_VM: s.cfg.vm.value,
+      [FOUND_ENV]: JSON.stringify({ ...s.found, vm: s.cfg.vm.value }),
       YOLOVM_REPORT_FILE: reportFile,
       ...(isVerbose() ? { YOLOVM_VERBOSE: '1' } : {}),
     };

@@ -54,9 +54,9 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   const repo = await git.openRepo();
   if (branchArg !== undefined) await git.checkBranchName(repo, branchArg);
   if (subpathArg !== undefined) parseSubpath(subpathArg);
-  const s = openSession(true);
+  const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);
-  const refs = locationRefs(subpath);
+  const refs = locationRefs(subpath, s.cfg.vm.value);
   const tree = await vmWorkTree(s, subpath, true);
   const branch = branchArg ?? tree.branch;
   if (!branch) {

@@ -194,7 +194,7 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   checkLocalDir(dir, localDir);
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
-  const s = openSession(true);
+  const s = await openSession(true);
   const r = await pushOnce(s, dir, subpath, opts);
   showChanges(r, opts.dryRun ?? false);
   info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
@@ -321,7 +321,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;
-  const s = openSession(true);
+  const s = await openSession(true);
   await runOnVm(s.target, 'dir-pull', s.place(subpath), true, dryRun ? ['1'] : []); // must exist; creates nothing
   const existed = existsSync(dir) && readdirSync(dir).length > 0;
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
@@ -430,7 +430,7 @@ const MASS_MIN_FILES = 20;
 
 export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
-  const s = openSession(true);
+  const s = await openSession(true);
   const { stdout } = await runOnVm(s.target, 'ls', s.place(subpath), true);
   const rows = stdout.split('\0').filter((r) => r !== '');
   const out: string[] = [`${s.where(subpath)}:`];

@@ -56,14 +56,14 @@ export interface TipRequest {
 export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promise<string> {
   const { branch, subpath, dryRun, wip } = req;
   const ref = `refs/heads/${branch}`;
-  const refs = locationRefs(subpath);
+  const refs = locationRefs(subpath, s.cfg.vm.value);
   const notThere = () =>
     new YolovmError(
       `Branch '${branch}' not found on the VM at ${s.where(subpath)}`,
-      `List the VM's branches with \`git ls-remote ${vmUrl(subpath)}\`.`,
+      `List the VM's branches with \`git ls-remote ${vmUrl(s, subpath)}\`.`,
     );
   if (dryRun) {
-    const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(subpath), ref]);
+    const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(s, subpath), ref]);
     if (r.helperExit !== undefined) throw new Reported(r.helperExit);
     if (r.code !== 0) throw gitFailed('Looking up the VM branch failed', r, 'Run again with -v to see more.');
     const sha = r.stdout.split('\t')[0]?.trim();
@@ -78,7 +78,7 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
       'fetch',
       '--no-tags',
       ...(req.outputFlags ?? gitOutputFlags()),
-      vmUrl(subpath),
+      vmUrl(s, subpath),
       `+${ref}:${refs.vmBranch(branch)}`,
       ...(wip ? [`+${wip}:${refs.wip}`] : []),
     ],
@@ -98,7 +98,7 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const repo = await git.openRepo();
   await git.checkBranchName(repo, branch);
   if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
-  const s = openSession(true);
+  const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);
   const dryRun = opts.dryRun ?? false;
   // The VM work tree first (a snapshot of uncommitted work, unless a dry run): it
@@ -108,7 +108,11 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const local = await git.resolveRef(repo, `refs/heads/${branch}`);
   const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
   await updateBranch(repo, s, subpath, branch, vm, local, opts);
-  reportWorkTree(tree, branch, subpath, subpathArg !== undefined, opts.wip === true);
+  reportWorkTree(tree, branch, subpath, {
+    explicit: subpathArg !== undefined,
+    applying: opts.wip === true,
+    wipRef: locationRefs(subpath, s.cfg.vm.value).wip,
+  });
   if (wip) applyWip(wip);
   return EXIT.ok;
 }
@@ -204,7 +208,12 @@ async function updateBranch(
 }
 
 /** What the VM's uncommitted work says, and where it was saved. */
-function reportWorkTree(tree: VmWorkTree, branch: string, subpath: string, explicit: boolean, applying: boolean): void {
+function reportWorkTree(
+  tree: VmWorkTree,
+  branch: string,
+  subpath: string,
+  { explicit, applying, wipRef }: { explicit: boolean; applying: boolean; wipRef: string },
+): void {
   if (tree.state === 'clean' || tree.state === 'bare') return;
   const on = tree.branch ? `on ${tree.branch}` : 'on a detached HEAD';
   if (!tree.snapshot) {
@@ -212,9 +221,7 @@ function reportWorkTree(tree: VmWorkTree, branch: string, subpath: string, expli
     return;
   }
   const args = (...first: string[]) => shqAll(['git', ...first, tree.branch || branch, ...(explicit ? [subpath] : [])]);
-  info(
-    `The VM work tree (${on}) has ${describeChanges(tree.changes)}: saved as ${locationRefs(subpath).wip} (${size(tree.snapshot.bytes)})`,
-  );
+  info(`The VM work tree (${on}) has ${describeChanges(tree.changes)}: saved as ${wipRef} (${size(tree.snapshot.bytes)})`);
   if (!applying) info(`  review: ${args('yolo-diff')}   apply here: ${args('yolo-fetch', '--wip')}`);
 }
 

@@ -3,6 +3,7 @@
 // own push path (push.ts) in-process, so the VM repository is created and
 // checked out exactly as with `git push yolovm::...`, without starting git push
 // and a second node process for the helper.
+import { subpathKey } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
@@ -40,7 +41,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
       `Branch '${branch}' not found`,
       `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`,
     );
-  const s = openSession(true);
+  const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);
   const dest = s.where(subpath);
   const vm = await listVm(s, subpath, true);
@@ -141,9 +142,9 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     }
   }
   if (!opts.dryRun && subpathArg !== undefined && subpath !== '' && !s.cfg.subpath) {
-    git.setConfig(repo, 'yolovm.subpath', subpath);
+    git.setConfig(repo, subpathKey(s.cfg.vm.value), subpath);
     info(
-      `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config yolovm.subpath)`,
+      `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config ${subpathKey(s.cfg.vm.value)})`,
     );
   }
   return EXIT.ok;

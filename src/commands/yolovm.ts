@@ -1,12 +1,13 @@
 // yolovm status|save|clean|ssh|doctor: the VM workspace as a whole, so that
 // destroying the VM never loses work.
+import { recordedFingerprint } from '../hostkeys.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, YolovmError } from '../errors.js';
 import { encodeLocation, locationRefs } from '../handoff.js';
 import { info, plural } from '../log.js';
 import { CommandNotFound, finished, runSync, start } from '../proc.js';
-import { openSession, type Session } from '../session.js';
+import { meetVm, openSession, resolveSession, type Session } from '../session.js';
 import { shq, shqAll } from '../shell.js';
 import { sshArgs, sshNotFound } from '../ssh.js';
 import { recordSaved, stateDir } from '../state.js';
@@ -36,7 +37,7 @@ export interface StatusOptions {
 
 export async function status(subpathArg: string | undefined, opts: StatusOptions): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
-  const s = openSession(true);
+  const s = await openSession(true);
   const entries = await survey(s, subpath, true);
   const verdicts = assess(s, entries);
   const unsaved = entries.filter((e) => isUnsaved(verdicts.get(e) ?? noLoss));
@@ -88,7 +89,7 @@ function stamp(): string {
 /** Bring everything home: repositories into the local repository they came from, or bundles; directories by rsync. */
 export async function save(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
-  const s = openSession(true);
+  const s = await openSession(true);
   const entries = await survey(s, subpath, true);
   const verdicts = assess(s, entries);
   const dated = join(stateDir(), 'saved', stamp());
@@ -109,7 +110,7 @@ export async function save(subpathArg: string | undefined): Promise<number> {
       info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
       continue;
     }
-    const refs = locationRefs(e.subpath);
+    const refs = locationRefs(e.subpath, s.cfg.vm.value);
     const into = u.pushedFrom[0];
     const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : [])];
     if (into) {
@@ -152,7 +153,7 @@ export async function save(subpathArg: string | undefined): Promise<number> {
 
 /** Fetch from the VM location into a git directory (the helper does the transfer). */
 async function fetchInto(s: Session, gitDir: string, subpath: string, specs: string[]): Promise<void> {
-  const r = await runThroughHelper(process.cwd(), s, ['--git-dir', gitDir, 'fetch', '-q', '--no-tags', vmUrl(subpath), ...specs]);
+  const r = await runThroughHelper(process.cwd(), s, ['--git-dir', gitDir, 'fetch', '-q', '--no-tags', vmUrl(s, subpath), ...specs]);
   if (r.code !== 0) {
     const why = r.stderr.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? `exit ${String(r.code)}`;
     throw new YolovmError(
@@ -176,7 +177,7 @@ export async function clean(subpathArg: string, opts: CleanOptions): Promise<num
       'Give the subpath to delete, or --force to delete everything in the workspace.',
     );
   }
-  const s = openSession(true);
+  const s = await openSession(true);
   const entries = await survey(s, subpath, true);
   const verdicts = assess(s, entries);
   const unsaved = entries.filter((e) => isUnsaved(verdicts.get(e) ?? noLoss));
@@ -209,7 +210,7 @@ const NO_DIR = 241;
 
 export async function sshTo(subpathArg: string | undefined, command: readonly string[]): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
-  const s = openSession(true);
+  const s = await openSession(true);
   const remote =
     command.length > 0 ? `${cdTo(s, subpath)} && exec ${shqAll(command)}` : `${cdTo(s, subpath)} && exec "\${SHELL:-/bin/sh}" -l`;
   const program = s.target.command[0] ?? 'ssh';
@@ -249,6 +250,15 @@ function tool(name: string, args: string[]): Link {
   }
 }
 
+function describeHostKeys(s: Session): string {
+  const k = s.target.hostKeys;
+  if (!k)
+    return `OpenSSH's own checking and your known_hosts (${s.cfg.hostKeys.value === 'ssh' ? s.cfg.hostKeys.source : 'no VM instance id: the address is not from a local terraform state'})`;
+  const fp = recordedFingerprint(k);
+  if (k.pinned) return `pinned to ${fp ?? '?'} (${k.pinned.source})`;
+  return `VM instance ${k.instance ?? '?'}: ${fp ? `trusted ${fp}` : 'first contact: its key will be trusted and shown'} (${k.file})`;
+}
+
 export async function doctor(): Promise<number> {
   const links: Link[] = [
     { name: 'local node', ok: true, detail: process.version },
@@ -258,14 +268,16 @@ export async function doctor(): Promise<number> {
   ];
   let s: Session | undefined;
   try {
-    s = openSession(true);
+    s = resolveSession(true);
     links.push({ name: 'VM address', ok: true, detail: `${s.host.value} (from ${s.host.source})` });
+    links.push({ name: 'host keys', ok: true, detail: describeHostKeys(s) });
   } catch (err) {
     if (!(err instanceof YolovmError)) throw err;
     links.push({ name: 'VM address', ok: false, detail: err.message, fix: err.hint });
   }
   if (s) {
     try {
+      s = await meetVm(s);
       const { stdout } = await runOnVm(s.target, 'doctor', s.place(''), true);
       const facts = new Map(stdout.split('\n').map((l) => [l.split('\t')[0] ?? '', l.split('\t').slice(1)] as const));
       links.push({

@@ -128,6 +128,10 @@ export interface TestVm {
   stopSshd(): Promise<void>;
   /** ... and comes back on the same port with the same keys. */
   startSshd(): Promise<void>;
+  /** The VM's host key (public key line), as sshd presents it now. */
+  hostKey(): string;
+  /** A new host key (a re-created VM, or an attacker): sshd restarts with it; shared connections end. */
+  rekey(): Promise<void>;
   /** The VM freezes (powered off without a goodbye): sshd and its sessions stop answering. */
   freeze(): void;
   thaw(): void;
@@ -300,6 +304,15 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       await waitGone(tree, 5000);
     },
     startSshd: launch,
+    hostKey: () => readFileSync(`${hostKey}.pub`, 'utf8').trim(),
+    async rekey() {
+      await vm.stopSshd();
+      await waitUntil(() => masters().length === 0, 'shared connections to the old VM to end', 15_000);
+      rmSync(hostKey);
+      rmSync(`${hostKey}.pub`);
+      keygen(hostKey);
+      await launch();
+    },
     freeze() {
       for (const pid of sshdTree()) signal(pid, 'SIGSTOP');
     },

@@ -25,9 +25,10 @@ describe('VM locations in ref names', () => {
       assert.match(component, /^[A-Za-z0-9%_-]+$/, 'legal in a ref name');
     });
   it('refs per location and branch', () => {
-    const r = locationRefs('my app');
+    const r = locationRefs('my app', 'default');
     assert.equal(r.handoff('feature/x'), 'refs/yolovm/default/my%20app/handoff/feature/x');
     assert.equal(r.wip, 'refs/yolovm/default/my%20app/wip');
+    assert.equal(locationRefs('', 'agent2').wip, 'refs/yolovm/agent2/_/wip', 'a named VM has refs of its own');
   });
 });
 

@@ -1,0 +1,80 @@
+// yolovm ssh-config [--remove]: a `Host yolovm` block (yolovm-<name> for a named
+// VM) in ~/.ssh/config. The ssh-config package reads the file (is there a block
+// of the user's own by that name? what does ssh end up using?); the file is
+// edited as text by ssh-config.ts, so nothing outside our block changes.
+import SSHConfig from 'ssh-config';
+import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
+import { EXIT, YolovmError } from '../errors.js';
+import { info } from '../log.js';
+import { resolveSession } from '../session.js';
+import { readText, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock, writeText } from '../ssh-config.js';
+import { controlDir } from '../ssh.js';
+
+export interface SshConfigOptions {
+  remove?: boolean;
+}
+
+type Line = { type: number; param?: string; value?: unknown; config?: Line[] };
+
+/** Host patterns of the user's own blocks that name `alias` exactly (ours already taken out). */
+function ownBlocksFor(text: string, alias: string): boolean {
+  const parsed = SSHConfig.parse(text) as unknown as Line[];
+  return parsed.some((l) => {
+    if (l.param?.toLowerCase() !== 'host') return false;
+    const values = Array.isArray(l.value) ? (l.value as { val?: string }[]).map((v) => v.val ?? '') : String(l.value).split(/\s+/);
+    return values.includes(alias);
+  });
+}
+
+/** What ssh will use for `alias` after our edit: an earlier block of the user's wins (first value counts). */
+function overridden(text: string, alias: string, want: Record<string, string>): string[] {
+  const computed = SSHConfig.parse(text).compute(alias) as Record<string, unknown>;
+  return Object.entries(want)
+    .filter(([k, v]) => {
+      const got = computed[k];
+      return got !== undefined && String(Array.isArray(got) ? got[0] : got) !== v;
+    })
+    .map(([k]) => `${k} ${String(computed[k])}`);
+}
+
+export function sshConfig(opts: SshConfigOptions): number {
+  const file = userSshConfig();
+  const gitConfig = readGitConfig(true);
+  // Without --vm / YOLOVM_VM: every configured VM.
+  const one = vmRequest() ?? (process.env.YOLOVM_VM ? { name: process.env.YOLOVM_VM, source: '$YOLOVM_VM' } : undefined);
+  const vms = one ? [loadConfig(true, one, gitConfig).vm.value] : [DEFAULT_VM, ...configuredVms(gitConfig)];
+  let text = readText(file) ?? '';
+  const before = text;
+  for (const vm of vms) {
+    const alias = sshAlias(vm);
+    if (opts.remove) {
+      const next = withoutBlock(text, alias);
+      info(next === text ? `No Host ${alias} block of yolovm's in ${file}` : `Removed Host ${alias} from ${file}`);
+      text = next;
+      continue;
+    }
+    if (ownBlocksFor(withoutBlock(text, alias), alias)) {
+      throw new YolovmError(
+        `${file} already has a Host ${alias} block of its own`,
+        `Rename or remove that block, then run \`yolovm ssh-config\` again (yolovm writes its own, marked).`,
+      );
+    }
+    let s;
+    try {
+      s = resolveSession(true, loadConfig(true, { name: vm, source: vm === DEFAULT_VM ? 'default' : 'configured' }, gitConfig));
+    } catch (err) {
+      // Writing every VM's block: one without an address yet is skipped, not fatal.
+      if (one || !(err instanceof YolovmError) || vms.length === 1) throw err;
+      info(`Skipped Host ${alias}: ${err.message}`);
+      continue;
+    }
+    if (s.cfg.controlPersist.value !== 'no') controlDir();
+    const next = withBlock(text, alias, renderBlock(s));
+    const lost = overridden(next, alias, { HostName: s.target.host, User: s.target.user });
+    info(`${next === text ? 'Up to date' : 'Wrote'}: Host ${alias} in ${file} (VM at ${s.target.host}); \`ssh ${alias}\` reaches it`);
+    if (lost.length > 0) info(`  note: an earlier block in ${file} wins for ${alias}: ${lost.join(', ')}`);
+    text = next;
+  }
+  if (text !== before) writeText(file, text);
+  return EXIT.ok;
+}

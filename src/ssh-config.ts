@@ -1,0 +1,116 @@
+// yolovm's block in ~/.ssh/config, so `ssh yolovm`, scp, rsync -e ssh and an
+// editor's remote-SSH reach the current VM and share yolovm's connection. The
+// block is text between two marker lines, appended at the end of the file (a
+// block placed earlier would capture the top-level lines after it); everything
+// outside the markers stays byte for byte. `yolovm ssh-config` writes it; every
+// command rewrites an existing block when the VM's address or instance changed.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DEFAULT_VM } from './config.js';
+import { debug, info } from './log.js';
+import { controlDir, controlPath } from './ssh.js';
+import type { Session } from './session.js';
+
+/** The ssh host name the block defines: yolovm, or yolovm-<name> for a named VM. */
+export function sshAlias(vm: string): string {
+  return vm === DEFAULT_VM ? 'yolovm' : `yolovm-${vm}`;
+}
+
+export function userSshConfig(): string {
+  return join(homedir(), '.ssh', 'config');
+}
+
+const begin = (alias: string) =>
+  `# >>> yolovm: Host ${alias} (written by \`yolovm ssh-config\`; \`yolovm ssh-config --remove\` removes it)`;
+const end = (alias: string) => `# <<< yolovm: Host ${alias}`;
+
+/** An ssh_config argument: double-quoted when it has a space. */
+function arg(value: string): string {
+  return /[\s"]/.test(value) ? `"${value}"` : value;
+}
+
+/** The block for this session's VM (pure apart from the control directory). */
+export function renderBlock(s: Session): string {
+  const alias = sshAlias(s.cfg.vm.value);
+  const keys = s.target.hostKeys;
+  const persist = s.cfg.controlPersist.value;
+  const lines = [
+    `Host ${alias}`,
+    `    HostName ${s.target.host}`,
+    `    User ${s.target.user}`,
+    ...(keys
+      ? [
+          `    HostKeyAlias ${keys.alias}`,
+          `    UserKnownHostsFile ${arg(keys.file)}`,
+          '    StrictHostKeyChecking yes',
+          '    HashKnownHosts no',
+          '    CheckHostIP no',
+        ]
+      : []),
+    ...(persist === 'no'
+      ? []
+      : ['    ControlMaster auto', `    ControlPath ${arg(controlPath(process.env, keys))}`, `    ControlPersist ${persist}`]),
+  ];
+  return [begin(alias), ...lines, end(alias)].join('\n');
+}
+
+/** Where our block for `alias` is in the text: [start, end) including the end marker's newline. */
+export function findBlock(text: string, alias: string): [number, number] | undefined {
+  const start = text.startsWith(`${begin(alias)}\n`) ? 0 : text.indexOf(`\n${begin(alias)}\n`) + 1;
+  if (start <= 0 && !text.startsWith(`${begin(alias)}\n`)) return undefined;
+  const close = text.indexOf(`\n${end(alias)}`, start);
+  if (close < 0) return undefined;
+  let stop = close + 1 + end(alias).length;
+  if (text[stop] === '\n') stop += 1;
+  return [start, stop];
+}
+
+/** The text with our block put in (in place when there is one, else appended). */
+export function withBlock(text: string, alias: string, block: string): string {
+  const at = findBlock(text, alias);
+  if (at) return `${text.slice(0, at[0])}${block}\n${text.slice(at[1])}`;
+  // Only a missing final newline is added: removing the block then gives the same bytes back.
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${block}\n`;
+}
+
+/** The text without our block. */
+export function withoutBlock(text: string, alias: string): string {
+  const at = findBlock(text, alias);
+  return at ? `${text.slice(0, at[0])}${text.slice(at[1])}` : text;
+}
+
+export function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write the file whole and atomically, keeping its mode (0600 for a new one). */
+export function writeText(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600;
+  const tmp = `${file}.yolovm-${String(process.pid)}.tmp`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+}
+
+/** Keep an existing block of ours current (the VM re-created, its address changed). Never adds one. */
+export function refreshSshConfig(s: Session): void {
+  const file = userSshConfig();
+  const text = readText(file);
+  const alias = sshAlias(s.cfg.vm.value);
+  if (text === undefined || !text.includes(begin(alias))) return;
+  if (s.cfg.controlPersist.value !== 'no') controlDir();
+  const next = withBlock(text, alias, renderBlock(s));
+  if (next === text) return;
+  try {
+    writeText(file, next);
+    info(`Updated Host ${alias} in ${file} (VM at ${s.target.host})`);
+  } catch (err) {
+    debug(`could not update ${file}: ${(err as Error).message}`);
+  }
+}
