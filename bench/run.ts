@@ -1,8 +1,8 @@
 // npm run bench: yolovm against plain git, plain rsync and the original design's
 // scripts, on loopback only, against the test harness's real sshd. Rounds are
 // interleaved (the order alternates) and medians reported; ratios are ours/baseline.
-import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeRepo, ROOT, signal, startVm, waitGone, type RunResult, type TestVm } from '../test/harness/vm.js';
@@ -85,6 +85,15 @@ async function compare(
   }
   rows.push({ group, what, ours: median(a), base: median(b), baseName, target });
   if (!JSON_OUT) process.stderr.write(`  ${group}: ${what}: ${median(a).toFixed(0)} ms vs ${median(b).toFixed(0)} ms\n`);
+}
+
+/** The bench's own ControlMaster processes (the plain-ssh floor), to end them by pid. */
+function masterPids(dir: string): number[] {
+  return readdirSync(dir).flatMap((sock) => {
+    const r = spawnSync('ssh', ['-F', vm.sshConfig, '-S', join(dir, sock), '-O', 'check', 'x'], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(r.stderr);
+    return m ? [Number(m[1])] : [];
+  });
 }
 
 async function authsOf(fn: () => Promise<unknown>): Promise<number> {
@@ -177,6 +186,70 @@ async function main(): Promise<void> {
     must(await vm.run('git', ['push', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'seed plain');
     process.stderr.write(`yolovm benchmark (loopback sshd; medians of ${ROUNDS} rounds)\n`);
 
+    // --- the everyday commands against their floors: a user's own ControlMaster, plus one Node.js start ---
+    // (a 200-file repository, nothing to push; a 20-file directory, no change)
+    const perfy = await makeRepo(vm, 'perfy');
+    makeTree(join(perfy, 'src'), 200);
+    must(await vm.run('git', ['add', '-A'], { cwd: perfy }), 'add perfy');
+    must(await vm.run('git', ['commit', '-q', '-m', '200 files'], { cwd: perfy }), 'commit perfy');
+    must(await vm.run('git', ['branch', 'feat'], { cwd: perfy }), 'branch perfy');
+    const cm = join(vm.dir, 'cm');
+    mkdirSync(cm, { mode: 0o700 });
+    const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
+    // The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once.
+    const afterNodeStart = (fn: () => Promise<unknown>): Side => ({
+      run: async () => {
+        must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+        await fn();
+      },
+    });
+    must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'perfy-plain']), 'init perfy-plain');
+    must(await vm.vmGit('perfy-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config perfy-plain');
+    const plainPush = async () =>
+      must(await vm.run('git', ['push', '-q', plainUrl('perfy-plain'), 'feat'], { cwd: perfy, env: { GIT_SSH_COMMAND: cmSsh } }), 'plain');
+    const helperPush = async () => must(await vm.run('git', ['push', '-q', 'yolovm::perfy', 'feat'], { cwd: perfy }), 'helper push');
+    await plainPush();
+    await helperPush();
+    await compare(
+      'floors',
+      'git yolo-push, nothing to push, warm',
+      ROUNDS,
+      { run: async () => must(await vm.run('git', ['yolo-push', '-q', 'feat', 'perfy'], { cwd: perfy }), 'yolo-push') },
+      { run: helperPush },
+      'git push yolovm::',
+      1.2,
+    );
+    await compare(
+      'floors',
+      'git push yolovm::, nothing to push, warm',
+      ROUNDS,
+      { run: helperPush },
+      afterNodeStart(plainPush),
+      'node -e 0 + git push ssh:// (own ControlMaster)',
+      1.25,
+    );
+    const floorTree = join(home, 'tree-floor');
+    makeTree(floorTree, 20);
+    mkdirSync(join(vm.workspace, 'floor-plain'));
+    const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', floorTree, 'floor-ours']), 'yolo-dir push');
+    const plainRsync = async () =>
+      must(
+        await vm.run('rsync', ['-az', '-e', cmSsh, `${floorTree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'floor-plain')}/`]),
+        'rsync',
+      );
+    await dirPush();
+    await plainRsync();
+    await compare(
+      'floors',
+      'yolo-dir push 20 files, no change, warm',
+      ROUNDS,
+      { run: dirPush },
+      afterNodeStart(plainRsync),
+      'node -e 0 + rsync -az (own ControlMaster)',
+      1.25,
+    );
+    if (process.env.BENCH_ONLY === 'floors') return;
+
     // --- git push / fetch / clone vs plain git over ssh:// ---
     for (const temp of ['cold', 'warm'] as const) {
       const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
@@ -196,7 +269,7 @@ async function main(): Promise<void> {
             must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push'),
         },
         'git push ssh://',
-        temp === 'warm' ? 0.6 : undefined,
+        temp === 'warm' ? 0.6 : 1.3,
       );
       await compare(
         'git',
@@ -439,7 +512,7 @@ async function main(): Promise<void> {
           ),
       },
       'git clone ssh://',
-      1.05,
+      1.03,
     );
 
     // --- SSH authentications per command (sshd's log) ---
@@ -524,9 +597,11 @@ async function main(): Promise<void> {
     await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
   } finally {
     await closeShared();
+    for (const pid of existsSync(join(vm.dir, 'cm')) ? masterPids(join(vm.dir, 'cm')) : []) signal(pid, 'SIGTERM');
     await vm.stop();
+    // Also after BENCH_ONLY=floors returned early (and, partial, after a failure).
+    report((performance.now() - started) / 1000);
   }
-  report((performance.now() - started) / 1000);
 }
 
 function report(seconds: number): void {

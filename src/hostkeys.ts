@@ -120,7 +120,8 @@ export function hostKeyPolicy(cfg: Config, found: VmFound): HostKeyPolicy | unde
 export function hostKeyOptions(p: HostKeyPolicy): string[] {
   return [
     ...['-o', `HostKeyAlias=${p.alias}`, '-o', `UserKnownHostsFile=${p.file}`],
-    ...['-o', `StrictHostKeyChecking=${p.known ? 'yes' : 'accept-new'}`],
+    // First contact: ssh's "Permanently added" warning is replaced by our message with the fingerprint.
+    ...(p.known ? ['-o', 'StrictHostKeyChecking=yes'] : ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'LogLevel=ERROR']),
     // Readable entries (Debian's ssh_config hashes them), only the key ssh checked, no address entries.
     ...['-o', 'HashKnownHosts=no', '-o', 'UpdateHostKeys=no', '-o', 'CheckHostIP=no'],
   ];

@@ -220,6 +220,20 @@ export function missingStatuses(statuses: readonly string[], specs: readonly Pus
   return specs.filter((s) => !named.has(s.dst)).map((s) => `error ${s.dst} ${why}`);
 }
 
+/** send-pack's status line for one ref: ok, with an optional note, or error with a reason. */
+export function parseStatus(statuses: readonly string[], ref: string): { ok: boolean; message: string } | undefined {
+  for (const line of statuses) {
+    const m = /^(ok|error) (\S+)(?: (.*))?$/.exec(line);
+    if (m?.[2] === ref) return { ok: m[1] === 'ok', message: unquoteC(m[3] ?? '') };
+  }
+  return undefined;
+}
+
+/** The ref was refused because the VM has commits the pushed one lacks (git's "fetch first" / "non-fast-forward"). */
+export function isNonFastForward(reason: string): boolean {
+  return /^(fetch first|non-fast[- ]forward)$/.test(reason.trim());
+}
+
 /** receive.denyCurrentBranch=updateInstead refused because the VM work tree has changes. */
 export function isDirtyWorktreeRejection(status: string): boolean {
   return /Working directory has (unstaged|staged) changes|Could not update working tree|Up-to-date check failed/i.test(status);

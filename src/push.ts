@@ -16,7 +16,7 @@ import * as proto from './protocol.js';
 import type { Session } from './session.js';
 import { sshCommandString, sshFailure } from './ssh.js';
 import { runRelayed } from './ssh-child.js';
-import { runOnVm, vmCommand, vmFailure } from './vm.js';
+import { runOnVm, vmCommand, VM_EXIT, vmFailure } from './vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
@@ -31,11 +31,11 @@ export interface VmRefs {
  * The refs of the VM repository at `subpath` (none yet is not an error; a file
  * there is). `withHead` also asks for the work tree's state (a `git status` on the VM).
  */
-export async function listVm(s: Session, subpath: string, withHead = false): Promise<VmRefs> {
+export async function listVm(s: Session, { subpath, withHead = false }: { subpath: string; withHead?: boolean }): Promise<VmRefs> {
   const place = s.place(subpath);
-  const { stdout } = await runOnVm(s.target, 'list', place, true, [withHead ? '1' : '0']);
+  const { stdout } = await runOnVm(s.target, { mode: 'list', place, args: [withHead ? '1' : '0'] });
   const listed = proto.parseList(stdout);
-  if (listed.state === 'notdir') throw vmFailure(43, place) ?? new Error('notdir');
+  if (listed.state === 'notdir') throw vmFailure(VM_EXIT.notDir, place) ?? new Error('notdir');
   const ours = s.cfg.objectFormat;
   if (listed.state === 'repo' && listed.objectFormat !== undefined && listed.objectFormat !== ours) {
     // Refused before anything is sent: git could not push between the two.

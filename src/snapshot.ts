@@ -31,7 +31,7 @@ export function parseSnapshot(out: string): VmWorkTree {
 
 /** Ask the VM for its work tree; with `commit`, also make a snapshot of uncommitted work. */
 export async function vmWorkTree(s: Session, subpath: string, commit: boolean): Promise<VmWorkTree> {
-  const { stdout } = await runOnVm(s.target, 'snapshot', s.place(subpath), true, [commit ? '0' : '1']);
+  const { stdout } = await runOnVm(s.target, { mode: 'snapshot', place: s.place(subpath), args: [commit ? '0' : '1'] });
   return parseSnapshot(stdout);
 }
 

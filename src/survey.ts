@@ -76,7 +76,7 @@ export function parseSurvey(out: string, base: string): SurveyEntry[] {
 }
 
 export async function survey(s: Session, subpath: string, snapshots: boolean): Promise<SurveyEntry[]> {
-  const { stdout } = await runOnVm(s.target, 'survey', s.place(subpath), true, [snapshots ? '1' : '0']);
+  const { stdout } = await runOnVm(s.target, { mode: 'survey', place: s.place(subpath), args: [snapshots ? '1' : '0'] });
   return parseSurvey(stdout, subpath);
 }
 

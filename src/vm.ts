@@ -102,12 +102,20 @@ export interface VmResult {
   stdout: string;
 }
 
+export interface VmCall {
+  mode: VmMode;
+  place: VmPlace;
+  /** The mode's own arguments, after the place. */
+  args?: readonly string[];
+}
+
 /**
- * Run one mode of the script on the VM and capture its stdout. ssh failures
- * and the script's own exit statuses become YolovmErrors.
+ * Run one mode of the script on the VM (quietly: its messages are ours to
+ * give) and capture its stdout. ssh failures and the script's own exit
+ * statuses become YolovmErrors.
  */
-export async function runOnVm(t: SshTarget, mode: VmMode, place: VmPlace, quiet: boolean, args: readonly string[] = []): Promise<VmResult> {
-  const r = await runSsh(t, vmCommand(mode, place, quiet, args));
+export async function runOnVm(t: SshTarget, { mode, place, args = [] }: VmCall): Promise<VmResult> {
+  const r = await runSsh(t, vmCommand(mode, place, true, args));
   const known = vmFailure(r.relay.vmExit ?? r.code, place);
   if (known) throw known;
   return { code: r.code, stdout: r.stdout };

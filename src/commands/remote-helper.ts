@@ -101,7 +101,7 @@ class Helper {
 
   async list(forPush: boolean): Promise<string> {
     const s = await this.sess();
-    const listed = await listVm(s, this.subpath);
+    const listed = await listVm(s, { subpath: this.subpath });
     this.repoState = listed.state;
     this.vmRefs = listed.refs;
     const refs = forPush ? proto.refsForPush(listed.refs) : listed.refs;

@@ -162,10 +162,12 @@ const showProgress = (): boolean => !isQuiet() && (process.stderr.isTTY || isVer
 async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<rsync.SyncResult> {
   const dryRun = opts.dryRun ?? false;
   // The VM side first: rsync there, and the target is (made) a directory. A dry run creates nothing.
-  await runOnVm(s.target, dryRun ? 'dir-pull' : 'dir-push', s.place(subpath), true, dryRun ? ['1'] : []).catch((err: unknown) => {
-    if (dryRun && err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
-    throw err;
-  });
+  await runOnVm(s.target, { mode: dryRun ? 'dir-pull' : 'dir-push', place: s.place(subpath), args: dryRun ? ['1'] : [] }).catch(
+    (err: unknown) => {
+      if (dryRun && err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
+      throw err;
+    },
+  );
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
     const args = rsync.rsyncArgs(s.target, {
@@ -322,7 +324,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;
   const s = await openSession(true);
-  await runOnVm(s.target, 'dir-pull', s.place(subpath), true, dryRun ? ['1'] : []); // must exist; creates nothing
+  await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: dryRun ? ['1'] : [] }); // must exist; creates nothing
   const existed = existsSync(dir) && readdirSync(dir).length > 0;
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
@@ -431,7 +433,7 @@ const MASS_MIN_FILES = 20;
 export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
-  const { stdout } = await runOnVm(s.target, 'ls', s.place(subpath), true);
+  const { stdout } = await runOnVm(s.target, { mode: 'ls', place: s.place(subpath) });
   const rows = stdout.split('\0').filter((r) => r !== '');
   const out: string[] = [`${s.where(subpath)}:`];
   if (rows.length === 0) out.push('  (empty)');

@@ -7,7 +7,7 @@ import { subpathKey } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
-import { defaultOptions, isDirtyWorktreeRejection, parseHead, unquoteC } from '../protocol.js';
+import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus } from '../protocol.js';
 import { listVm, sendPack } from '../push.js';
 import { locationOf, openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
@@ -19,15 +19,6 @@ export interface YoloPushOptions {
   dryRun?: boolean;
   /** false with --no-checkout: push without moving the VM's checkout. */
   checkout?: boolean;
-}
-
-/** send-pack's status line for one ref: ok, with an optional note, or error with a reason. */
-export function parseStatus(statuses: readonly string[], ref: string): { ok: boolean; message: string } | undefined {
-  for (const line of statuses) {
-    const m = /^(ok|error) (\S+)(?: (.*))?$/.exec(line);
-    if (m?.[2] === ref) return { ok: m[1] === 'ok', message: unquoteC(m[3] ?? '') };
-  }
-  return undefined;
 }
 
 export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {
@@ -44,7 +35,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);
   const dest = s.where(subpath);
-  const vm = await listVm(s, subpath, true);
+  const vm = await listVm(s, { subpath, withHead: true });
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const quiet = isQuiet();
   const options = {
@@ -89,7 +80,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
         EXIT.git,
       );
     }
-    if (/fetch first|non-fast.forward/.test(why)) {
+    if (isNonFastForward(why)) {
       throw new YolovmError(
         `Push of '${branch}' rejected: the VM has commits that ${branch} does not (${why})`,
         `Bring them back first with \`git yolo-fetch ${branch}${subpathArg ? ` ${subpathArg}` : ''}\`, or overwrite them with --force.`,
@@ -128,7 +119,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   }
   if (!opts.dryRun) {
     // The VM reported its work tree after the push (or at listing); ask only if it did not.
-    const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, 'status', s.place(subpath), true)).stdout);
+    const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, { mode: 'status', place: s.place(subpath) })).stdout);
     if (head) {
       const tree =
         head.state === 'bare'

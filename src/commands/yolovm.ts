@@ -191,7 +191,7 @@ export async function clean(subpathArg: string, opts: CleanOptions): Promise<num
     info(`Would delete ${s.where(subpath)}${entries.length > 0 ? ` (${entries.map((e) => e.subpath || '.').join(', ')})` : ''}`);
     return EXIT.ok;
   }
-  await runOnVm(s.target, 'clean', s.place(subpath), true);
+  await runOnVm(s.target, { mode: 'clean', place: s.place(subpath) });
   info(`Deleted ${s.where(subpath)}`);
   return EXIT.ok;
 }
@@ -278,7 +278,7 @@ export async function doctor(): Promise<number> {
   if (s) {
     try {
       s = await meetVm(s);
-      const { stdout } = await runOnVm(s.target, 'doctor', s.place(''), true);
+      const { stdout } = await runOnVm(s.target, { mode: 'doctor', place: s.place('') });
       const facts = new Map(stdout.split('\n').map((l) => [l.split('\t')[0] ?? '', l.split('\t').slice(1)] as const));
       links.push({
         name: 'ssh',

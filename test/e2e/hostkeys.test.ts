@@ -86,6 +86,7 @@ describe('host keys per VM instance', () => {
     const r = await push('main', 'p');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`^New VM instance ${UUID1}: trusting host key ${vmFingerprint().replace(/[+/]/g, '\\$&')} `, 'm'));
+    assert.doesNotMatch(r.stderr, /Permanently added/, "ssh's warning is replaced by ours");
     assert.match(readFileSync(knownHosts(), 'utf8'), new RegExp(`^yolovm-${UUID1} ssh-ed25519 `, 'm'));
     assert.equal(await vmTip(), (await vm.run('git', ['rev-parse', 'main'], { cwd: repo })).stdout.trim());
     firstSockets = sockets();

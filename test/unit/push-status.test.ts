@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseStatus } from '../../src/commands/yolo-push.js';
+import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from '../../src/protocol.js';
 
 describe('send-pack --helper-status lines', () => {
   const out = [
@@ -22,6 +22,26 @@ describe('send-pack --helper-status lines', () => {
   for (const [ref, want] of table) {
     it(ref, () => {
       assert.deepEqual(parseStatus(out, ref), want);
+    });
+  }
+});
+
+describe('why a ref was refused', () => {
+  const table: [string, 'non-ff' | 'dirty' | 'other'][] = [
+    ['fetch first', 'non-ff'],
+    ['non-fast-forward', 'non-ff'],
+    ['non-fast forward', 'non-ff'],
+    ['stale info', 'other'],
+    ['Working directory has unstaged changes', 'dirty'],
+    ['Working directory has staged changes', 'dirty'],
+    ['Could not update working tree to new HEAD', 'dirty'],
+    ['hook declined', 'other'],
+    ['failed to update ref (not a fetch first case)', 'other'],
+  ];
+  for (const [reason, kind] of table) {
+    it(reason, () => {
+      assert.equal(isNonFastForward(reason), kind === 'non-ff');
+      assert.equal(isDirtyWorktreeRejection(reason), kind === 'dirty');
     });
   }
 });
