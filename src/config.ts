@@ -5,7 +5,7 @@
 // never taken from the default VM's.
 import { homedir } from 'node:os';
 import { debug } from './log.js';
-import { CommandNotFound, runSync } from './proc.js';
+import { CommandNotFound, runAsync, runSync, type RunResult } from './proc.js';
 import { shown, YolovmError } from './errors.js';
 
 let cliVm: VmRequest | undefined;
@@ -197,27 +197,38 @@ export function loadConfig(inRepository: boolean, request?: VmRequest, gitConfig
   return cfg;
 }
 
+const configArgs = (inRepository: boolean) => [
+  'config',
+  '-z',
+  '--show-origin',
+  ...(inRepository ? [] : ['--global']),
+  '--get-regexp',
+  '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
+];
+
+function configFrom(r: RunResult): Map<string, Setting> {
+  // 1: nothing matched. Anything else: say so, but do not refuse to work.
+  if (r.code !== 0 && r.code !== 1) debug(`git config failed: ${r.stderr.trim()}`);
+  return parseGitConfigZ(r.code === 0 ? r.stdout : '');
+}
+
+function gitMissing(err: unknown): never {
+  if (err instanceof CommandNotFound) throw new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).');
+  throw err;
+}
+
 /** yolovm's git config entries (and the two git settings it follows), in one git process. */
 export function readGitConfig(inRepository: boolean): Map<string, Setting> {
-  const args = [
-    'config',
-    '-z',
-    '--show-origin',
-    ...(inRepository ? [] : ['--global']),
-    '--get-regexp',
-    '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
-  ];
-  let out = '';
   try {
-    const r = runSync('git', args);
-    // 1: nothing matched. Anything else: say so, but do not refuse to work.
-    if (r.code === 0) out = r.stdout;
-    else if (r.code !== 1) debug(`git config failed: ${r.stderr.trim()}`);
+    return configFrom(runSync('git', configArgs(inRepository)));
   } catch (err) {
-    if (err instanceof CommandNotFound) throw new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).');
-    throw err;
+    return gitMissing(err);
   }
-  return parseGitConfigZ(out);
+}
+
+/** The same, not blocking: to run beside another query. */
+export async function readGitConfigAsync(inRepository: boolean): Promise<Map<string, Setting>> {
+  return configFrom(await runAsync('git', configArgs(inRepository)).catch(gitMissing));
 }
 
 /** `~` and `~/x` in local paths (config values are not expanded by a shell). */

@@ -28,16 +28,6 @@ export async function openRepo(cwd = process.cwd()): Promise<Repo> {
   return { git: simpleGit({ baseDir: top }), top, gitDir };
 }
 
-/** Refuse names git would not take as a branch (or could read as an option). */
-export async function checkBranchName(repo: Repo, name: string): Promise<void> {
-  try {
-    if (name.startsWith('-')) throw new Error('leading dash');
-    await repo.git.raw(['check-ref-format', '--branch', name]);
-  } catch {
-    throw new YolovmError(`Invalid branch name ${JSON.stringify(name)}`, 'Give the name of a branch, as `git branch` lists them.');
-  }
-}
-
 /** The commit a ref points at, or undefined. */
 export async function resolveRef(repo: Repo, ref: string): Promise<string | undefined> {
   try {
@@ -135,11 +125,6 @@ export function applyDiff(worktree: string, from: string, to: string): void {
 }
 
 /** Set a setting in this repository's own config. */
-export function setConfig(repo: Repo, key: string, value: string): void {
-  const r = runSync('git', ['config', key, value], { cwd: repo.top });
-  if (r.code !== 0) throw new YolovmError(`Could not set ${key}: ${r.stderr.trim()}`, 'Check that the repository config is writable.');
-}
-
 /** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */
 export async function moveRef(repo: Repo, branch: string, to: string, from: string | undefined, reason: string): Promise<void> {
   await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '']); // '': the ref must not exist yet (whatever the hash length)

@@ -1,7 +1,9 @@
-// git plumbing shared by the remote helper and the commands, with plain git
-// (no simple-git: the helper stays light): which ids are commits here, and
-// `git status --porcelain -z` read the one way.
-import { runSync } from './proc.js';
+// git plumbing for the hot paths (the remote helper, git yolo-push), with plain
+// git and no simple-git, which costs ~25 ms at every start (see README,
+// Dependencies): which ids are commits here, a branch and its repository in one
+// process, commit counts, and `git status --porcelain -z` read the one way.
+import { YolovmError } from './errors.js';
+import { runAsync, runSync } from './proc.js';
 
 /** Those of `shas` that are commits in a repository (the current one, or `gitDir`), with one git process. */
 export function commitsAmong(shas: readonly string[], at: { cwd?: string; gitDir?: string } = {}): string[] {
@@ -35,4 +37,45 @@ export function parseStatusZ(text: string): Change[] {
     changes.push(change);
   }
   return changes;
+}
+
+// What git check-ref-format refuses in a branch name (a ref under refs/heads/).
+const BAD_REF_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
+const BAD_REF_FORMS = /\.\.|@\{|\/\/|^\/|\/$|\.$|\.lock$|\.lock\/|(^|\/)\./;
+
+/** refs/heads/<name> for a branch name git would take, else the contract's error (no git process). */
+export function branchRef(name: string): `refs/heads/${string}` {
+  if (name === '' || name === '@' || name === 'HEAD' || name.startsWith('-') || BAD_REF_CHARS.test(name) || BAD_REF_FORMS.test(name)) {
+    throw new YolovmError(`Invalid branch name ${JSON.stringify(name)}`, 'Give the name of a branch, as `git branch` lists them.');
+  }
+  return `refs/heads/${name}`;
+}
+
+export interface Here {
+  /** Top of the work tree. */
+  top: string;
+  /** Its git directory (a worktree's own). */
+  gitDir: string;
+  /** The commit `ref` points at, or undefined when there is no such ref. */
+  sha: string | undefined;
+}
+
+/** The repository around the current directory and the commit of `ref`, in one git process. */
+export async function repositoryAndRef(ref: string): Promise<Here> {
+  const r = await runAsync('git', ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', `${ref}^{commit}`]);
+  const [top, gitDir, sha] = r.stdout.split('\n');
+  if ((r.code !== 0 && r.code !== 1) || !top || !gitDir) {
+    throw new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
+  }
+  return { top, gitDir, sha: r.code === 0 && sha ? sha : undefined };
+}
+
+/** `git rev-list --count` of a range such as [tip, '--not', ...others]. */
+export function countCommits(cwd: string, range: readonly string[]): number {
+  return Number(runSync('git', ['rev-list', '--count', ...range, '--'], { cwd }).stdout.trim());
+}
+
+/** Whether commit `older` is in the history of `newer`. */
+export function isAncestor(cwd: string, older: string, newer: string): boolean {
+  return runSync('git', ['merge-base', '--is-ancestor', older, newer], { cwd }).code === 0;
 }

@@ -47,6 +47,18 @@ export function runSync(cmd: string, args: readonly string[], opts: RunOptions =
   return { code: exitCode(r.status, r.signal), stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Run to completion without blocking, capturing output: several can run at once. */
+export async function runAsync(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const child = start(cmd, args, { ...opts, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  const code = await finished(child, cmd);
+  return { code, stdout, stderr };
+}
+
 export interface SpawnOptions extends RunOptions {
   stdio: StdioOptions;
 }

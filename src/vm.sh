@@ -22,8 +22,12 @@ die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
 # The repository exactly at $dir, not one around it: sets gd (git dir) and bare.
 find_repo() {
+  fmt=
   if [ -e "$dir/.git" ]; then
-    gd=$(cd "$dir" && git rev-parse --absolute-git-dir 2>/dev/null) || return 1
+    # One git for both: the git dir, then (last line) the hash algorithm.
+    gd=$(cd "$dir" && git rev-parse --absolute-git-dir --show-object-format 2>/dev/null) || return 1
+    fmt=${gd##*"$nl"}
+    gd=${gd%"$nl"*}
     bare=0
   elif [ -f "$dir/HEAD" ] && [ -d "$dir/objects" ] && [ -d "$dir/refs" ]; then
     gd=$(cd "$dir" && pwd -P) || return 1
@@ -50,7 +54,7 @@ status_of() { git -C "$1" --no-optional-locks status --porcelain 2>/dev/null; }
 # The work tree's state and branch, for the host's summary: "STATE BRANCH", STATE
 # one of clean, dirty, bare (BRANCH empty on a detached HEAD).
 head_state() {
-  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
+  if [ $# -gt 0 ]; then b=$1; else b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=; fi
   if [ "$bare" = 1 ]; then st=bare
   elif [ -n "$(status_of "$dir")" ]; then st=dirty
   else st=clean; fi
@@ -113,12 +117,17 @@ list)
     echo none
     exit 0
   fi
-  if [ "${1:-0}" = 1 ]; then echo "repo $(head_state)"; else echo repo; fi
+  # As few git processes as can answer (a push waits for this): HEAD, the refs,
+  # and the hash algorithm find_repo already learned.
+  head=$(git --git-dir="$gd" symbolic-ref -q HEAD) || head=
+  if [ "${1:-0}" = 1 ]; then echo "repo $(head_state "${head#refs/heads/}")"; else echo repo; fi
   # The repository's hash algorithm, in the form git's list output takes it.
-  printf ":object-format %s\n" "$(git --git-dir="$gd" rev-parse --show-object-format)"
-  git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)"
-  if head=$(git --git-dir="$gd" symbolic-ref -q HEAD); then
-    if git --git-dir="$gd" rev-parse -q --verify HEAD >/dev/null; then echo "@$head HEAD"; fi
+  printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
+  refs=$(git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)")
+  [ -z "$refs" ] || printf "%s\n" "$refs"
+  if [ -n "$head" ]; then
+    # HEAD on a branch: advertised when the branch exists (not while it is unborn).
+    case "$nl$refs$nl" in *" $head$nl"*) echo "@$head HEAD" ;; esac
   elif sha=$(git --git-dir="$gd" rev-parse -q --verify HEAD); then
     echo "$sha HEAD"
   fi

@@ -5,6 +5,7 @@
 import { runsOnHost } from '../boundary.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
+import { branchRef } from '../plumbing.js';
 import { isVerbose, plural } from '../log.js';
 import { finished, start } from '../proc.js';
 import { locationRefs } from '../handoff.js';
@@ -52,7 +53,7 @@ const WORD: Record<string, string> = { A: 'created', M: 'edited', D: 'deleted', 
 
 export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
   const repo = await git.openRepo();
-  if (branchArg !== undefined) await git.checkBranchName(repo, branchArg);
+  if (branchArg !== undefined) branchRef(branchArg);
   if (subpathArg !== undefined) parseSubpath(subpathArg);
   const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);

@@ -6,6 +6,7 @@
 // uncommitted work to the local work tree, or refuses before changing anything.
 import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
+import { branchRef } from '../plumbing.js';
 import { info, plural } from '../log.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession, type Session } from '../session.js';
@@ -96,7 +97,7 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
 
 export async function yoloFetch(branch: string, subpathArg: string | undefined, opts: FetchOptions): Promise<number> {
   const repo = await git.openRepo();
-  await git.checkBranchName(repo, branch);
+  branchRef(branch);
   if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
   const s = await openSession(true);
   const { subpath } = locationOf(s, subpathArg);

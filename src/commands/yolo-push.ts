@@ -3,15 +3,19 @@
 // own push path (push.ts) in-process, so the VM repository is created and
 // checked out exactly as with `git push yolovm::...`, without starting git push
 // and a second node process for the helper.
-import { subpathKey } from '../config.js';
+//
+// It runs on every hand-off, so it keeps to plain git (plumbing.ts, no
+// simple-git) and asks as little as it can: one git query beside the config
+// read before the first ssh, and no send-pack when the VM is already there.
+import { loadConfig, readGitConfigAsync, subpathKey } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
-import * as git from '../git.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
-import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus } from '../protocol.js';
+import { runSync } from '../proc.js';
+import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../protocol.js';
 import { listVm, sendPack } from '../push.js';
-import { locationOf, openSession } from '../session.js';
+import { locationOf, openSession, type Session } from '../session.js';
 import { runOnVm } from '../vm.js';
-import { commitsAmong } from '../plumbing.js';
+import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef } from '../plumbing.js';
 import { parseSubpath } from '../workspace.js';
 
 export interface YoloPushOptions {
@@ -22,21 +26,29 @@ export interface YoloPushOptions {
 }
 
 export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {
-  const repo = await git.openRepo();
-  await git.checkBranchName(repo, branch);
+  const ref = branchRef(branch);
   if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
-  const ref = `refs/heads/${branch}` as const;
-  const local = await git.resolveRef(repo, ref);
+  const [repo, gitConfig] = await Promise.all([repositoryAndRef(ref), readGitConfigAsync(true)]);
+  const local = repo.sha;
   if (!local)
     throw new YolovmError(
       `Branch '${branch}' not found`,
       `List local branches with \`git branch\`; create it with \`git switch -c ${branch}\`.`,
     );
-  const s = await openSession(true);
+  const s = await openSession(true, loadConfig(true, undefined, gitConfig));
   const { subpath } = locationOf(s, subpathArg);
   const dest = s.where(subpath);
   const vm = await listVm(s, { subpath, withHead: true });
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
+  const short = local.slice(0, 7);
+  const checkout = opts.checkout === false ? 'none' : ref;
+  // Already there, and the work tree where it should be: nothing for send-pack to do.
+  if (old === local && !opts.force && (checkout === 'none' || vm.head?.state === 'bare' || vm.head?.branch === branch)) {
+    info(`${branch} is already up to date on ${dest} (${short})`);
+    if (vm.head) reportWorkTree(vm.head, branch);
+    remember(s, repo.top, subpath, subpathArg, opts);
+    return EXIT.ok;
+  }
   const quiet = isQuiet();
   const options = {
     ...defaultOptions(),
@@ -51,7 +63,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     repoState: vm.state,
     options,
     quietVm: true,
-    checkout: opts.checkout === false ? 'none' : ref,
+    checkout,
     reportHead: true,
     resolved: new Map([[ref, local]]),
     gitDir: repo.gitDir,
@@ -91,7 +103,6 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   }
   const verb = opts.dryRun ? 'Would push' : 'Pushed';
   if (vm.state === 'none') info(`${opts.dryRun ? 'Would create' : 'Created'} a git repository at ${dest}`);
-  const short = await git.shortSha(repo, local);
   if (old === local || status.message === 'up to date') {
     info(`${branch} is already up to date on ${dest} (${short})`);
   } else if (!old) {
@@ -100,43 +111,47 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
       vm.refs.map((l) => l.split(' ')[0] ?? ''),
       { cwd: repo.top },
     );
-    info(
-      `${verb} new branch ${branch} to ${dest}: ${plural(await git.countCommits(repo, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`,
-    );
-  } else if (!(await git.hasCommit(repo, old))) {
+    info(`${verb} new branch ${branch} to ${dest}: ${plural(countCommits(repo.top, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`);
+  } else if (commitsAmong([old], { cwd: repo.top }).length === 0) {
     // The VM's old commits never came here: name the tip so it can be recovered there.
     info(
       `${verb} ${branch} to ${dest}: ${old.slice(0, 7)}...${short} (forced update); the VM's old tip ${old.slice(0, 7)} is not in this repository (on the VM: \`git branch rescue ${old.slice(0, 7)}\` recovers it)`,
     );
-  } else if (await git.isAncestor(repo, old, local)) {
-    const oldShort = await git.shortSha(repo, old);
-    info(`${verb} ${branch} to ${dest}: ${plural(await git.countCommits(repo, `${old}..${local}`), 'commit')}, ${oldShort}..${short}`);
+  } else if (isAncestor(repo.top, old, local)) {
+    const oldShort = old.slice(0, 7);
+    info(`${verb} ${branch} to ${dest}: ${plural(countCommits(repo.top, [`${old}..${local}`]), 'commit')}, ${oldShort}..${short}`);
   } else {
-    const oldShort = await git.shortSha(repo, old);
-    const added = plural(await git.countCommits(repo, `${old}..${local}`), 'new commit');
-    const replaced = plural(await git.countCommits(repo, `${local}..${old}`), 'VM commit');
+    const oldShort = old.slice(0, 7);
+    const added = plural(countCommits(repo.top, [`${old}..${local}`]), 'new commit');
+    const replaced = plural(countCommits(repo.top, [`${local}..${old}`]), 'VM commit');
     info(`${verb} ${branch} to ${dest}: ${oldShort}...${short} (forced update): ${added}; replaced ${replaced}, old tip ${oldShort}`);
   }
   if (!opts.dryRun) {
     // The VM reported its work tree after the push (or at listing); ask only if it did not.
     const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, { mode: 'status', place: s.place(subpath) })).stdout);
-    if (head) {
-      const tree =
-        head.state === 'bare'
-          ? 'a bare repository'
-          : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
-      const why =
-        head.state === 'dirty' && head.branch !== branch
-          ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)`
-          : '';
-      info(`VM work tree: ${tree}${why}`);
-    }
+    if (head) reportWorkTree(head, branch);
   }
-  if (!opts.dryRun && subpathArg !== undefined && subpath !== '' && !s.cfg.subpath) {
-    git.setConfig(repo, subpathKey(s.cfg.vm.value), subpath);
-    info(
-      `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config ${subpathKey(s.cfg.vm.value)})`,
-    );
-  }
+  remember(s, repo.top, subpath, subpathArg, opts);
   return EXIT.ok;
+}
+
+function reportWorkTree(head: VmHead, branch: string): void {
+  const tree =
+    head.state === 'bare'
+      ? 'a bare repository'
+      : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
+  const why =
+    head.state === 'dirty' && head.branch !== branch ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)` : '';
+  info(`VM work tree: ${tree}${why}`);
+}
+
+/** The first push naming a subpath makes it this repository's VM location (per VM). */
+function remember(s: Session, top: string, subpath: string, subpathArg: string | undefined, opts: YoloPushOptions): void {
+  if (opts.dryRun || subpathArg === undefined || subpath === '' || s.cfg.subpath) return;
+  const key = subpathKey(s.cfg.vm.value);
+  const r = runSync('git', ['config', key, subpath], { cwd: top });
+  if (r.code !== 0) throw new YolovmError(`Could not set ${key}: ${r.stderr.trim()}`, 'Check that the repository config is writable.');
+  info(
+    `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config ${key})`,
+  );
 }

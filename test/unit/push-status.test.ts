@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { branchRef } from '../../src/plumbing.js';
 import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from '../../src/protocol.js';
 
 describe('send-pack --helper-status lines', () => {
@@ -44,4 +46,52 @@ describe('why a ref was refused', () => {
       assert.equal(isDirtyWorktreeRejection(reason), kind === 'dirty');
     });
   }
+});
+
+describe('branch names, as git check-ref-format --branch takes them (no git process)', () => {
+  const good = ['main', 'feature/auth', 'a.b', 'v1.2-rc', 'ü-branch', 'x@y', 'a/b/c'];
+  const bad = [
+    '',
+    '-x',
+    'HEAD',
+    '@',
+    'a..b',
+    'a b',
+    'a~1',
+    'a^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[b',
+    'a\\b',
+    'a@{1}',
+    '/a',
+    'a/',
+    'a//b',
+    'a.',
+    '.a',
+    'a/.b',
+    'a.lock',
+    'a.lock/b',
+    'a\x01b',
+    'a\x7fb',
+  ];
+  for (const name of good) it(`takes ${JSON.stringify(name)}`, () => assert.equal(branchRef(name), `refs/heads/${name}`));
+  for (const name of bad) {
+    it(`refuses ${JSON.stringify(name)}`, () => {
+      assert.throws(() => branchRef(name), /Invalid branch name/);
+    });
+  }
+  it('agrees with git on every case (but @, which git expands to the current branch)', () => {
+    for (const name of [...good, ...bad].filter((n) => n !== '@')) {
+      const git = spawnSync('git', ['check-ref-format', '--branch', name]).status === 0 && !name.startsWith('-') && name !== 'HEAD';
+      let ours = true;
+      try {
+        branchRef(name);
+      } catch {
+        ours = false;
+      }
+      assert.equal(ours, git, name);
+    }
+  });
 });
