@@ -9,13 +9,18 @@ await build({
   outdir: 'dist',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS, not ESM: Node.js starts a CommonJS file about 9 ms sooner (no ESM
+  // loader), and git starts the helper on every push and fetch.
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
   target: 'node20',
   packages: 'bundle',
   logLevel: 'warning',
-  define: { __YOLOVM_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
-  // Some bundled CommonJS dependencies call require() for node built-ins.
-  banner: { js: "import { createRequire as __yolovmRequire } from 'node:module'; const require = __yolovmRequire(import.meta.url);" },
+  define: {
+    __YOLOVM_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+    'import.meta.url': '__yolovmUrl',
+  },
+  banner: { js: "const __yolovmUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 // The VM-side script is read at run time from beside the code that sends it.

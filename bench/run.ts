@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { vmCommand } from '../src/vm.js';
 import { makeRepo, ROOT, signal, startVm, waitGone, type RunResult, type TestVm } from '../test/harness/vm.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -595,6 +596,33 @@ async function main(): Promise<void> {
       'true',
     ]);
     await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
+    // What `git push yolovm::` adds to `git push ssh://` when there is nothing to push.
+    await sample("the helper's settings (`git config --get-regexp`, one process)", 'git', [
+      '-C',
+      repo,
+      'config',
+      '-z',
+      '--show-origin',
+      '--get-regexp',
+      '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
+    ]);
+    const viaShared = ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`];
+    const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
+    await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
+      ...viaShared,
+      vmCommand('list', place, true, ['0']),
+    ]);
+    await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
+      ...viaShared,
+      `git-receive-pack --advertise-refs ${join(vm.workspace, 'push-ours')}`,
+    ]);
+    const nop = join(vm.dir, 'nop-helper');
+    mkdirSync(nop);
+    writeFileSync(join(nop, 'git-remote-nop'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    await sample('git starting a remote helper (one that exits at once)', 'sh', [
+      '-c',
+      `PATH=${nop}:$PATH git -C ${repo} ls-remote nop::x 2>/dev/null; exit 0`,
+    ]);
   } finally {
     await closeShared();
     for (const pid of existsSync(join(vm.dir, 'cm')) ? masterPids(join(vm.dir, 'cm')) : []) signal(pid, 'SIGTERM');

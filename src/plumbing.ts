@@ -40,6 +40,7 @@ export function parseStatusZ(text: string): Change[] {
 }
 
 // What git check-ref-format refuses in a branch name (a ref under refs/heads/).
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const BAD_REF_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
 const BAD_REF_FORMS = /\.\.|@\{|\/\/|^\/|\/$|\.$|\.lock$|\.lock\/|(^|\/)\./;
 

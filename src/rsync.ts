@@ -2,8 +2,9 @@
 // that shows one progress line on a terminal and collects what changed.
 import { isAbsolute } from 'node:path';
 import { YolovmError } from './errors.js';
-import { finished, start, CommandNotFound } from './proc.js';
-import type { SshTarget } from './ssh.js';
+import { runRelayed, type StderrRelay } from './ssh-child.js';
+import { sshFailure, type SshTarget } from './ssh.js';
+import { vmFailure, type VmPlace } from './vm.js';
 
 /** Excluded on both sides by default: never sent, and never deleted locally by a pull. */
 export const DEFAULT_EXCLUDES = ['.git/', 'node_modules/', '__pycache__/', '.venv/'];
@@ -52,6 +53,8 @@ export interface SyncOptions {
   progress: boolean;
   compressLevel?: number;
   backupDir?: string;
+  /** The command that starts rsync on the VM (the VM script, which checks the place and then runs rsync). */
+  rsyncPath?: string;
 }
 
 export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
@@ -69,6 +72,7 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     ...(o.compressLevel === undefined ? [] : [`--compress-level=${o.compressLevel}`]),
     '-e',
     t.command.map(rsyncQuote).join(' '),
+    ...(o.rsyncPath ? [`--rsync-path=${o.rsyncPath}`] : []),
     '--out-format=%i %n%L',
     '--stats',
     ...(o.progress ? ['--info=progress2'] : []),
@@ -91,56 +95,77 @@ export interface SyncResult {
   /** Itemized changes (`>f+++++++++ path`, `*deleting path`). */
   changes: string[];
   stats: Map<string, string>;
-  stderr: string;
+  /** Its stderr as relayed: ssh's lines and rsync's own held back, the VM script's exit status. */
+  relay: StderrRelay;
+  /** ssh's own lines, when ssh spoke. */
+  held: string;
 }
 
 // Transfers, creations and deletions; a line starting with `.` (attributes alone,
 // such as a different mtime on unchanged content) is no change to report.
 const ITEM = /^(\*deleting|[<>ch][fdLDS][.+?cstpoguax ]{9}) /;
 
-/** Run rsync; progress (\r-redrawn) goes to stderr when asked, the rest is collected. */
+// rsync's own complaints: one of them becomes our message when rsync fails.
+const RSYNC_SAYS = /^(rsync: |rsync error|.*No space left on device)/;
+
+/**
+ * Run rsync with ssh under it (ssh-child.ts): progress (\r-redrawn) goes to
+ * stderr when asked, the itemized list and stats are collected.
+ */
 export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
-  const child = start('rsync', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const changes: string[] = [];
   const stats = new Map<string, string>();
   let partial = '';
-  let stderr = '';
   const progress = { drawn: false }; // set from the data callback
   const onLine = (line: string) => {
     if (ITEM.test(line)) changes.push(line);
     const stat = /^([A-Z][A-Za-z ]+): (.*)$/.exec(line);
     if (stat?.[1] && stat[2] !== undefined) stats.set(stat[1], stat[2]);
   };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    for (;;) {
-      const i = partial.search(/[\r\n]/);
-      if (i < 0) break;
-      const piece = partial.slice(0, i);
-      const sep = partial.charAt(i);
-      partial = partial.slice(i + 1);
-      if (sep === '\r' || /^\s+[\d,]+\s+\d+%/.test(piece)) {
-        if (showProgress && piece.trim() !== '') {
-          process.stderr.write(`\r${piece}`);
-          progress.drawn = true;
+  const decoder = new TextDecoder();
+  const r = await runRelayed('rsync', args, {
+    hold: RSYNC_SAYS,
+    // rsync reports a dead ssh as its own protocol error: ssh's lines tell.
+    sshFailed: (code, _out, relay) => code === 255 || (code !== 0 && relay.vmExit === undefined && relay.sshSpoke),
+    notFound: () => new YolovmError('rsync is not installed', 'Install it: `sudo apt-get install rsync` (./install does this).'),
+    onStdout: (chunk) => {
+      partial += decoder.decode(chunk, { stream: true });
+      for (;;) {
+        const i = partial.search(/[\r\n]/);
+        if (i < 0) break;
+        const piece = partial.slice(0, i);
+        const sep = partial.charAt(i);
+        partial = partial.slice(i + 1);
+        if (sep === '\r' || /^\s+[\d,]+\s+\d+%/.test(piece)) {
+          if (showProgress && piece.trim() !== '') {
+            process.stderr.write(`\r${piece}`);
+            progress.drawn = true;
+          }
+        } else {
+          onLine(piece);
         }
-      } else {
-        onLine(piece);
       }
-    }
+    },
   });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  let code: number;
-  try {
-    code = await finished(child, 'rsync');
-  } catch (err) {
-    if (err instanceof CommandNotFound)
-      throw new YolovmError('rsync is not installed', 'Install it: `sudo apt-get install rsync` (./install does this).');
-    throw err;
-  }
   if (partial !== '') onLine(partial);
   if (progress.drawn) process.stderr.write('\n');
-  return { code, changes, stats, stderr };
+  return { code: r.code, changes, stats, relay: r.relay, held: r.held };
+}
+
+/** What a failed rsync means: the VM script's refusal, an SSH failure (exit 2), or rsync's own error. */
+export function rsyncFailure(r: SyncResult, t: SshTarget, place: VmPlace): YolovmError {
+  const vm = r.relay.vmExit === undefined ? undefined : vmFailure(r.relay.vmExit, place);
+  if (vm) return vm;
+  if (r.code === 255 || r.relay.sshSpoke) return sshFailure(r.held, t);
+  const own = r.relay.own;
+  const line = own.find((l) => /rsync: |No space left/.test(l)) ?? own[0] ?? '';
+  const full = own.some((l) => /No space left on device/.test(l));
+  return new YolovmError(
+    `rsync failed (exit ${r.code})${line ? `: ${line.replace(/^rsync: /, '').trim()}` : ''}`,
+    full
+      ? 'A disk is full: free space there and run again (nothing already synced is lost).'
+      : 'Run again with -v to see the rsync command; running again resumes safely.',
+  );
 }
 
 /** rsync's "Total transferred file size: 1,234 bytes" as a number. */

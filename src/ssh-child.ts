@@ -15,7 +15,12 @@ import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from
 export class StderrRelay {
   private partial = '';
   private held: string[] = [];
+  /** The program's own error lines (rsync's), held like ssh's when `hold` says so. */
+  readonly own: string[] = [];
   readonly all: string[] = [];
+
+  /** `hold`: the program's own lines to hold back too (shown only if it succeeds). */
+  constructor(private readonly hold?: RegExp) {}
   /** The VM script's exit status, when it said one (see die() in vm.sh). */
   vmExit: number | undefined;
   /** The VM work tree after a push, when the script reported it. */
@@ -34,6 +39,7 @@ export class StderrRelay {
       else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
       // ssh may end lines with \r\n; a progress meter redraws with bare \r.
       else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
+      else if (this.hold?.test(line)) this.own.push(line.replace(/\r$/, ''));
       else process.stderr.write(`${line}\n`);
     }
     // Progress meters redraw with \r and no newline: show them at once.
@@ -44,12 +50,18 @@ export class StderrRelay {
     }
   }
 
-  /** At the end: ssh failed (the held lines explain it) or not (show them). */
-  finish(sshFailed: boolean): string {
+  /** ssh's own lines were held back. */
+  get sshSpoke(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** At the end: ssh failed (the held lines explain it) or not (show them); the program's own, unless it failed. */
+  finish(sshFailed: boolean, failed = sshFailed): string {
     if (this.partial !== '') this.push('\n');
     const held = this.held.join('\n');
     if (!sshFailed && held !== '') process.stderr.write(`${held}\n`);
     else if (sshFailed) debug(`ssh said: ${held}`);
+    if (!failed && this.own.length > 0) process.stderr.write(`${this.own.join('\n')}\n`);
     return held;
   }
 }
@@ -70,7 +82,9 @@ export interface RelayOptions {
   /** Take stdout chunk by chunk (a byte stream for git) instead of collecting it. */
   onStdout?: (chunk: Buffer) => void;
   /** Whether the run failed because of ssh (its held lines then explain it, and are not shown). */
-  sshFailed: (code: number, stdout: string) => boolean;
+  sshFailed: (code: number, stdout: string, relay: StderrRelay) => boolean;
+  /** The program's own lines to hold back with ssh's (see StderrRelay). */
+  hold?: RegExp;
   /** The error for a program that is not installed. */
   notFound: (program: string) => Error;
 }
@@ -78,7 +92,7 @@ export interface RelayOptions {
 /** Start a program, relay its stderr as it comes, and wait for it. */
 export async function runRelayed(program: string, args: readonly string[], o: RelayOptions): Promise<Relayed> {
   const child = start(program, args, { stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'], env: o.env });
-  const relay = new StderrRelay();
+  const relay = new StderrRelay(o.hold);
   let stdout = '';
   if (o.onStdout) child.stdout?.on('data', o.onStdout);
   else child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -91,7 +105,7 @@ export async function runRelayed(program: string, args: readonly string[], o: Re
   } catch (err) {
     throw err instanceof CommandNotFound ? o.notFound(program) : err;
   }
-  const held = relay.finish(o.sshFailed(code, stdout));
+  const held = relay.finish(o.sshFailed(code, stdout, relay), code !== 0);
   return { code, stdout, relay, held };
 }
 

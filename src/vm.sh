@@ -119,7 +119,14 @@ list)
   fi
   # As few git processes as can answer (a push waits for this): HEAD, the refs,
   # and the hash algorithm find_repo already learned.
-  head=$(git --git-dir="$gd" symbolic-ref -q HEAD) || head=
+  # HEAD from its file where git keeps it as one ("ref: <name>", or an id); else git.
+  line=
+  [ ! -f "$gd/HEAD" ] || IFS= read -r line <"$gd/HEAD" || :
+  case $line in
+    "ref: refs/heads/.invalid" | "") head=$(git --git-dir="$gd" symbolic-ref -q HEAD) || head= ;;
+    "ref: "*) head=${line#"ref: "} ;;
+    *) head= ;;
+  esac
   if [ "${1:-0}" = 1 ]; then echo "repo $(head_state "${head#refs/heads/}")"; else echo repo; fi
   # The repository's hash algorithm, in the form git's list output takes it.
   printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
@@ -234,10 +241,13 @@ status)
   ;;
 dir-push)
   # Before rsync sends a directory: rsync is here, and the target is a directory.
+  # Then, given one ($@: rsync's server command, as rsync --rsync-path appends it),
+  # become rsync, in the same connection.
   need rsync 44
   if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
   mkdir -p -- "$dir" || die 45
   mark_synced
+  [ $# -eq 0 ] || exec "$@"
   ;;
 dir-pull)
   # Before rsync brings a directory back: it must exist (nothing is created).

@@ -5,14 +5,13 @@
 // directory outside the synced tree, with a list of all changes.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, shown, YolovmError } from '../errors.js';
-import { info, isQuiet, isVerbose, plural } from '../log.js';
+import { info, isQuiet, isVerbose, plural, thousands } from '../log.js';
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
 import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
-import { SSH_ERROR_LINE, sshFailure } from '../ssh.js';
-import { runOnVm, VM_EXIT } from '../vm.js';
+import { runOnVm, vmCommand, VM_EXIT } from '../vm.js';
 import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../boundary.js';
 import { runSync } from '../proc.js';
 import { parseSubpath, rsyncBase } from '../workspace.js';
@@ -71,8 +70,17 @@ export function dirUndo(name: string | undefined, opts: DirOptions): number {
 }
 
 /** What git ignores under `dir`, when it is inside a work tree: a file of anchored patterns for rsync (or undefined). */
+/** Whether `dir` may be in a git work tree (a .git above it, or GIT_DIR set): else git need not be asked. */
+function maybeInGit(dir: string): boolean {
+  if (process.env.GIT_DIR) return true;
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
 function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | undefined {
-  if (opts.gitignore === false) return undefined;
+  if (opts.gitignore === false || !maybeInGit(dir)) return undefined;
   // One git process: the list, exactly as git decides it (negations and nested .gitignore included).
   const r = runSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: dir });
   if (r.code !== 0) return undefined; // not a git work tree
@@ -88,7 +96,13 @@ function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[])
   const skip = new Set(excludesOf(opts).map((e) => e.replace(/\/$/, '')));
   const found: string[] = [];
   const walk = (abs: string, rel: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return; // unreadable: rsync says so itself
+    }
+    for (const e of entries) {
       const path = rel ? `${rel}/${e.name}` : e.name;
       if (isSecretLike(path, allowed) && (e.isFile() || e.isDirectory())) found.push(e.isDirectory() ? `${path}/` : path);
       else if (e.isDirectory() && !skip.has(e.name)) walk(join(abs, e.name), path);
@@ -125,19 +139,6 @@ function vmPath(s: Session, subpath: string): string {
   return subpath === '' ? base : `${base}/${subpath}`;
 }
 
-/** rsync failed: an SSH failure (exit 2) or a transfer error (exit 1), said in one line. */
-function rsyncFailure(r: rsync.SyncResult, s: Session): YolovmError {
-  if (r.code === 255 || r.stderr.split('\n').some((l) => SSH_ERROR_LINE.test(l.replace(/\r$/, '')))) return sshFailure(r.stderr, s.target);
-  const line = r.stderr.split('\n').find((l) => /rsync: |rsync error|No space left/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '';
-  const full = /No space left on device/.test(r.stderr);
-  return new YolovmError(
-    `rsync failed (exit ${r.code}): ${line.replace(/^rsync: /, '').trim()}`,
-    full
-      ? 'A disk is full: free space there and run again (nothing already synced is lost).'
-      : 'Run again with -v to see the rsync command; running again resumes safely.',
-  );
-}
-
 function describe(r: rsync.SyncResult, dryRun: boolean): string {
   const files = r.changes.filter((c) => /^[<>]f/.test(c)).length;
   const deleted = r.changes.filter((c) => c.startsWith('*deleting')).length;
@@ -146,7 +147,7 @@ function describe(r: rsync.SyncResult, dryRun: boolean): string {
   const bytes = rsync.statNumber(r.stats, 'Total transferred file size');
   if (!dryRun)
     parts.push(
-      `${bytes.toLocaleString('en')} bytes of data, ${rsync.statNumber(r.stats, 'Total bytes sent').toLocaleString('en')} sent and ${rsync.statNumber(r.stats, 'Total bytes received').toLocaleString('en')} received over the wire`,
+      `${thousands(bytes)} bytes of data, ${thousands(rsync.statNumber(r.stats, 'Total bytes sent'))} sent and ${thousands(rsync.statNumber(r.stats, 'Total bytes received'))} received over the wire`,
     );
   return parts.join(', ');
 }
@@ -161,13 +162,15 @@ const showProgress = (): boolean => !isQuiet() && (process.stderr.isTTY || isVer
 
 async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<rsync.SyncResult> {
   const dryRun = opts.dryRun ?? false;
-  // The VM side first: rsync there, and the target is (made) a directory. A dry run creates nothing.
-  await runOnVm(s.target, { mode: dryRun ? 'dir-pull' : 'dir-push', place: s.place(subpath), args: dryRun ? ['1'] : [] }).catch(
-    (err: unknown) => {
-      if (dryRun && err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
+  // The VM side checks first (rsync there, the target is, or is made, a directory):
+  // a real push in the same connection as rsync itself (the script then runs
+  // rsync), a dry run apart, since it creates nothing and a missing target is fine.
+  if (dryRun) {
+    await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: ['1'] }).catch((err: unknown) => {
+      if (err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
       throw err;
-    },
-  );
+    });
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
     const args = rsync.rsyncArgs(s.target, {
@@ -182,9 +185,10 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
       dryRun,
       progress: showProgress(),
       compressLevel: compressLevel(opts),
+      rsyncPath: dryRun ? undefined : vmCommand('dir-push', s.place(subpath), true, ['rsync']),
     });
     const r = await rsync.runRsync(args, showProgress());
-    if (r.code !== 0) throw rsyncFailure(r, s);
+    if (r.code !== 0) throw rsync.rsyncFailure(r, s.target, s.place(subpath));
     return r;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -197,10 +201,12 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
   const s = await openSession(true);
-  const r = await pushOnce(s, dir, subpath, opts);
+  const pushing = pushOnce(s, dir, subpath, opts);
+  // While rsync works: what it holds back, for the summary.
+  const held = opts.includeSecrets ? [] : secretsUnder(dir, opts, s.cfg.allowSecrets);
+  const r = await pushing;
   showChanges(r, opts.dryRun ?? false);
   info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
-  const held = opts.includeSecrets ? [] : secretsUnder(dir, opts, s.cfg.allowSecrets);
   if (held.length > 0) {
     info(
       `Held back ${plural(held.length, 'secret-like file')}: ${held.slice(0, 8).join(', ')}${held.length > 8 ? ', ...' : ''} (send with --include-secrets, or allow patterns: git config yolovm.allowSecrets '<pattern> ...')`,
@@ -356,7 +362,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     let probe: rsync.SyncResult | undefined;
     if (local > MASS_MIN_FILES && !opts.force) {
       probe = await rsync.runRsync(sync(true), false);
-      if (probe.code !== 0) throw rsyncFailure(probe, s);
+      if (probe.code !== 0) throw rsync.rsyncFailure(probe, s.target, s.place(subpath));
       const hit = destructive(probe.changes).length;
       if (hit * 2 > local) {
         throw new YolovmError(
@@ -368,7 +374,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     if (!dryRun) mkdirSync(dir, { recursive: true });
     // When the probe found nothing to change, a second pass would only set mtimes: skip it.
     const r = probe && (dryRun || probe.changes.length === 0) ? probe : await rsync.runRsync(sync(dryRun), showProgress());
-    if (r.code !== 0) throw rsyncFailure(r, s);
+    if (r.code !== 0) throw rsync.rsyncFailure(r, s.target, s.place(subpath));
     showChanges(r, dryRun);
     info(
       `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,

@@ -111,7 +111,9 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
       vm.refs.map((l) => l.split(' ')[0] ?? ''),
       { cwd: repo.top },
     );
-    info(`${verb} new branch ${branch} to ${dest}: ${plural(countCommits(repo.top, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`);
+    info(
+      `${verb} new branch ${branch} to ${dest}: ${plural(countCommits(repo.top, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`,
+    );
   } else if (commitsAmong([old], { cwd: repo.top }).length === 0) {
     // The VM's old commits never came here: name the tip so it can be recovered there.
     info(
@@ -141,7 +143,9 @@ function reportWorkTree(head: VmHead, branch: string): void {
       ? 'a bare repository'
       : `on branch ${head.branch || '(detached HEAD)'}${head.state === 'dirty' ? ', with uncommitted changes' : ''}`;
   const why =
-    head.state === 'dirty' && head.branch !== branch ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)` : '';
+    head.state === 'dirty' && head.branch !== branch
+      ? ` (left there, not switched to ${branch}, so the uncommitted work is untouched)`
+      : '';
   info(`VM work tree: ${tree}${why}`);
 }
 

@@ -76,7 +76,10 @@ describe('branch names, as git check-ref-format --branch takes them (no git proc
     'a\x01b',
     'a\x7fb',
   ];
-  for (const name of good) it(`takes ${JSON.stringify(name)}`, () => assert.equal(branchRef(name), `refs/heads/${name}`));
+  for (const name of good)
+    it(`takes ${JSON.stringify(name)}`, () => {
+      assert.equal(branchRef(name), `refs/heads/${name}`);
+    });
   for (const name of bad) {
     it(`refuses ${JSON.stringify(name)}`, () => {
       assert.throws(() => branchRef(name), /Invalid branch name/);
