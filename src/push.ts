@@ -14,7 +14,7 @@ import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
 import * as proto from './protocol.js';
 import type { Session } from './session.js';
-import { sshCommandString, sshFailure } from './ssh.js';
+import { hostInUrl, sshCommandString, sshFailure } from './ssh.js';
 import { runRelayed } from './ssh-child.js';
 import { runOnVm, vmCommand, VM_EXIT, vmFailure } from './vm.js';
 
@@ -160,8 +160,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       checkout,
       s.cfg.objectFormat,
     ]);
-    const host = s.target.host.includes(':') ? `[${s.target.host}]` : s.target.host;
-    destination = `ssh://${s.target.user}@${host}/yolovm`;
+    destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);
     env.GIT_SSH_VARIANT = 'ssh';
   }

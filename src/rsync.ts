@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { YolovmError } from './errors.js';
 import { runRelayed, type StderrRelay } from './ssh-child.js';
-import { sshFailure, type SshTarget } from './ssh.js';
+import { hostInUrl, sshFailure, type SshTarget } from './ssh.js';
 import { vmFailure, type VmPlace } from './vm.js';
 
 /** Excluded on both sides by default: never sent, and never deleted locally by a pull. */
@@ -31,7 +31,7 @@ export function localArg(path: string): string {
 
 /** `user@host:path/` on the VM (the path is sent by rsync's protocol, not a shell: -s). */
 export function remoteArg(t: Pick<SshTarget, 'user' | 'host'>, path: string): string {
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  const host = hostInUrl(t);
   return `${t.user}@${host}:${path.endsWith('/') ? path : `${path}/`}`;
 }
 

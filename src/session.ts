@@ -79,6 +79,13 @@ export async function openSession(inRepository: boolean, cfg: Config = loadConfi
 
 /** The step openSession adds to resolveSession: first contact with a new VM instance, and the ssh-config refresh. */
 export async function meetVm(s: Session): Promise<Session> {
+  await trustFirstKey(s);
+  refreshSshConfig(s);
+  return s;
+}
+
+/** A VM instance met for the first time: connect once (accept-new), record its key, say which key was trusted. */
+export async function trustFirstKey(s: Session): Promise<void> {
   const keys = s.target.hostKeys;
   if (keys && !keys.known) {
     await runSsh(s.target, 'true');
@@ -94,6 +101,4 @@ export async function meetVm(s: Session): Promise<Session> {
     process.stderr.write(`New VM instance ${keys.instance ?? ''}: trusting host key ${fp} (VM at ${s.host.value})\n`);
     s.target = sshTarget(s.cfg, s.host.value, process.env, { ...keys, known: true });
   }
-  refreshSshConfig(s);
-  return s;
 }

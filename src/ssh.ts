@@ -86,6 +86,11 @@ export function controlPath(env: NodeJS.ProcessEnv, hostKeys: HostKeyPolicy | un
   return join(controlDir(env), `%C${controlTag(hostKeys)}`);
 }
 
+/** The host as it goes into `user@host:path` and `ssh://user@host/`: an IPv6 address in brackets. */
+export function hostInUrl(t: Pick<SshTarget, 'host'>): string {
+  return t.host.includes(':') ? `[${t.host}]` : t.host;
+}
+
 /** argv (after the program) to run a remote command string on the VM. */
 export function sshArgs(t: SshTarget, remoteCommand: string): string[] {
   return [...t.command.slice(1), '--', t.destination, remoteCommand];

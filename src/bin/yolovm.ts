@@ -57,9 +57,9 @@ runMain(async () => {
       'write a `Host yolovm` block (yolovm-<name> per named VM) into ~/.ssh/config, so `ssh yolovm`, scp and editors reach the current VM; commands keep it current',
     )
     .option('--remove', 'remove the block(s) again')
-    .action((opts: CommonOptions & SshConfigOptions) => {
+    .action(async (opts: CommonOptions & SshConfigOptions) => {
       common(opts);
-      code = sshConfig(opts);
+      code = await sshConfig(opts);
     });
   addCommonOptions(program.command('doctor'))
     .description('check each link from terraform to git and rsync on the VM, and say which is broken and how to fix it')

@@ -154,11 +154,6 @@ class Helper {
   }
 }
 
-/** What git yolo-fetch learns from the helper (git itself only says 128 on failure). */
-export interface HelperReport {
-  exit: number;
-}
-
 const USAGE = `git-remote-yolovm: the git remote helper for yolovm:: URLs (yolovm ${VERSION})
 
 git runs it; you use it through git:
@@ -219,10 +214,8 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Written to $YOLOVM_REPORT_FILE when git yolo-fetch sets it. */
+/** Our exit status for the command that ran git with us, when it asked (protocol.ts, REPORT_ENV). */
 export function writeReport(code: number): void {
-  const file = process.env.YOLOVM_REPORT_FILE;
-  if (!file) return;
-  const report: HelperReport = { exit: code };
-  writeFileSync(file, JSON.stringify(report));
+  const file = process.env[proto.REPORT_ENV];
+  if (file) writeFileSync(file, proto.formatReport(code));
 }

@@ -6,7 +6,7 @@ import SSHConfig from 'ssh-config';
 import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import { info } from '../log.js';
-import { resolveSession } from '../session.js';
+import { resolveSession, trustFirstKey } from '../session.js';
 import { readText, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock, writeText } from '../ssh-config.js';
 import { controlDir } from '../ssh.js';
 
@@ -37,7 +37,7 @@ function overridden(text: string, alias: string, want: Record<string, string>): 
     .map(([k]) => `${k} ${String(computed[k])}`);
 }
 
-export function sshConfig(opts: SshConfigOptions): number {
+export async function sshConfig(opts: SshConfigOptions): Promise<number> {
   const file = userSshConfig();
   const gitConfig = readGitConfig(true);
   // Without --vm / YOLOVM_VM: every configured VM.
@@ -68,6 +68,11 @@ export function sshConfig(opts: SshConfigOptions): number {
       info(`Skipped Host ${alias}: ${err.message}`);
       continue;
     }
+    // `ssh yolovm` checks strictly: a VM instance not met yet is met now, so its key is known.
+    await trustFirstKey(s).catch((err: unknown) => {
+      if (!(err instanceof YolovmError)) throw err;
+      info(`  note: ${err.message}; \`ssh ${alias}\` works once yolovm has reached this VM`);
+    });
     if (s.cfg.controlPersist.value !== 'no') controlDir();
     const next = withBlock(text, alias, renderBlock(s));
     const lost = overridden(next, alias, { HostName: s.target.host, User: s.target.user });

@@ -1,7 +1,7 @@
 // Running git through the yolovm:: helper (git yolo-fetch does): git's output
 // flags matching ours, the settings resolved once, and the helper's own exit
 // status learned from its report file (git reports 128 for all of them).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, YolovmError, type ExitCode } from '../errors.js';
@@ -9,7 +9,7 @@ import { isQuiet, isVerbose } from '../log.js';
 import { transfer, type Transfer } from '../git.js';
 import { DEFAULT_VM } from '../config.js';
 import { FOUND_ENV, type Session } from '../session.js';
-import type { HelperReport } from './remote-helper.js';
+import { parseReport, REPORT_ENV } from '../protocol.js';
 
 export interface HelperRun extends Transfer {
   /** The helper's own exit status when it failed (it has printed why). */
@@ -40,18 +40,11 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
       // The VM is found once, here: the helper does not ask terraform again.
       YOLOVM_VM: s.cfg.vm.value,
       [FOUND_ENV]: JSON.stringify({ ...s.found, vm: s.cfg.vm.value }),
-      YOLOVM_REPORT_FILE: reportFile,
+      [REPORT_ENV]: reportFile,
       ...(isVerbose() ? { YOLOVM_VERBOSE: '1' } : {}),
     };
     const r = await transfer(cwd, args, env, hide);
-    let report: HelperReport | undefined;
-    try {
-      report = JSON.parse(readFileSync(reportFile, 'utf8')) as HelperReport;
-    } catch {
-      report = undefined; // the helper never ran (nothing to transfer) or died
-    }
-    const n = report?.exit;
-    const helperExit = n === EXIT.general || n === EXIT.ssh || n === EXIT.git ? n : undefined;
+    const helperExit = parseReport(existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined);
     return { ...r, helperExit };
   } finally {
     rmSync(dir, { recursive: true, force: true });

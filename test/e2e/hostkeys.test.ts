@@ -216,15 +216,25 @@ describe('yolovm ssh-config', () => {
     assert.equal(vm.authCount(), auths, 'ssh yolovm used the shared connection');
   });
 
-  it('a re-created VM: the next yolovm command updates the block, and ssh yolovm follows', async () => {
+  it('a re-created VM: yolovm ssh-config meets it; then any yolovm command updates the block; ssh yolovm follows', async () => {
+    const id3 = '3f1c8a52-0d1e-4a55-9a0e-1b7a2c000003';
     await vm.rekey();
-    writeState('3f1c8a52-0d1e-4a55-9a0e-1b7a2c000003');
+    writeState(id3);
+    const c = await run('yolovm', ['ssh-config'], env, { cwd: repo });
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stderr, new RegExp(`^New VM instance ${id3}: trusting host key`, 'm'));
+    assert.match(c.stderr, /^Wrote: Host yolovm/m);
+    assert.match(readFileSync(userConfig(), 'utf8'), new RegExp(`HostKeyAlias yolovm-${id3}`));
+    assert.equal((await sshTo('yolovm')).code, 0, 'reachable at once, by its new key');
+    const id4 = '3f1c8a52-0d1e-4a55-9a0e-1b7a2c000004';
+    await vm.rekey();
+    writeState(id4);
     const r = await push('main', 'p');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^Updated Host yolovm in /m);
     const text = readFileSync(userConfig(), 'utf8');
     assert.ok(text.startsWith(original));
-    assert.match(text, /HostKeyAlias yolovm-3f1c8a52-0d1e-4a55-9a0e-1b7a2c000003/);
+    assert.match(text, new RegExp(`HostKeyAlias yolovm-${id4}`));
     const s = await sshTo('yolovm');
     assert.equal(s.code, 0, s.stderr);
   });
