@@ -3,7 +3,7 @@
 // session running upload-pack on the VM. Push: `list for-push` and `push`,
 // answered by push.ts. stdout is git's: only protocol lines are written to it.
 import { readSync, writeFileSync, writeSync } from 'node:fs';
-import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig, type Setting } from '../config.js';
+import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import { setVerbose } from '../log.js';
 import { VERSION } from '../version.js';
@@ -68,27 +68,26 @@ class Helper {
   private vmRefs: string[] = [];
   private readonly opts = proto.defaultOptions();
   private readonly inRepository = process.env.GIT_DIR !== undefined;
-  private readonly gitConfig: Map<string, Setting>;
-  readonly subpath: string;
+  /** The VM location, known once the session is (a name in the URL counts only when configured). */
+  private subpath = '';
 
-  constructor(private readonly address: string) {
-    this.gitConfig = readGitConfig(this.inRepository);
-    const { vm, subpath } = splitAddress(address, configuredVms(this.gitConfig));
-    this.vm = vm;
-    this.subpath = parseSubpath(subpath);
-  }
-
-  private readonly vm: string | undefined;
+  constructor(private readonly address: string) {}
 
   private get quiet(): boolean {
     return this.opts.verbosity <= 0;
   }
 
-  /** Resolved only when a transfer really happens (`git remote -v` must not need the VM). */
+  /**
+   * Settings, VM and location, read when a transfer really happens: `capabilities`
+   * and `git remote -v` need neither git config nor the VM.
+   */
   private async sess(): Promise<Session> {
     if (!this.session) {
-      const request = this.vm === undefined ? undefined : { name: this.vm, source: `the URL yolovm::${this.address}` };
-      this.session = await openSession(this.inRepository, loadConfig(this.inRepository, request, this.gitConfig));
+      const gitConfig = readGitConfig(this.inRepository);
+      const { vm, subpath } = splitAddress(this.address, configuredVms(gitConfig));
+      this.subpath = parseSubpath(subpath);
+      const request = vm === undefined ? undefined : { name: vm, source: `the URL yolovm::${this.address}` };
+      this.session = await openSession(this.inRepository, loadConfig(this.inRepository, request, gitConfig));
     }
     return this.session;
   }

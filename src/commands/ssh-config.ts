@@ -16,7 +16,7 @@ export interface SshConfigOptions {
 
 type Line = { type: number; param?: string; value?: unknown; config?: Line[] };
 
-/** Host patterns of the user's own blocks that name `alias` exactly (ours already taken out). */
+/** Whether a Host block of the user's own names `alias` exactly (ours already taken out). */
 function ownBlocksFor(text: string, alias: string): boolean {
   const parsed = SSHConfig.parse(text) as unknown as Line[];
   return parsed.some((l) => {
