@@ -1,10 +1,10 @@
 // yolovm status|save|clean|ssh|doctor: the VM workspace as a whole, so that
-// destroying the VM never loses work.
-import { recordedFingerprint } from '../hostkeys.js';
+// destroying the VM never loses work (ssh-config is in ssh-config.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, YolovmError } from '../errors.js';
 import { encodeLocation, locationRefs } from '../handoff.js';
+import { recordedFingerprint } from '../hostkeys.js';
 import { info, plural } from '../log.js';
 import { CommandNotFound, finished, runSync, start } from '../proc.js';
 import { meetVm, openSession, resolveSession, type Session } from '../session.js';
