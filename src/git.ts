@@ -4,7 +4,7 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { spawnSync } from 'node:child_process';
 import { YolovmError } from './errors.js';
-import { parseStatusZ } from './plumbing.js';
+import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
 import { finished, runSync, start } from './proc.js';
 
 export interface Repo {
@@ -23,7 +23,7 @@ export async function openRepo(cwd = process.cwd()): Promise<Repo> {
   try {
     [top = '', gitDir = ''] = (await git.revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
   } catch {
-    throw new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
+    throw notARepository();
   }
   return { git: simpleGit({ baseDir: top }), top, gitDir };
 }
@@ -40,25 +40,6 @@ export async function resolveRef(repo: Repo, ref: string): Promise<string | unde
 
 export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
   return (await resolveRef(repo, sha)) !== undefined;
-}
-
-/** Whether commit `older` is in the history of `newer` (both full ids). */
-export async function isAncestor(repo: Repo, older: string, newer: string): Promise<boolean> {
-  // Not `merge-base --is-ancestor`: simple-git reads a silent exit 1 as success.
-  try {
-    return (await repo.git.raw(['merge-base', older, newer])).trim() === older;
-  } catch {
-    return false; // no common history at all
-  }
-}
-
-/** A revision range: `a..b`, or a list such as [tip, '--not', '--branches']. */
-export type Range = string | readonly string[];
-
-const rangeArgs = (range: Range): string[] => (typeof range === 'string' ? [range] : [...range]);
-
-export async function countCommits(repo: Repo, range: Range): Promise<number> {
-  return Number((await repo.git.raw(['rev-list', '--count', ...rangeArgs(range)])).trim());
 }
 
 /** `git log --oneline` of a range, newest first, at most `max` lines. */

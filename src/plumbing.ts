@@ -52,6 +52,11 @@ export function branchRef(name: string): `refs/heads/${string}` {
   return `refs/heads/${name}`;
 }
 
+/** The contract's error outside a repository. */
+export function notARepository(): YolovmError {
+  return new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
+}
+
 export interface Here {
   /** Top of the work tree. */
   top: string;
@@ -65,15 +70,18 @@ export interface Here {
 export async function repositoryAndRef(ref: string): Promise<Here> {
   const r = await runAsync('git', ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', `${ref}^{commit}`]);
   const [top, gitDir, sha] = r.stdout.split('\n');
-  if ((r.code !== 0 && r.code !== 1) || !top || !gitDir) {
-    throw new YolovmError('Must run from a git repository', 'cd into your repository first (or create one with `git init`).');
-  }
+  if ((r.code !== 0 && r.code !== 1) || !top || !gitDir) throw notARepository();
   return { top, gitDir, sha: r.code === 0 && sha ? sha : undefined };
 }
 
-/** `git rev-list --count` of a range such as [tip, '--not', ...others]. */
-export function countCommits(cwd: string, range: readonly string[]): number {
-  return Number(runSync('git', ['rev-list', '--count', ...range, '--'], { cwd }).stdout.trim());
+/** A revision range: `a..b`, or a list such as [tip, '--not', '--branches']. */
+export type Range = string | readonly string[];
+
+export const rangeArgs = (range: Range): string[] => (typeof range === 'string' ? [range] : [...range]);
+
+/** `git rev-list --count` of a range. */
+export function countCommits(cwd: string, range: Range): number {
+  return Number(runSync('git', ['rev-list', '--count', ...rangeArgs(range), '--'], { cwd }).stdout.trim());
 }
 
 /** Whether commit `older` is in the history of `newer`. */

@@ -5,7 +5,7 @@
 import { runsOnHost } from '../boundary.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
-import { branchRef } from '../plumbing.js';
+import { branchRef, countCommits, isAncestor } from '../plumbing.js';
 import { isVerbose, plural } from '../log.js';
 import { finished, start } from '../proc.js';
 import { locationRefs } from '../handoff.js';
@@ -95,15 +95,14 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   }
 
   const short = async (sha: string) => git.shortSha(repo, sha);
-  const commits = await git.countCommits(repo, `${base}..${tip}`);
+  const commits = countCommits(repo.top, `${base}..${tip}`);
   const out: string[] = [];
   out.push(`VM: ${s.where(subpath)}, branch ${branch}${tree.branch === branch ? ' (checked out there)' : ''}`);
   out.push(
     `${await short(base)} (${baseSays}) -> ${await short(tip)} (VM tip): ${plural(commits, 'commit')}` +
       (wip ? `; ${describeChanges(tree.changes, 3)}, saved as ${refs.wip} (${size(wip.bytes)})` : '; no uncommitted work'),
   );
-  if (!(await git.isAncestor(repo, base, tip)))
-    out.push(`The VM's ${branch} no longer contains ${await short(base)}: its history was rewritten`);
+  if (!isAncestor(repo.top, base, tip)) out.push(`The VM's ${branch} no longer contains ${await short(base)}: its history was rewritten`);
   if (commits > 0) {
     out.push('', 'Commits since then:');
     for (const line of await git.onelineLog(repo, `${base}..${tip}`, 20)) out.push(`  ${line}`);

@@ -6,7 +6,7 @@
 // uncommitted work to the local work tree, or refuses before changing anything.
 import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
-import { branchRef } from '../plumbing.js';
+import { branchRef, countCommits, isAncestor, type Range } from '../plumbing.js';
 import { info, plural } from '../log.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession, type Session } from '../session.js';
@@ -29,8 +29,8 @@ interface Listing {
 }
 
 /** The commits of a range, collected (before refs move) to be shown afterwards. */
-async function listCommits(repo: git.Repo, range: git.Range): Promise<Listing> {
-  return { total: await git.countCommits(repo, range), lines: await git.onelineLog(repo, range, MAX_LOG) };
+async function listCommits(repo: git.Repo, range: Range): Promise<Listing> {
+  return { total: countCommits(repo.top, range), lines: await git.onelineLog(repo, range, MAX_LOG) };
 }
 
 function showCommits(heading: string, { total, lines }: Listing): void {
@@ -150,15 +150,15 @@ async function updateBranch(
     return EXIT.ok;
   }
   const localShort = await git.shortSha(repo, local);
-  if (await git.isAncestor(repo, vm, local)) {
-    const ahead = await git.countCommits(repo, `${vm}..${local}`);
+  if (isAncestor(repo.top, vm, local)) {
+    const ahead = countCommits(repo.top, `${vm}..${local}`);
     info(`${branch} is already up to date with ${from} (local is ${plural(ahead, 'commit')} ahead, at ${localShort})`);
     return EXIT.ok;
   }
-  const fastForward = await git.isAncestor(repo, local, vm);
+  const fastForward = isAncestor(repo.top, local, vm);
   if (!fastForward && !opts.force) {
-    const theirs = await git.countCommits(repo, `${local}..${vm}`);
-    const ours = await git.countCommits(repo, `${vm}..${local}`);
+    const theirs = countCommits(repo.top, `${local}..${vm}`);
+    const ours = countCommits(repo.top, `${vm}..${local}`);
     throw new YolovmError(
       `Branch '${branch}' has diverged from the VM: the VM has ${plural(theirs, 'commit')} that local ${branch} lacks, and local has ${plural(ours, 'commit')} the VM lacks (local ${localShort}, VM ${vmShort})`,
       `Nothing was changed. Merge or rebase with \`git merge ${vmShort}\` (the VM commits are in FETCH_HEAD), or take the VM's version with --force (the old tip is printed so it can be recovered).`,
@@ -200,7 +200,7 @@ async function updateBranch(
       `${opts.dryRun ? 'Would force' : 'Forced'} ${branch}${inTree} to the VM's ${vmShort} from ${from}`,
       await listCommits(repo, `${local}..${vm}`),
     );
-    const lost = await git.countCommits(repo, `${vm}..${local}`);
+    const lost = countCommits(repo.top, `${vm}..${local}`);
     info(
       `${opts.dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
     );
