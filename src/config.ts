@@ -135,10 +135,14 @@ export interface VmRequest {
   source: string;
 }
 
+/** The VM asked for: the command line's (--vm, a URL's name), else $YOLOVM_VM; undefined is the default VM. */
+export function askedVm(env: NodeJS.ProcessEnv, request?: VmRequest): VmRequest | undefined {
+  return request ?? (env.YOLOVM_VM !== undefined && env.YOLOVM_VM !== '' ? { name: env.YOLOVM_VM, source: '$YOLOVM_VM' } : undefined);
+}
+
 /** All settings from environment, git config and defaults (pure, for tests). */
 export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Setting>, request?: VmRequest): Config {
-  const fromEnvVm = env.YOLOVM_VM !== undefined && env.YOLOVM_VM !== '' ? { name: env.YOLOVM_VM, source: '$YOLOVM_VM' } : undefined;
-  const asked = request ?? fromEnvVm;
+  const asked = askedVm(env, request);
   const vm = asked ? chooseVm(asked.name, asked.source, gitConfig) : { value: DEFAULT_VM, source: 'default' };
   const named = vm.value === DEFAULT_VM ? undefined : vm.value;
   const pick = (key: Key): Setting | undefined => {

@@ -8,12 +8,12 @@
 //   - the same instance with another key is refused (REMOTE HOST IDENTIFICATION HAS CHANGED).
 // ~/.ssh/known_hosts is never read or written in this mode.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, Setting } from './config.js';
 import { YolovmError } from './errors.js';
 import { debug } from './log.js';
-import { stateDir } from './state.js';
+import { readText, stateDir, writeText } from './state.js';
 import type { VmFound } from './terraform.js';
 
 export interface HostKeyPolicy {
@@ -48,22 +48,14 @@ export function fingerprint(line: string): string | undefined {
   return `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
-function readFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
+const readFile = (file: string): string => readText(file) ?? '';
 
 /** Replace the lines filed under `alias` with `lines` (atomically; other VMs' lines kept). */
 function rewrite(file: string, alias: string, lines: string[]): void {
   const kept = readFile(file)
     .split('\n')
     .filter((l) => l !== '' && l.split(' ')[0] !== alias);
-  const tmp = `${file}.${String(process.pid)}.tmp`;
-  writeFileSync(tmp, [...kept, ...lines, ''].join('\n'), { mode: 0o600 });
-  renameSync(tmp, file);
+  writeText(file, [...kept, ...lines, ''].join('\n'));
 }
 
 /**

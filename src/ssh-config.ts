@@ -4,12 +4,12 @@
 // block placed earlier would capture the top-level lines after it); everything
 // outside the markers stays byte for byte. `yolovm ssh-config` writes it; every
 // command rewrites an existing block when the VM's address or instance changed.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULT_VM } from './config.js';
 import { debug, info } from './log.js';
-import { controlDir, controlPath } from './ssh.js';
+import { controlPath } from './ssh.js';
+import { readText, writeText } from './state.js';
 import type { Session } from './session.js';
 
 /** The ssh host name the block defines: yolovm, or yolovm-<name> for a named VM. */
@@ -80,31 +80,12 @@ export function withoutBlock(text: string, alias: string): string {
   return at ? `${text.slice(0, at[0])}${text.slice(at[1])}` : text;
 }
 
-export function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Write the file whole and atomically, keeping its mode (0600 for a new one). */
-export function writeText(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600;
-  const tmp = `${file}.yolovm-${String(process.pid)}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
-}
-
 /** Keep an existing block of ours current (the VM re-created, its address changed). Never adds one. */
 export function refreshSshConfig(s: Session): void {
   const file = userSshConfig();
   const text = readText(file);
   const alias = sshAlias(s.cfg.vm.value);
   if (text === undefined || !text.includes(begin(alias))) return;
-  if (s.cfg.controlPersist.value !== 'no') controlDir();
   const next = withBlock(text, alias, renderBlock(s));
   if (next === text) return;
   try {

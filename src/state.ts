@@ -1,10 +1,11 @@
 // What yolovm keeps on the host outside repositories, in $XDG_STATE_HOME/yolovm
 // (~/.local/state/yolovm): which local repositories were pushed to each VM
 // location (so workspace-wide commands know where a VM repository came from),
-// and what `yolovm save` brought home. Written whole and atomically.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// and what `yolovm save` brought home. Written whole and atomically. Also the
+// read/write helpers for the other host files yolovm edits (its known_hosts, ~/.ssh/config).
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export function stateDir(): string {
   return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'yolovm');
@@ -61,4 +62,23 @@ export function recordSaved(where: string, saved: Saved): void {
   const state = readState();
   state.saved[where] = saved;
   writeState(state);
+}
+
+/** A file's text, or undefined when it cannot be read (missing). */
+export function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write the file whole and atomically, keeping its mode (0600 for a new one). */
+export function writeText(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600;
+  const tmp = `${file}.yolovm-${String(process.pid)}.tmp`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
 }

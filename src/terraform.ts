@@ -173,11 +173,7 @@ export interface VmFound {
   facts?: StateFacts & { statePath: string };
 }
 
-/** Resolve the VM address (first found wins), as docs/contract.md "Finding the VM" says. */
-export function vmAddress(cfg: Config): Setting {
-  return findVm(cfg).host;
-}
-
+/** Find the VM (first found wins), as docs/contract.md "Finding the VM" says. */
 export function findVm(cfg: Config): VmFound {
   if (cfg.host) return { host: { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source } };
   const dir = expandHome(cfg.terraformDir.value);

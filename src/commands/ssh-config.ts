@@ -3,12 +3,12 @@
 // of the user's own by that name? what does ssh end up using?); the file is
 // edited as text by ssh-config.ts, so nothing outside our block changes.
 import SSHConfig from 'ssh-config';
-import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
+import { askedVm, configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import { info } from '../log.js';
 import { resolveSession, trustFirstKey } from '../session.js';
-import { readText, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock, writeText } from '../ssh-config.js';
-import { controlDir } from '../ssh.js';
+import { renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh-config.js';
+import { readText, writeText } from '../state.js';
 
 export interface SshConfigOptions {
   remove?: boolean;
@@ -41,7 +41,7 @@ export async function sshConfig(opts: SshConfigOptions): Promise<number> {
   const file = userSshConfig();
   const gitConfig = readGitConfig(true);
   // Without --vm / YOLOVM_VM: every configured VM.
-  const one = vmRequest() ?? (process.env.YOLOVM_VM ? { name: process.env.YOLOVM_VM, source: '$YOLOVM_VM' } : undefined);
+  const one = askedVm(process.env, vmRequest());
   const vms = one ? [loadConfig(true, one, gitConfig).vm.value] : [DEFAULT_VM, ...configuredVms(gitConfig)];
   let text = readText(file) ?? '';
   const before = text;
@@ -73,7 +73,6 @@ export async function sshConfig(opts: SshConfigOptions): Promise<number> {
       if (!(err instanceof YolovmError)) throw err;
       info(`  note: ${err.message}; \`ssh ${alias}\` works once yolovm has reached this VM`);
     });
-    if (s.cfg.controlPersist.value !== 'no') controlDir();
     const next = withBlock(text, alias, renderBlock(s));
     const lost = overridden(next, alias, { HostName: s.target.host, User: s.target.user });
     info(`${next === text ? 'Up to date' : 'Wrote'}: Host ${alias} in ${file} (VM at ${s.target.host}); \`ssh ${alias}\` reaches it`);

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { resolveConfig } from '../../src/config.js';
 import { YolovmError } from '../../src/errors.js';
-import { checkAddress, localStatePath, outputFromState, validateHost, vmAddress } from '../../src/terraform.js';
+import { checkAddress, findVm, localStatePath, outputFromState, validateHost } from '../../src/terraform.js';
+import type { Config } from '../../src/config.js';
+
+const vmAddress = (cfg: Config) => findVm(cfg).host;
 
 const root = mkdtempSync(join(tmpdir(), 'yolovm-tf-'));
 after(() => {
