@@ -3,7 +3,7 @@
 // loses a local file: excluded directories (.git/, node_modules/ ...) are never
 // touched, and every file it overwrites or deletes is moved to a backup
 // directory outside the synced tree, with a list of all changes.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EXIT, shown, YolovmError } from '../errors.js';
@@ -69,7 +69,6 @@ export function dirUndo(name: string | undefined, opts: DirOptions): number {
   return EXIT.ok;
 }
 
-/** What git ignores under `dir`, when it is inside a work tree: a file of anchored patterns for rsync (or undefined). */
 /** Whether `dir` may be in a git work tree (a .git above it, or GIT_DIR set): else git need not be asked. */
 function maybeInGit(dir: string): boolean {
   if (process.env.GIT_DIR) return true;
@@ -79,6 +78,7 @@ function maybeInGit(dir: string): boolean {
   }
 }
 
+/** What git ignores under `dir`, when it is inside a work tree: a file of anchored patterns for rsync (or undefined). */
 function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | undefined {
   if (opts.gitignore === false || !maybeInGit(dir)) return undefined;
   // One git process: the list, exactly as git decides it (negations and nested .gitignore included).
@@ -91,24 +91,36 @@ function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | 
   return file;
 }
 
-/** The secret-like files a push holds back (for the summary), skipping the excluded directories. */
-function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[]): string[] {
-  const skip = new Set(excludesOf(opts).map((e) => e.replace(/\/$/, '')));
-  const found: string[] = [];
+/**
+ * The local tree as a sync sees it, depth first: `visit` sees every entry (its
+ * path relative to `dir`) and returns false to keep out of a directory; excluded
+ * directories (and `also`) are not entered; unreadable ones are skipped (rsync names them).
+ */
+function walkLocal(dir: string, opts: DirOptions, visit: (e: Dirent, path: string) => boolean, also: string[] = []): void {
+  const skip = new Set([...excludesOf(opts).map((e) => e.replace(/\/$/, '')), ...also]);
   const walk = (abs: string, rel: string) => {
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch {
-      return; // unreadable: rsync says so itself
+      return;
     }
     for (const e of entries) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      if (isSecretLike(path, allowed) && (e.isFile() || e.isDirectory())) found.push(e.isDirectory() ? `${path}/` : path);
-      else if (e.isDirectory() && !skip.has(e.name)) walk(join(abs, e.name), path);
+      if (visit(e, path) && e.isDirectory() && !skip.has(e.name)) walk(join(abs, e.name), path);
     }
   };
   walk(dir, '');
+}
+
+/** The secret-like files a push holds back (for the summary), skipping the excluded directories. */
+function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[]): string[] {
+  const found: string[] = [];
+  walkLocal(dir, opts, (e, path) => {
+    if (!isSecretLike(path, allowed) || !(e.isFile() || e.isDirectory())) return true;
+    found.push(e.isDirectory() ? `${path}/` : path);
+    return false;
+  });
   return found;
 }
 
@@ -284,16 +296,16 @@ function backupRoot(dir: string): string {
 /** Files in a local tree, outside the excluded directories (for the mass-change guard). */
 function countFiles(dir: string, opts: DirOptions): number {
   if (!existsSync(dir)) return 0;
-  const skip = new Set([...excludesOf(opts).map((e) => e.replace(/\/$/, '')), '.git']);
   let n = 0;
-  const walk = (abs: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        if (!skip.has(e.name)) walk(join(abs, e.name));
-      } else n++;
-    }
-  };
-  walk(dir);
+  walkLocal(
+    dir,
+    opts,
+    (e) => {
+      if (!e.isDirectory()) n++;
+      return true;
+    },
+    ['.git'],
+  );
   return n;
 }
 
