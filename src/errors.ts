@@ -1,5 +1,6 @@
 // One error type for everything a user can cause or fix. Each carries the exit
 // code from docs/contract.md and a hint: one line saying what is wrong, one what to do.
+import { safeLine, safeText } from './text.js';
 
 export const EXIT = {
   ok: 0,
@@ -12,8 +13,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** A user-supplied name for a message: quoted, control characters escaped, so an error stays one line. */
 export function shown(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return `'${name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  return `'${safeLine(name)}'`;
 }
 
 export class YolovmError extends Error {
@@ -39,13 +39,14 @@ export class Reported extends Error {
 export function printError(err: unknown): ExitCode {
   if (err instanceof Reported) return err.exitCode;
   if (err instanceof YolovmError) {
-    process.stderr.write(`error: ${err.message}\nhint: ${err.hint}\n`);
+    // A message may quote the VM (an ssh error line, a name): shown safely.
+    process.stderr.write(`error: ${safeText(err.message)}\nhint: ${safeText(err.hint)}\n`);
     if (process.env.YOLOVM_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
   // A bug, not a user error: say so, and keep the trace for the report.
   const detail = err instanceof Error ? (process.env.YOLOVM_DEBUG === '1' ? (err.stack ?? err.message) : err.message) : String(err);
-  process.stderr.write(`error: internal error: ${detail}\nhint: run again with YOLOVM_DEBUG=1 and report the output\n`);
+  process.stderr.write(`error: internal error: ${safeText(detail)}\nhint: run again with YOLOVM_DEBUG=1 and report the output\n`);
   return EXIT.general;
 }
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { YolovmError } from './errors.js';
 import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
 import { finished, runSync, start } from './proc.js';
+import { safeRelayed } from './text.js';
 
 export interface Repo {
   git: SimpleGit;
@@ -135,7 +136,7 @@ export async function transfer(cwd: string, args: readonly string[], env: NodeJS
   let stderr = '';
   let partial = '';
   const show = (text: string) => {
-    if (!hide?.test(text)) process.stderr.write(text);
+    if (!hide?.test(text)) process.stderr.write(safeRelayed(text));
   };
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {

@@ -1,6 +1,8 @@
 // Messages for the user go to stderr: stdout belongs to git in the helper, and
 // to data a user may pipe in the other commands.
+// Everything printed goes through safeText: messages quote what the VM said.
 import { shqAll } from './shell.js';
+import { safeText } from './text.js';
 
 let verbose = process.env.YOLOVM_VERBOSE === '1';
 let quiet = false;
@@ -20,7 +22,7 @@ export function isQuiet(): boolean {
 
 /** Shown with -v/--verbose only. */
 export function debug(message: string): void {
-  if (verbose) process.stderr.write(`yolovm: ${message}\n`);
+  if (verbose) process.stderr.write(`yolovm: ${safeText(message)}\n`);
 }
 
 const standIns: [string, string][] = [];
@@ -34,12 +36,22 @@ export function showAs(long: string, short: string): void {
 export function debugCommand(cmd: string, args: readonly string[]): void {
   if (!verbose) return;
   const shown = args.map((a) => standIns.reduce((text, [long, short]) => text.replaceAll(long, short), a));
-  process.stderr.write(`yolovm: + ${shqAll([cmd, ...shown])}\n`);
+  process.stderr.write(`yolovm: + ${safeText(shqAll([cmd, ...shown]))}\n`);
 }
 
 /** Normal progress and summaries; silenced by -q. */
 export function info(message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
+  if (!quiet) process.stderr.write(`${safeText(message)}\n`);
+}
+
+/** Said even with -q (a warning, a key trusted, where a backup went). */
+export function notice(message: string): void {
+  process.stderr.write(`${safeText(message)}\n`);
+}
+
+/** A command's result on stdout (listings, summaries): pipeable, and safe on a terminal. */
+export function output(text: string): void {
+  process.stdout.write(safeText(text));
 }
 
 /** `1 commit`, `3 commits` (`2 branches`, given the plural). */

@@ -44,9 +44,19 @@ export function parseStatusZ(text: string): Change[] {
 const BAD_REF_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
 const BAD_REF_FORMS = /\.\.|@\{|\/\/|^\/|\/$|\.$|\.lock$|\.lock\/|(^|\/)\./;
 
+/** Whether git check-ref-format would take `name` as a ref name (`refs/...`, or one level with `oneLevel`). */
+export function isRefName(name: string, oneLevel = false): boolean {
+  return name !== '' && name !== '@' && (oneLevel || name.includes('/')) && !BAD_REF_CHARS.test(name) && !BAD_REF_FORMS.test(name);
+}
+
+/** Whether `name` is a branch name git would take (`git check-ref-format --branch`). */
+export function isBranchName(name: string): boolean {
+  return name !== 'HEAD' && !name.startsWith('-') && isRefName(name, true);
+}
+
 /** refs/heads/<name> for a branch name git would take, else the contract's error (no git process). */
 export function branchRef(name: string): `refs/heads/${string}` {
-  if (name === '' || name === '@' || name === 'HEAD' || name.startsWith('-') || BAD_REF_CHARS.test(name) || BAD_REF_FORMS.test(name)) {
+  if (!isBranchName(name)) {
     throw new YolovmError(`Invalid branch name ${JSON.stringify(name)}`, 'Give the name of a branch, as `git branch` lists them.');
   }
   return `refs/heads/${name}`;

@@ -1,5 +1,8 @@
 // The git remote-helper protocol (gitremote-helpers(7)), pure: parsing what git
 // says and formatting what we answer. No I/O here, so it is tested alone.
+import { Answer } from './answers.js';
+import { shown } from './errors.js';
+import { isBranchName } from './plumbing.js';
 
 export type HelperCommand =
   | { kind: 'capabilities' }
@@ -156,23 +159,44 @@ export interface VmHead {
   branch: string;
 }
 
-/** "clean main", as the VM script reports a work tree. */
+/** "clean main", as the VM script reports a work tree (undefined when it is not that). */
 export function parseHead(text: string): VmHead | undefined {
   const m = /^(clean|dirty|bare) ?(.*)$/.exec(text.trim());
-  return m ? { state: m[1] as VmHead['state'], branch: m[2] ?? '' } : undefined;
+  const branch = m?.[2] ?? '';
+  return m && (branch === '' || isBranchName(branch)) ? { state: m[1] as VmHead['state'], branch } : undefined;
 }
+
+const HASH_LENGTH: Record<string, number> = { sha1: 40, sha256: 64 };
 
 /**
  * The VM script's `list` output: a state line (with the head, for a repository),
- * the repository's `:object-format`, then refs as git wants them.
+ * the repository's `:object-format`, then refs as git wants them. Every line is
+ * checked: it goes to git as protocol, so a VM cannot make it say anything else.
  */
 export function parseList(out: string): { state: RepoState; head: VmHead | undefined; objectFormat: string | undefined; refs: string[] } {
+  const a = new Answer('list');
   const lines = out.split('\n').filter((l) => l !== '');
   const first = lines.shift() ?? '';
-  const word = first.split(' ')[0];
-  if (word !== 'repo' && word !== 'none' && word !== 'notdir') throw new Error(`unexpected answer from the VM: ${JSON.stringify(first)}`);
+  const word = a.word(first.split(' ')[0] ?? '', ['repo', 'none', 'notdir'] as const, 'state');
+  if (word !== 'repo') {
+    if (first !== word || lines.length > 0) a.fail(`refs from a place with no repository (${shown(first.slice(0, 80))})`);
+    return { state: word, head: undefined, objectFormat: undefined, refs: [] };
+  }
+  const head = first === 'repo' ? undefined : parseHead(first.slice(5));
+  if (first !== 'repo' && !head) a.fail(`work tree state ${shown(first.slice(0, 200))}`);
   const format = lines[0]?.startsWith(':object-format ') ? lines.shift()?.slice(':object-format '.length) : undefined;
-  return { state: word, head: word === 'repo' ? parseHead(first.slice(5)) : undefined, objectFormat: format, refs: lines };
+  const length = format === undefined ? undefined : HASH_LENGTH[a.word(format, ['sha1', 'sha256'] as const, 'object format')];
+  for (const line of lines) {
+    const sp = line.indexOf(' ');
+    const [id, name] = sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)];
+    if (name === 'HEAD' && id.startsWith('@')) a.ref(id.slice(1), 'HEAD target');
+    else if (name === 'HEAD') a.oid(id, 'HEAD', length);
+    else {
+      a.oid(id, `the id of ${shown(name.slice(0, 200))}`, length);
+      a.ref(name, 'ref');
+    }
+  }
+  return { state: word, head, objectFormat: format, refs: lines };
 }
 
 /** What `list` answers git: the refs, after `:object-format` when git asked for it. */

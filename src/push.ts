@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { isSecretLike } from './boundary.js';
 import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
-import { debug } from './log.js';
+import { debug, notice } from './log.js';
 import { rememberPush } from './state.js';
 import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
@@ -96,9 +96,9 @@ function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.Pus
   if (r.code !== 0) return;
   const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];
   if (secrets.length === 0) return;
-  process.stderr.write(
+  notice(
     `warning: the commits going to the VM add or change secret-like files: ${secrets.slice(0, 8).join(', ')}${secrets.length > 8 ? ', ...' : ''}\n` +
-      'hint: the agent will be able to read them; take them out of the history, or allow them: git config yolovm.allowSecrets <pattern>\n',
+      'hint: the agent will be able to read them; take them out of the history, or allow them: git config yolovm.allowSecrets <pattern>',
   );
 }
 
@@ -128,7 +128,7 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
       pushed.map((p) => ({ branch: p.dst.slice('refs/heads/'.length), sha: p.src === '' ? '' : (shas.get(p.src) ?? '') })),
     );
   } catch (err) {
-    process.stderr.write(`warning: could not record the hand-off under refs/yolovm/: ${(err as Error).message}\n`);
+    notice(`warning: could not record the hand-off under refs/yolovm/: ${(err as Error).message}`);
   }
 }
 
@@ -190,9 +190,9 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       return { statuses: proto.missingStatuses([], specs, fatal), head: relay.vmHead };
     }
     if (!req.quietVm && statuses.some(proto.isDirtyWorktreeRejection)) {
-      process.stderr.write(
+      notice(
         `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
-          'hint: commit or stash that work on the VM (or push to another branch), then push again\n',
+          'hint: commit or stash that work on the VM (or push to another branch), then push again',
       );
     }
     if (!opts.dryRun) recordPushed(s, req, specs, statuses);

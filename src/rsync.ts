@@ -1,13 +1,23 @@
 // rsync behind one module: the argument list (pure, tested alone) and a runner
 // that shows one progress line on a terminal and collects what changed.
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import { YolovmError } from './errors.js';
 import { runRelayed, type StderrRelay } from './ssh-child.js';
 import { hostInUrl, sshFailure, type SshTarget } from './ssh.js';
+import { safeLine } from './text.js';
 import { vmFailure, type VmPlace } from './vm.js';
 
 /** Excluded on both sides by default: never sent, and never deleted locally by a pull. */
 export const DEFAULT_EXCLUDES = ['.git/', 'node_modules/', '__pycache__/', '.venv/'];
+
+/**
+ * What a pull never brings, whoever runs it (root included): device nodes,
+ * FIFOs and sockets (rsync names each one it skips), set-user-id, set-group-id
+ * and sticky bits, and any `.git`, file or directory: a repository's config
+ * from the VM (core.fsmonitor, core.pager, hooks) would run code the moment a
+ * shell prompt calls `git status` there. Repositories come home through git.
+ */
+export const PULL_BRINGS_DATA_ONLY = ['--no-devices', '--no-specials', '--chmod=ugo-s,-t', '--exclude=.git'];
 
 /**
  * Quote one word for rsync's own splitting of `-e` (not a shell: it knows
@@ -65,6 +75,7 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     // Files get the receiving user's ownership, never the other side's (a pull run as root included).
     '--no-owner',
     '--no-group',
+    ...(o.direction === 'pull' ? PULL_BRINGS_DATA_ONLY : []),
     ...(o.checksum ? ['--checksum'] : []),
     // Compare mtimes to the nanosecond: by default a same-size edit within the
     // same second as the last sync is skipped (and --watch syncs that often).
@@ -94,6 +105,8 @@ export interface SyncResult {
   code: number;
   /** Itemized changes (`>f+++++++++ path`, `*deleting path`). */
   changes: string[];
+  /** Files the receiver left out as not regular (devices, FIFOs, sockets), as rsync names them. */
+  skipped: string[];
   stats: Map<string, string>;
   /** Its stderr as relayed: ssh's lines and rsync's own held back, the VM script's exit status. */
   relay: StderrRelay;
@@ -114,11 +127,14 @@ const RSYNC_SAYS = /^(rsync: |rsync error|.*No space left on device)/;
  */
 export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
   const changes: string[] = [];
+  const skipped: string[] = [];
   const stats = new Map<string, string>();
   let partial = '';
   const progress = { drawn: false }; // set from the data callback
   const onLine = (line: string) => {
     if (ITEM.test(line)) changes.push(line);
+    const special = /^skipping non-regular file "(.*)"$/.exec(line);
+    if (special?.[1] !== undefined) skipped.push(special[1]);
     const stat = /^([A-Z][A-Za-z ]+): (.*)$/.exec(line);
     if (stat?.[1] && stat[2] !== undefined) stats.set(stat[1], stat[2]);
   };
@@ -138,7 +154,7 @@ export async function runRsync(args: readonly string[], showProgress: boolean): 
         partial = partial.slice(i + 1);
         if (sep === '\r' || /^\s+[\d,]+\s+\d+%/.test(piece)) {
           if (showProgress && piece.trim() !== '') {
-            process.stderr.write(`\r${piece}`);
+            process.stderr.write(`\r${safeLine(piece)}`);
             progress.drawn = true;
           }
         } else {
@@ -149,7 +165,7 @@ export async function runRsync(args: readonly string[], showProgress: boolean): 
   });
   if (partial !== '') onLine(partial);
   if (progress.drawn) process.stderr.write('\n');
-  return { code: r.code, changes, stats, relay: r.relay, held: r.held };
+  return { code: r.code, changes, skipped, stats, relay: r.relay, held: r.held };
 }
 
 /** What a failed rsync means: the VM script's refusal, an SSH failure (exit 2), or rsync's own error. */
@@ -172,4 +188,28 @@ export function rsyncFailure(r: SyncResult, t: SshTarget, place: VmPlace): Yolov
 export function statNumber(stats: Map<string, string>, key: string): number {
   const m = /^([\d,.]+)/.exec(stats.get(key) ?? '');
   return m?.[1] ? Number(m[1].replace(/,/g, '')) : 0;
+}
+
+/**
+ * The links a pull created or changed whose target leaves the pulled tree
+ * (absolute, or climbing above its root), as `name -> target`. A name or target
+ * may itself hold " -> ": every way of splitting the line is tried, and one
+ * that leaves the tree is enough.
+ */
+export function linksOutside(changes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const c of changes) {
+    const m = /^[c>]L\S{9} (.*)$/.exec(c);
+    if (!m?.[1]) continue;
+    const text = m[1];
+    for (let at = text.indexOf(' -> '); at >= 0; at = text.indexOf(' -> ', at + 1)) {
+      const [name, target] = [text.slice(0, at), text.slice(at + 4)];
+      const resolved = posix.normalize(posix.join(posix.dirname(name), target));
+      if (target.startsWith('/') || resolved === '..' || resolved.startsWith('../')) {
+        out.push(text);
+        break;
+      }
+    }
+  }
+  return out;
 }

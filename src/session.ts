@@ -4,7 +4,7 @@
 import { loadConfig, type Config, type Setting } from './config.js';
 import { EXIT, YolovmError } from './errors.js';
 import { hostKeyPolicy, recordedFingerprint } from './hostkeys.js';
-import { debug, info } from './log.js';
+import { debug, info, notice } from './log.js';
 import { sshTarget, type SshTarget } from './ssh.js';
 import { runSsh } from './ssh-child.js';
 import { refreshSshConfig } from './ssh-config.js';
@@ -98,7 +98,7 @@ export async function trustFirstKey(s: Session): Promise<void> {
       );
     }
     // Shown even with -q: the user should see every key yolovm decides to trust.
-    process.stderr.write(`New VM instance ${keys.instance ?? ''}: trusting host key ${fp} (VM at ${s.host.value})\n`);
+    notice(`New VM instance ${keys.instance ?? ''}: trusting host key ${fp} (VM at ${s.host.value})`);
     s.target = sshTarget(s.cfg, s.host.value, process.env, { ...keys, known: true });
   }
 }

@@ -1,6 +1,8 @@
 // The VM work tree's uncommitted work: vm.sh's `snapshot` mode makes it a commit
 // (parent: the VM's HEAD) without touching the agent's index, work tree, HEAD,
 // stash or refs; the host then fetches that commit by id into refs/yolovm/.
+import { Answer } from './answers.js';
+import { shown } from './errors.js';
 import { parseStatusZ, type Change } from './plumbing.js';
 import type { Session } from './session.js';
 import { runOnVm } from './vm.js';
@@ -15,18 +17,35 @@ export interface VmWorkTree {
   changes: Change[];
 }
 
-/** vm.sh's `snapshot` output (see there). */
+/** vm.sh's `snapshot` output (see there), every field checked. */
 export function parseSnapshot(out: string): VmWorkTree {
+  const a = new Answer('snapshot');
   const nl1 = out.indexOf('\n');
   const nl2 = out.indexOf('\n', nl1 + 1);
-  const [tag, head = '', branch = ''] = out.slice(0, nl1).split('\t');
-  const [state = '', sha = '', bytes = '0'] = out.slice(nl1 + 1, nl2 < 0 ? undefined : nl2).split('\t');
-  if (tag !== 'head' || !['clean', 'dirty', 'bare', 'snapshot'].includes(state)) {
-    throw new Error(`unexpected snapshot answer from the VM: ${JSON.stringify(out.slice(0, 200))}`);
-  }
-  const tree: VmWorkTree = { head, branch, state: state as VmWorkTree['state'], changes: nl2 < 0 ? [] : parseStatusZ(out.slice(nl2 + 1)) };
-  if (state === 'snapshot') tree.snapshot = { sha, bytes: Number(bytes) };
+  if (nl1 < 0) a.fail(`no head line in ${shown(out.slice(0, 80))}`);
+  const [tag = '', head = '', branch = '', ...extra] = out.slice(0, nl1).split('\t');
+  const [state = '', sha = '', bytes = '0', ...more] = out.slice(nl1 + 1, nl2 < 0 ? undefined : nl2).split('\t');
+  a.word(tag, ['head'] as const, 'first word');
+  if (extra.length > 0 || more.length > 0) a.fail('extra fields');
+  const tree: VmWorkTree = {
+    head: a.oidOrEmpty(head, 'HEAD'),
+    branch: a.branchOrEmpty(branch, 'branch'),
+    state: a.word(state, ['clean', 'dirty', 'bare', 'snapshot'] as const, 'state'),
+    changes: nl2 < 0 ? [] : checkedChanges(a, parseStatusZ(out.slice(nl2 + 1))),
+  };
+  if (tree.state === 'snapshot')
+    tree.snapshot = { sha: a.oid(sha, 'snapshot', tree.head.length || undefined), bytes: a.count(bytes, 'size') };
   return tree;
+}
+
+/** `git status -z` entries from the VM: paths relative to the work tree (shown escaped; never used as host paths). */
+export function checkedChanges(a: Answer, changes: Change[]): Change[] {
+  for (const c of changes) {
+    if (!/^[ MTADRCU?!]{2}$/.test(c.code)) a.fail(`status code ${shown(c.code)}`);
+    a.relPath(c.path, 'path', { strict: false });
+    if (c.from !== undefined) a.relPath(c.from, 'path', { strict: false });
+  }
+  return changes;
 }
 
 /** Ask the VM for its work tree; with `commit`, also make a snapshot of uncommitted work. */

@@ -6,11 +6,21 @@ import { debug } from './log.js';
 import { CommandNotFound, finished, start } from './proc.js';
 import { parseHead, type VmHead } from './protocol.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
+import { safeRelayed } from './text.js';
+
+// What the relay keeps of a child's stderr, whatever the VM floods it with: the
+// first lines (where ssh's, git's and rsync's complaints are), cut to a length.
+const MAX_LINE = 64 * 1024;
+const MAX_KEPT = 1000;
+
+function keep(lines: string[], line: string): void {
+  if (lines.length < MAX_KEPT) lines.push(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
+}
 
 /**
- * Relays a child's stderr to ours as it comes, except ssh's own error lines,
- * which are held back: they are replaced by one clear message when ssh fails,
- * and shown as they were when it did not.
+ * Relays a child's stderr to ours as it comes, control characters escaped
+ * (text.ts), except ssh's own error lines, which are held back: they are
+ * replaced by one clear message when ssh fails, and shown when it did not.
  */
 export class StderrRelay {
   private partial = '';
@@ -28,24 +38,26 @@ export class StderrRelay {
 
   push(chunk: string): void {
     this.partial += chunk;
+    // A line that never ends (a flood) is cut, so memory stays bounded.
+    if (this.partial.length > MAX_LINE && !/[\r\n]/.test(this.partial)) this.partial += '\n';
     for (;;) {
       const nl = this.partial.indexOf('\n');
       if (nl < 0) break;
       const line = this.partial.slice(0, nl);
       this.partial = this.partial.slice(nl + 1);
-      this.all.push(line);
+      keep(this.all, line);
       const marker = /^yolovm:(exit|head):(.*)$/.exec(line);
       if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
       else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
       // ssh may end lines with \r\n; a progress meter redraws with bare \r.
-      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) this.held.push(line.replace(/\r$/, ''));
-      else if (this.hold?.test(line)) this.own.push(line.replace(/\r$/, ''));
-      else process.stderr.write(`${line}\n`);
+      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));
+      else if (this.hold?.test(line)) keep(this.own, line.replace(/\r$/, ''));
+      else process.stderr.write(`${safeRelayed(line)}\n`);
     }
     // Progress meters redraw with \r and no newline: show them at once.
     const cr = this.partial.lastIndexOf('\r');
     if (cr >= 0) {
-      process.stderr.write(this.partial.slice(0, cr + 1));
+      process.stderr.write(safeRelayed(this.partial.slice(0, cr + 1)));
       this.partial = this.partial.slice(cr + 1);
     }
   }
@@ -59,9 +71,9 @@ export class StderrRelay {
   finish(sshFailed: boolean, failed = sshFailed): string {
     if (this.partial !== '') this.push('\n');
     const held = this.held.join('\n');
-    if (!sshFailed && held !== '') process.stderr.write(`${held}\n`);
+    if (!sshFailed && held !== '') process.stderr.write(`${safeRelayed(held)}\n`);
     else if (sshFailed) debug(`ssh said: ${held}`);
-    if (!failed && this.own.length > 0) process.stderr.write(`${this.own.join('\n')}\n`);
+    if (!failed && this.own.length > 0) process.stderr.write(`${safeRelayed(this.own.join('\n'))}\n`);
     return held;
   }
 }
@@ -87,15 +99,41 @@ export interface RelayOptions {
   hold?: RegExp;
   /** The error for a program that is not installed. */
   notFound: (program: string) => Error;
+  /** A structured answer: collected up to this many bytes, else the child is ended and `tooLarge` thrown. */
+  maxStdout?: number;
+  tooLarge?: () => Error;
 }
+
+/**
+ * The most any structured answer from the VM may be (list, survey, snapshot,
+ * status, ls). The largest honest ones are ref lists and lists of changed files,
+ * at about 60 bytes a line: 32 MiB is over half a million of them, and keeps a
+ * command well under 150 MB resident however much a hostile VM sends.
+ */
+export const MAX_ANSWER = 32 * 1024 * 1024;
 
 /** Start a program, relay its stderr as it comes, and wait for it. */
 export async function runRelayed(program: string, args: readonly string[], o: RelayOptions): Promise<Relayed> {
   const child = start(program, args, { stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'], env: o.env });
   const relay = new StderrRelay(o.hold);
-  let stdout = '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const over = { limit: false }; // set from the data callback
   if (o.onStdout) child.stdout?.on('data', o.onStdout);
-  else child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  else
+    child.stdout?.on('data', (d: Buffer) => {
+      if (over.limit) return;
+      size += d.length;
+      if (o.maxStdout !== undefined && size > o.maxStdout) {
+        // Read no more of it: end the child (ssh), drop what came.
+        over.limit = true;
+        chunks.length = 0;
+        child.stdout?.destroy();
+        child.kill('SIGTERM');
+        return;
+      }
+      chunks.push(d);
+    });
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     relay.push(d);
   });
@@ -105,6 +143,12 @@ export async function runRelayed(program: string, args: readonly string[], o: Re
   } catch (err) {
     throw err instanceof CommandNotFound ? o.notFound(program) : err;
   }
+  if (over.limit) {
+    relay.finish(true);
+    throw o.tooLarge?.() ?? new Error(`${program}: output over ${String(o.maxStdout)} bytes`);
+  }
+  const stdout = Buffer.concat(chunks).toString('utf8');
+  chunks.length = 0;
   const held = relay.finish(o.sshFailed(code, stdout, relay), code !== 0);
   return { code, stdout, relay, held };
 }
@@ -113,7 +157,11 @@ export async function runRelayed(program: string, args: readonly string[], o: Re
  * Run a remote command over ssh. ssh's own failures (exit 255: our VM script
  * never exits 255) become one clear YolovmError; anything else is the caller's.
  */
-export async function runSsh(t: SshTarget, remoteCommand: string, o: Pick<RelayOptions, 'stdin' | 'onStdout'> = {}): Promise<Relayed> {
+export async function runSsh(
+  t: SshTarget,
+  remoteCommand: string,
+  o: Pick<RelayOptions, 'stdin' | 'onStdout' | 'maxStdout' | 'tooLarge'> = {},
+): Promise<Relayed> {
   const r = await runRelayed(t.command[0] ?? 'ssh', sshArgs(t, remoteCommand), {
     ...o,
     sshFailed: (code) => code === 255,

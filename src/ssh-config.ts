@@ -1,9 +1,12 @@
 // yolovm's block in ~/.ssh/config, so `ssh yolovm`, scp, rsync -e ssh and an
 // editor's remote-SSH reach the current VM and share yolovm's connection. The
-// block is text between two marker lines, appended at the end of the file (a
-// block placed earlier would capture the top-level lines after it); everything
-// outside the markers stays byte for byte. `yolovm ssh-config` writes it; every
-// command rewrites an existing block when the VM's address or instance changed.
+// block is text between two marker lines at the top of the file: OpenSSH takes
+// the first value it finds, so a block after the user's `Host *` defaults would
+// lose to them (`User`, `ForwardAgent yes`). It ends with a `Host *` line, so
+// the user's own top-level lines that follow still apply to every host as
+// before. Everything outside the markers stays byte for byte. `yolovm
+// ssh-config` writes it; every command rewrites an existing block when the VM's
+// address or instance changed.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_VM } from './config.js';
@@ -51,6 +54,15 @@ export function renderBlock(s: Session): string {
     ...(persist === 'no'
       ? []
       : ['    ControlMaster auto', `    ControlPath ${arg(controlPath(process.env, keys))}`, `    ControlPersist ${persist}`]),
+    // What every yolovm connection passes (ssh.ts LEND_NOTHING): the VM gets no agent, X11 or forwarded port.
+    '    ForwardAgent no',
+    '    ForwardX11 no',
+    '    ForwardX11Trusted no',
+    '    GSSAPIDelegateCredentials no',
+    '    ClearAllForwardings yes',
+    '    Tunnel no',
+    // Back to every host: the user's lines after the block mean what they meant at the top of the file.
+    'Host *',
   ];
   return [begin(alias), ...lines, end(alias)].join('\n');
 }
@@ -66,12 +78,22 @@ export function findBlock(text: string, alias: string): [number, number] | undef
   return [start, stop];
 }
 
-/** The text with our block put in (in place when there is one, else appended). */
+/** Where the run of our blocks at the top of the text ends (0: none there). */
+function oursAtTop(text: string): number {
+  let pos = 0;
+  for (;;) {
+    const m = /^# >>> yolovm: Host (\S+) /.exec(text.slice(pos, pos + 300));
+    const at = m?.[1] === undefined ? undefined : findBlock(text.slice(pos), m[1]);
+    if (at?.[0] !== 0) return pos;
+    pos += at[1];
+  }
+}
+
+/** The text with our block put in: at the top, ahead of the user's defaults (in place when it is there; an old one elsewhere moves). */
 export function withBlock(text: string, alias: string, block: string): string {
   const at = findBlock(text, alias);
-  if (at) return `${text.slice(0, at[0])}${block}\n${text.slice(at[1])}`;
-  // Only a missing final newline is added: removing the block then gives the same bytes back.
-  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${block}\n`;
+  if (at && at[1] <= oursAtTop(text)) return `${text.slice(0, at[0])}${block}\n${text.slice(at[1])}`;
+  return `${block}\n${withoutBlock(text, alias)}`;
 }
 
 /** The text without our block. */

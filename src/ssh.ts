@@ -20,6 +20,52 @@ export interface SshTarget {
   hostKeys?: HostKeyPolicy;
 }
 
+/**
+ * What makes a connection lend the VM nothing of the host's: no agent (the VM
+ * could use the user's keys while the connection lives), no X11, no Kerberos
+ * credentials, and no port forwardings or tunnels from any config file (a
+ * RemoteForward opens a port on the VM into the host). OpenSSH takes the first
+ * value it finds, command line first: these come right after YOLOVM_SSH's words
+ * (which may be a wrapper around ssh, and are the user's explicit choice), so
+ * they win over every ssh_config. A shared
+ * connection keeps what its master was given, and every command may become the
+ * master: all of them pass these.
+ */
+export const LEND_NOTHING = [
+  '-o',
+  'ForwardAgent=no',
+  '-o',
+  'ForwardX11=no',
+  '-o',
+  'ForwardX11Trusted=no',
+  '-o',
+  'GSSAPIDelegateCredentials=no',
+  '-o',
+  'ClearAllForwardings=yes',
+  '-o',
+  'Tunnel=no',
+];
+
+/**
+ * What a connection resolved by `ssh -G` would lend the other end: the agent,
+ * X11, Kerberos credentials, forwarded ports, a tunnel. Empty: nothing.
+ */
+export function lentBy(sshG: string): string[] {
+  const lent: string[] = [];
+  for (const line of sshG.split('\n')) {
+    const [key = '', ...rest] = line.trim().split(' ');
+    const value = rest.join(' ');
+    if (key === 'forwardagent' && value !== 'no') lent.push('your ssh agent (ForwardAgent)');
+    else if (key === 'forwardx11' && value === 'yes') lent.push('your X display (ForwardX11)');
+    else if (key === 'gssapidelegatecredentials' && value === 'yes') lent.push('your Kerberos credentials (GSSAPIDelegateCredentials)');
+    else if (key === 'remoteforward') lent.push(`a port on the VM into this machine (RemoteForward ${value})`);
+    else if (key === 'localforward') lent.push(`a port here into the VM (LocalForward ${value})`);
+    else if (key === 'dynamicforward') lent.push(`a SOCKS proxy here into the VM's network (DynamicForward ${value})`);
+    else if (key === 'tunnel' && value !== 'false') lent.push(`a network tunnel (Tunnel ${value})`);
+  }
+  return lent;
+}
+
 // A VM that froze under a shared connection is noticed within ~9 s (ServerAlive);
 // ssh's fall-back to a fresh connection then gives up within 5 s (ConnectTimeout).
 const BASE_OPTIONS = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=3', '-o', 'ServerAliveCountMax=2'];
@@ -78,7 +124,13 @@ export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = pr
       ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
       : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlPath(env, hostKeys)}`, '-o', `ControlPersist=${persist}`];
   const keys = hostKeys ? hostKeyOptions(hostKeys) : [];
-  return { host, user, command: [...words, ...BASE_OPTIONS, ...keys, ...sharing], destination: `${user}@${host}`, hostKeys };
+  return {
+    host,
+    user,
+    command: [...words, ...LEND_NOTHING, ...BASE_OPTIONS, ...keys, ...sharing],
+    destination: `${user}@${host}`,
+    hostKeys,
+  };
 }
 
 /** The shared connection's socket: per user, address and port (%C), and per VM instance when known. */

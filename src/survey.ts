@@ -2,6 +2,8 @@
 // plain directory in one ssh round trip; this module parses that and decides,
 // with what the host has, what destroying the VM now would lose.
 import { existsSync } from 'node:fs';
+import { Answer } from './answers.js';
+import { shown } from './errors.js';
 import { locationRefs } from './handoff.js';
 import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
@@ -38,38 +40,52 @@ export function joinSubpath(base: string, rel: string): string {
   return [base, tail].filter((p) => p !== '').join('/');
 }
 
-/** vm.sh `survey` output: NUL-terminated fields (see there). */
+/**
+ * vm.sh `survey` output: NUL-terminated fields (see there), every one checked:
+ * `save` writes files and refs named after these paths, branches and ids.
+ */
 export function parseSurvey(out: string, base: string): SurveyEntry[] {
+  const a = new Answer('survey');
   const f = out.split('\0');
+  if (f.pop() !== '') a.fail('the last field is not terminated');
   const entries: SurveyEntry[] = [];
+  const seen = new Set<string>();
   let i = 0;
-  const next = () => f[i++] ?? '';
-  while (i < f.length - 1) {
-    const kind = next();
+  const next = () => {
+    if (i >= f.length) a.fail('an entry ends early');
+    return f[i++] ?? '';
+  };
+  const place = (rel: string) => {
+    if (rel !== '.' && !rel.startsWith('./')) a.fail(`path ${shown(rel.slice(0, 200))} is not relative to the asked place`);
+    const subpath = joinSubpath(base, a.relPath(rel.replace(/^\.\//, '') || '.', 'path'));
+    if (seen.has(subpath)) a.fail(`path ${shown(subpath)} is listed twice`);
+    seen.add(subpath);
+    return subpath;
+  };
+  while (i < f.length) {
+    const kind = a.word(next(), ['repo', 'dir'] as const, 'entry kind');
     if (kind === 'repo') {
-      const [path, branch, head, state, changes, snapshot, bytes, ntips] = [next(), next(), next(), next(), next(), next(), next(), next()];
+      const subpath = place(next());
+      const branch = a.branchOrEmpty(next(), 'branch');
+      const head = a.oidOrEmpty(next(), 'HEAD');
+      const length = head.length || undefined;
+      const state = a.word(next(), ['clean', 'dirty'] as const, 'state');
+      const changes = a.count(next(), 'count of changes');
+      const snapshot = a.oidOrEmpty(next(), 'snapshot', length);
+      const bytes = a.count(next(), 'size');
+      const ntips = a.count(next(), 'count of branches');
+      if (ntips * 2 > f.length - i) a.fail(`${String(ntips)} branches announced, fewer sent`);
       const tips: Record<string, string> = {};
-      for (let t = 0; t < Number(ntips); t++) {
-        const name = next();
-        tips[name] = next();
+      for (let t = 0; t < ntips; t++) {
+        const name = a.branchOrEmpty(next(), 'branch');
+        if (name === '' || Object.hasOwn(tips, name)) a.fail(`branch ${shown(name)} empty or listed twice`);
+        tips[name] = a.oid(next(), `the tip of ${shown(name)}`, length);
       }
-      entries.push({
-        kind,
-        subpath: joinSubpath(base, path),
-        branch,
-        head,
-        dirty: state === 'dirty',
-        changes: Number(changes),
-        snapshot,
-        bytes: Number(bytes),
-        tips,
-      });
-    } else if (kind === 'dir') {
-      const path = next();
-      const changed = next();
-      entries.push({ kind, subpath: joinSubpath(base, path), changed: changed === '-' ? undefined : changed === '1' });
-    } else if (kind !== '') {
-      throw new Error(`unexpected survey answer from the VM: ${JSON.stringify(kind)}`);
+      entries.push({ kind, subpath, branch, head, dirty: state === 'dirty', changes, snapshot, bytes, tips });
+    } else {
+      const subpath = place(next());
+      const changed = a.word(next(), ['0', '1', '-'] as const, 'changed');
+      entries.push({ kind, subpath, changed: changed === '-' ? undefined : changed === '1' });
     }
   }
   return entries;

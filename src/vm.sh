@@ -251,10 +251,13 @@ dir-push)
   ;;
 dir-pull)
   # Before rsync brings a directory back: it must exist (nothing is created).
+  # Prints the files with set-user-id, set-group-id or sticky bits, which the
+  # pull leaves out of their modes (./PATH, NUL-terminated; 64 KiB of them at most).
   need rsync 44
   [ -d "$dir" ] || why_unusable
   # $1 = 1: a dry run, which leaves no trace.
   [ "${1:-0}" = 1 ] || mark_synced
+  (cd "$dir" && find . -name .git -prune -o ! -type l -perm /7000 -print0 2>/dev/null | head -c 65536)
   ;;
 survey)
   # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git

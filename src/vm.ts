@@ -6,7 +6,8 @@ import { EXIT, YolovmError } from './errors.js';
 import { showAs } from './log.js';
 import { shq, shqAll } from './shell.js';
 import type { SshTarget } from './ssh.js';
-import { runSsh } from './ssh-child.js';
+import { MAX_ANSWER, runSsh } from './ssh-child.js';
+import { answerTooLarge } from './answers.js';
 
 export const VM_EXIT = {
   noGit: 40, // git is not installed on the VM
@@ -111,11 +112,14 @@ export interface VmCall {
 
 /**
  * Run one mode of the script on the VM (quietly: its messages are ours to
- * give) and capture its stdout. ssh failures and the script's own exit
- * statuses become YolovmErrors.
+ * give) and capture its stdout, up to MAX_ANSWER. ssh failures, the script's
+ * own exit statuses and an answer over the limit become YolovmErrors.
  */
 export async function runOnVm(t: SshTarget, { mode, place, args = [] }: VmCall): Promise<VmResult> {
-  const r = await runSsh(t, vmCommand(mode, place, true, args));
+  const r = await runSsh(t, vmCommand(mode, place, true, args), {
+    maxStdout: MAX_ANSWER,
+    tooLarge: () => answerTooLarge(mode, MAX_ANSWER),
+  });
   const known = vmFailure(r.relay.vmExit ?? r.code, place);
   if (known) throw known;
   return { code: r.code, stdout: r.stdout };

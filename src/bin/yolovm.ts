@@ -1,5 +1,5 @@
 import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
-import { clean, doctor, save, sshTo, status, type CleanOptions, type StatusOptions } from '../commands/yolovm.js';
+import { clean, doctor, save, sshTo, status, type CleanOptions, type SshOptions, type StatusOptions } from '../commands/yolovm.js';
 import { sshConfig, type SshConfigOptions } from '../commands/ssh-config.js';
 import { runMain } from '../errors.js';
 import { endChildrenOnSignals } from '../proc.js';
@@ -48,9 +48,10 @@ runMain(async () => {
     .description('a shell on the VM in a workspace directory, over the shared connection; `-- CMD...` runs one command there')
     .argument('[subpath]', 'workspace directory to start in')
     .argument('[command...]', 'after --: a command and its arguments, passed verbatim')
-    .action(async (subpath: string | undefined, command: string[], opts: CommonOptions) => {
+    .option('-A, --forward-agent', 'lend the VM your ssh agent for this session (yolovm never does otherwise)')
+    .action(async (subpath: string | undefined, command: string[], opts: CommonOptions & SshOptions) => {
       common(opts);
-      code = await sshTo(subpath, command);
+      code = await sshTo(subpath, command, opts);
     });
   addCommonOptions(program.command('ssh-config'))
     .description(

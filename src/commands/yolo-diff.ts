@@ -6,7 +6,7 @@ import { runsOnHost } from '../boundary.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { branchRef, countCommits, isAncestor } from '../plumbing.js';
-import { isVerbose, plural } from '../log.js';
+import { isVerbose, output, plural } from '../log.js';
 import { finished, start } from '../proc.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession } from '../session.js';
@@ -110,7 +110,7 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   }
 
   if (opts.patch || opts.stat || opts.nameStatus) {
-    process.stdout.write(`${out.join('\n')}\n\n`);
+    output(`${out.join('\n')}\n\n`);
     // git's own output, pager and colours.
     const flag = opts.patch ? [] : opts.stat ? ['--stat'] : ['--name-status'];
     const child = start('git', ['diff', '-M', ...flag, base, target, '--'], { cwd: repo.top, stdio: 'inherit' });
@@ -136,6 +136,6 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
       `! ${plural(flagged, 'file')} would run code on this machine when you use your usual tools: review before running anything.`,
     );
   out.push('', `The whole patch: ${shqAll(['git', 'yolo-diff', '-p', branch, ...(subpathArg !== undefined ? [subpath] : [])])}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  output(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -6,8 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EXIT, shown, YolovmError } from '../errors.js';
-import { info, isQuiet, isVerbose, plural, thousands } from '../log.js';
+import { Answer } from '../answers.js';
+import { EXIT, printError, shown, YolovmError } from '../errors.js';
+import { info, isQuiet, isVerbose, notice, output, plural, thousands } from '../log.js';
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
 import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
@@ -45,9 +46,7 @@ export function dirBackups(opts: DirOptions): number {
     const counts = `${String(r.created.length)} created, ${String(r.replaced.length)} replaced, ${String(r.deleted.length)} deleted`;
     return `  ${b.name}  ${r.time.slice(0, 19).replace('T', ' ')}  ${r.dir}  (${counts})${r.undone ? '  [undone]' : ''}`;
   });
-  process.stdout.write(
-    `${rows.length === 0 ? 'No pull backups.' : `Pull backups in ${backupsDir()} (newest first):\n${rows.join('\n')}`}\n`,
-  );
+  output(`${rows.length === 0 ? 'No pull backups.' : `Pull backups in ${backupsDir()} (newest first):\n${rows.join('\n')}`}\n`);
   if (pruned > 0) info(`Pruned ${plural(pruned, 'backup')} older than ${String(keepDays(opts))} days`);
   return EXIT.ok;
 }
@@ -166,7 +165,7 @@ function describe(r: rsync.SyncResult, dryRun: boolean): string {
 
 function showChanges(r: rsync.SyncResult, dryRun: boolean): void {
   // A dry run's list is its output (pipeable); a real run's is shown with -v.
-  if (dryRun) process.stdout.write(r.changes.map((c) => `  ${c}\n`).join(''));
+  if (dryRun) output(r.changes.map((c) => `  ${c}\n`).join(''));
   else if (isVerbose()) for (const c of r.changes) info(`  ${c}`);
 }
 
@@ -264,7 +263,7 @@ async function watch(s: Session, dir: string, subpath: string, opts: DirOptions)
       if (r.changes.length) info(`[${stamp}] ${describe(r, false)}`);
     } catch (err) {
       // Keep watching: the VM may come back. Say what went wrong.
-      if (err instanceof YolovmError) process.stderr.write(`error: ${err.message}\nhint: ${err.hint}\n`);
+      if (err instanceof YolovmError) printError(err);
       else throw err;
     } finally {
       running = false;
@@ -342,7 +341,9 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   compressLevel(opts);
   const dryRun = opts.dryRun ?? false;
   const s = await openSession(true);
-  await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: dryRun ? ['1'] : [] }); // must exist; creates nothing
+  // Must exist; creates nothing. Names the files whose set-id or sticky bits the pull drops.
+  const check = await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: dryRun ? ['1'] : [] });
+  const setId = parseSetId(check.stdout);
   const existed = existsSync(dir) && readdirSync(dir).length > 0;
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
@@ -392,6 +393,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       `${dryRun ? 'Dry run: ' : 'Pulled '}${s.where(subpath)} into ${localDir}: ${describe(r, dryRun).replace(/ sent(?=[, ]|$)/, ' received')}`,
     );
     if (!opts.includeSecrets && existed) await tellSecrets(s, dir, subpath, opts);
+    tellLeftOut(r, setId, dryRun);
     const review = hostRunning(r.changes, dir);
     if (review.length > 0) {
       info(`Review before running anything: ${plural(review.length, 'changed file')} would run code on this machine:`);
@@ -405,8 +407,8 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       );
       recordPull(backup, dir, s.where(subpath), r.changes);
       // Said even with -q: the one place to undo this pull from.
-      process.stderr.write(
-        `${destructive(r.changes).length > 0 ? `Local files it replaced or deleted are kept in ${join(backup, 'files')}` : 'It replaced or deleted no local file'} (every change: ${join(backup, 'changes.txt')}); undo this pull with \`yolo-dir undo ${basename(backup)}\`\n`,
+      notice(
+        `${destructive(r.changes).length > 0 ? `Local files it replaced or deleted are kept in ${join(backup, 'files')}` : 'It replaced or deleted no local file'} (every change: ${join(backup, 'changes.txt')}); undo this pull with \`yolo-dir undo ${basename(backup)}\``,
       );
     } else if (!dryRun && existsSync(backup)) {
       rmSync(backup, { recursive: true, force: true });
@@ -445,20 +447,70 @@ async function tellSecrets(s: Session, dir: string, subpath: string, opts: DirOp
   if (only.length > 0) info(`Not brought: ${only.join(', ')} (secret-like, on the VM only)`);
 }
 
+/** vm.sh `dir-pull`: the set-id and sticky files (`./PATH`, NUL-terminated; the last one may be cut off). */
+export function parseSetId(out: string): string[] {
+  const a = new Answer('dir-pull');
+  const cut = out.lastIndexOf('\0');
+  return out
+    .slice(0, cut + 1)
+    .split('\0')
+    .slice(0, -1)
+    .map((p) => a.relPath(p.replace(/^\.\//, ''), 'path', { strict: false }));
+}
+
+/** What a pull left out (rsync.PULL_BRINGS_DATA_ONLY) and the links it brought that point out of the tree. */
+function tellLeftOut(r: rsync.SyncResult, setId: readonly string[], dryRun: boolean): void {
+  const list = (names: readonly string[]) => `${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`;
+  const would = dryRun ? 'would leave' : 'left';
+  if (r.skipped.length > 0)
+    info(`Left out ${plural(r.skipped.length, 'special file')} (devices, FIFOs, sockets: a pull brings data only): ${list(r.skipped)}`);
+  const changed = new Set(r.changes.map((c) => c.slice(12)));
+  const dropped = setId.filter((p) => changed.has(p) || changed.has(`${p}/`));
+  if (dropped.length > 0)
+    info(`The pull ${would} out the set-user-id, set-group-id and sticky bits of ${plural(dropped.length, 'file')}: ${list(dropped)}`);
+  const links = rsync.linksOutside(r.changes);
+  if (links.length > 0) {
+    info(`Review: ${plural(links.length, 'link')} pointing outside the directory:`);
+    for (const l of links) info(`  ${l}`);
+  }
+}
+
 /** Below this many local files a pull is not guarded (see dirPull). */
 const MASS_MIN_FILES = 20;
+
+export interface LsEntry {
+  kind: 'repo' | 'dir' | 'file';
+  branch: string;
+  state: '' | 'clean' | 'dirty';
+  name: string;
+}
+
+/** vm.sh `ls`: NUL-terminated records of kind, branch, state and name; names are only shown (escaped). */
+export function parseLs(out: string): LsEntry[] {
+  const a = new Answer('ls');
+  const rows = out.split('\0');
+  if (rows.pop() !== '') a.fail('the last record is not terminated');
+  return rows.map((row) => {
+    const [kind = '', branch = '', state = '', ...rest] = row.split('\t');
+    const e: LsEntry = {
+      kind: a.word(kind, ['repo', 'dir', 'file'] as const, 'kind'),
+      branch: branch === '(detached HEAD)' ? branch : a.branchOrEmpty(branch, 'branch'),
+      state: a.word(state, ['', 'clean', 'dirty'] as const, 'state'),
+      name: rest.join('\t'),
+    };
+    if (e.name !== '.') a.entryName(e.name, 'name');
+    if ((e.kind === 'repo') !== (e.state !== '')) a.fail(`state ${shown(e.state)} for a ${e.kind}`);
+    return e;
+  });
+}
 
 export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
   const { stdout } = await runOnVm(s.target, { mode: 'ls', place: s.place(subpath) });
-  const rows = stdout.split('\0').filter((r) => r !== '');
+  const entries = parseLs(stdout);
   const out: string[] = [`${s.where(subpath)}:`];
-  if (rows.length === 0) out.push('  (empty)');
-  const entries = rows.map((row) => {
-    const [kind = '', branch = '', state = '', ...rest] = row.split('\t');
-    return { kind, branch, state, name: rest.join('\t') };
-  });
+  if (entries.length === 0) out.push('  (empty)');
   const width = Math.max(0, ...entries.map((e) => e.name.length + 1));
   for (const e of entries) {
     const name = e.kind === 'file' || e.name === '.' ? e.name : `${e.name}/`;
@@ -468,6 +520,6 @@ export async function dirLs(subpathArg: string | undefined): Promise<number> {
         : `  ${name}`,
     );
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  output(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

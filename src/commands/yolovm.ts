@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { EXIT, YolovmError } from '../errors.js';
 import { encodeLocation, locationRefs } from '../handoff.js';
 import { recordedFingerprint } from '../hostkeys.js';
-import { info, plural } from '../log.js';
+import { info, notice, output, plural } from '../log.js';
 import { CommandNotFound, finished, runSync, start } from '../proc.js';
 import { meetVm, openSession, resolveSession, type Session } from '../session.js';
-import { shq, shqAll } from '../shell.js';
-import { sshArgs, sshNotFound } from '../ssh.js';
+import { shq, shqAll, splitWords } from '../shell.js';
+import { lentBy, sshArgs, sshNotFound } from '../ssh.js';
+import { sshAlias } from '../ssh-config.js';
 import { recordSaved, stateDir } from '../state.js';
 import { assess, isUnsaved, survey, type SurveyEntry, type Unsaved } from '../survey.js';
 import { runOnVm, VM_EXIT, vmFailure } from '../vm.js';
@@ -58,7 +59,7 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
           }
         : { kind: 'dir', path: e.subpath, changed: e.changed ?? null, unsaved: isUnsaved(u) };
     });
-    process.stdout.write(`${JSON.stringify({ vm: s.where(subpath), entries: rows, unsaved: unsaved.length }, null, 2)}\n`);
+    output(`${JSON.stringify({ vm: s.where(subpath), entries: rows, unsaved: unsaved.length }, null, 2)}\n`);
   } else {
     const out = [`${s.where(subpath)}:`];
     if (entries.length === 0) out.push('  (no projects)');
@@ -75,7 +76,7 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
         ? `${plural(entries.length, 'project')}; nothing would be lost if the VM were destroyed now`
         : `${plural(entries.length, 'project')}; ${unsaved.length === 1 ? '1 holds' : `${String(unsaved.length)} hold`} work this host lacks (!): \`yolovm save\` brings it home`,
     );
-    process.stdout.write(`${out.join('\n')}\n`);
+    output(`${out.join('\n')}\n`);
   }
   return opts.check && unsaved.length > 0 ? EXIT.general : EXIT.ok;
 }
@@ -208,13 +209,26 @@ function cdTo(s: Session, subpath: string): string {
 /** The remote shell's exit when the workspace directory is not there. */
 const NO_DIR = 241;
 
-export async function sshTo(subpathArg: string | undefined, command: readonly string[]): Promise<number> {
+export interface SshOptions {
+  /** -A: lend the VM the user's ssh agent for this one session (asked for, and said). */
+  forwardAgent?: boolean;
+}
+
+export async function sshTo(subpathArg: string | undefined, command: readonly string[], opts: SshOptions = {}): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
   const remote =
     command.length > 0 ? `${cdTo(s, subpath)} && exec ${shqAll(command)}` : `${cdTo(s, subpath)} && exec "\${SHELL:-/bin/sh}" -l`;
   const program = s.target.command[0] ?? 'ssh';
   const args = sshArgs(s.target, remote);
+  if (opts.forwardAgent) {
+    // A connection of its own (a shared one never forwards): -A wins over ForwardAgent=no, the first
+    // ControlPath over the shared one. Said even with -q.
+    args.unshift('-A', '-o', 'ControlMaster=no', '-o', 'ControlPath=none');
+    notice(
+      'warning: lending the VM your ssh agent for this session: while it lasts, anything on the VM can use your keys (`ssh-add -l` there lists them)',
+    );
+  }
   // A terminal for an interactive shell (and for a command run from one).
   if (process.stdin.isTTY) args.unshift('-t');
   const child = start(program, args, { stdio: 'inherit' });
@@ -228,12 +242,51 @@ export async function sshTo(subpathArg: string | undefined, command: readonly st
   return code === 255 ? EXIT.ssh : code;
 }
 
-/** One link of the chain: ok, or what is wrong and the fix. */
+/** One link of the chain: ok, or what is wrong and the fix (`warn`: it works, but look). */
 interface Link {
   name: string;
   ok: boolean;
+  warn?: boolean;
   detail: string;
   fix?: string;
+}
+
+/** What a connection would lend the VM, asked of `ssh -G` (which connects nowhere). */
+function lent(argv: readonly string[], destination: string): string[] | undefined {
+  try {
+    const r = runSync(argv[0] ?? 'ssh', [...argv.slice(1), '-G', destination]);
+    return r.code === 0 ? lentBy(r.stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** yolovm's own connections lend nothing; say whether a plain `ssh user@address` by the user's config would. */
+function forwarding(s: Session): Link[] {
+  const links: Link[] = [];
+  const ours = lent(s.target.command, s.target.destination);
+  links.push(
+    ours === undefined || ours.length === 0
+      ? { name: 'forwarding', ok: true, detail: "yolovm's connections lend the VM nothing (no agent, X11 or forwarded port)" }
+      : {
+          name: 'forwarding',
+          ok: false,
+          detail: `yolovm's connections would lend the VM ${ours.join(', ')}`,
+          fix: `take -A, -X or -R out of ${s.cfg.sshCommand.source}`,
+        },
+  );
+  const words = splitWords(s.cfg.sshCommand.value) ?? ['ssh'];
+  const plain = lent(words, s.target.destination);
+  if (plain && plain.length > 0) {
+    links.push({
+      name: 'your ssh config',
+      ok: true,
+      warn: true,
+      detail: `a plain \`ssh ${s.target.destination}\` would lend the VM ${plain.join(', ')}`,
+      fix: `turn that off for the VM's address in ~/.ssh/config (\`Host ${s.target.host}\` with \`ForwardAgent no\`, \`ClearAllForwardings yes\`), or use \`ssh ${sshAlias(s.cfg.vm.value)}\` (yolovm ssh-config), which lends nothing`,
+    });
+  }
+  return links;
 }
 
 function tool(name: string, args: string[]): Link {
@@ -271,6 +324,7 @@ export async function doctor(): Promise<number> {
     s = resolveSession(true);
     links.push({ name: 'VM address', ok: true, detail: `${s.host.value} (from ${s.host.source})` });
     links.push({ name: 'host keys', ok: true, detail: describeHostKeys(s) });
+    links.push(...forwarding(s));
   } catch (err) {
     if (!(err instanceof YolovmError)) throw err;
     links.push({ name: 'VM address', ok: false, detail: err.message, fix: err.hint });
@@ -310,11 +364,11 @@ export async function doctor(): Promise<number> {
     }
   }
   for (const l of links) {
-    process.stdout.write(`${l.ok ? 'ok  ' : 'FAIL'}  ${l.name}: ${l.detail}\n`);
-    if (!l.ok && l.fix) process.stdout.write(`      fix: ${l.fix}\n`);
+    output(`${l.warn ? 'warn' : l.ok ? 'ok  ' : 'FAIL'}  ${l.name}: ${l.detail}\n`);
+    if ((!l.ok || l.warn) && l.fix) output(`      fix: ${l.fix}\n`);
   }
   const failed = links.filter((l) => !l.ok);
-  process.stdout.write(
+  output(
     failed.length === 0
       ? '\nEverything yolovm needs is in place.\n'
       : `\n${plural(failed.length, 'link')} broken: ${failed.map((l) => l.name).join(', ')}\n`,

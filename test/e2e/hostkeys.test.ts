@@ -193,17 +193,18 @@ describe('yolovm ssh-config', () => {
       env,
     );
 
-  it('appends a marked Host yolovm block; everything else stays byte for byte; ssh yolovm reaches the VM over the shared connection', async () => {
+  it('puts a marked Host yolovm block first; everything else stays byte for byte; ssh yolovm reaches the VM over the shared connection', async () => {
     writeFileSync(userConfig(), original);
     const r = await run('yolovm', ['ssh-config'], env, { cwd: repo });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Wrote: Host yolovm in .*\.ssh\/config \(VM at 127\.0\.0\.1\)/);
     const text = readFileSync(userConfig(), 'utf8');
-    assert.ok(text.startsWith(original), 'the user’s lines come first, unchanged');
-    const block = text.slice(original.length);
+    assert.ok(text.endsWith(original), 'the user’s lines follow, unchanged');
+    const block = text.slice(0, text.length - original.length);
     assert.match(block, /^# >>> yolovm: Host yolovm .*\nHost yolovm\n {4}HostName 127\.0\.0\.1\n/);
     assert.match(block, new RegExp(`HostKeyAlias yolovm-${UUID2}`));
-    assert.match(block, /# <<< yolovm: Host yolovm\n$/);
+    assert.match(block, /\n {4}ForwardAgent no\n/);
+    assert.match(block, /\nHost \*\n# <<< yolovm: Host yolovm\n$/);
     const again = await run('yolovm', ['ssh-config'], env, { cwd: repo });
     assert.match(again.stderr, /Up to date/);
     assert.equal(readFileSync(userConfig(), 'utf8'), text, 'idempotent');
@@ -233,7 +234,7 @@ describe('yolovm ssh-config', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^Updated Host yolovm in /m);
     const text = readFileSync(userConfig(), 'utf8');
-    assert.ok(text.startsWith(original));
+    assert.ok(text.endsWith(original));
     assert.match(text, new RegExp(`HostKeyAlias yolovm-${id4}`));
     const s = await sshTo('yolovm');
     assert.equal(s.code, 0, s.stderr);

@@ -41,7 +41,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Whether something accepts connections on 127.0.0.1:port right now. */
-function listening(port: number): Promise<boolean> {
+export function listening(port: number): Promise<boolean> {
   return new Promise((res) => {
     const sock = createConnection({ host: '127.0.0.1', port });
     sock.once('connect', () => {
@@ -132,6 +132,16 @@ export interface TestVm {
   hostKey(): string;
   /** A new host key (a re-created VM, or an attacker): sshd restarts with it; shared connections end. */
   rekey(): Promise<void>;
+  /**
+   * A hostile VM (with `hostile: true`): every session first runs this shell
+   * code as the VM user (the "agent": it may set PATH, print to stderr, plant
+   * files, record what the session can reach), then the command the host asked
+   * for. `$AGENT` is a directory of the agent's own; `$AGENT/record` is read back
+   * by `record()`.
+   */
+  setAgent(script: string): void;
+  /** What the agent wrote to $AGENT/record so far. */
+  record(): string;
   /** The VM freezes (powered off without a goodbye): sshd and its sessions stop answering. */
   freeze(): void;
   thaw(): void;
@@ -146,6 +156,13 @@ export interface VmOptions {
    * subpath, seen only by the VM side: sshd runs in its own mount namespace.
    */
   tmpfs?: { subpath: string; size: string };
+  /**
+   * A VM whose agent controls every command run there: sshd's ForceCommand runs
+   * a wrapper that sources the agent's script (setAgent), then execs the
+   * original command with /bin/sh, so what a `sh` or `git` first on the agent's
+   * PATH says is what the host hears.
+   */
+  hostile?: boolean;
 }
 
 /**
@@ -177,6 +194,24 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   writeFileSync(join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`);
   const port = await freePort();
   const me = userInfo().username;
+  const agentDir = join(dir, 'agent');
+  mkdirSync(agentDir);
+  const agentScript = join(agentDir, 'agent.sh');
+  writeFileSync(agentScript, '');
+  const wrapper = join(dir, 'agent-wrapper');
+  writeFileSync(
+    wrapper,
+    [
+      '#!/bin/sh',
+      `AGENT=${agentDir}`,
+      'export AGENT',
+      `. ${agentScript}`,
+      'if [ -n "${SSH_ORIGINAL_COMMAND-}" ]; then exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"; fi',
+      'exec /bin/sh -l',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
   const log = join(dir, 'sshd.log');
   const sshdConfig = join(dir, 'sshd_config');
   writeFileSync(
@@ -198,6 +233,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       'MaxSessions 100',
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
       `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm`,
+      ...(options.hostile ? [`ForceCommand ${wrapper}`] : []),
       ...(options.sshdExtra ?? []),
       '',
     ].join('\n'),
@@ -304,6 +340,11 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       await waitGone(tree, 5000);
     },
     startSshd: launch,
+    setAgent(script) {
+      if (!options.hostile) throw new Error('setAgent needs startVm({ hostile: true })');
+      writeFileSync(agentScript, `${script}\n`);
+    },
+    record: () => (existsSync(join(agentDir, 'record')) ? readFileSync(join(agentDir, 'record'), 'utf8') : ''),
     hostKey: () => readFileSync(`${hostKey}.pub`, 'utf8').trim(),
     async rekey() {
       await vm.stopSshd();

@@ -3,7 +3,44 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ROOT } from '../harness/vm.js';
 import * as proto from '../../src/protocol.js';
+import { YolovmError } from '../../src/errors.js';
 import { addressFromUrl } from '../../src/commands/remote-helper.js';
+
+const SHA1 = 'a'.repeat(64); // a SHA-256 id, as the list below says
+const OLD = 'b'.repeat(40);
+
+describe('list answers from a hostile VM: refused, naming the field', () => {
+  const table: [string, string, RegExp][] = [
+    ['an unknown state', 'junk\n', /state 'junk'/],
+    ['refs after none', `none\n${OLD} refs/heads/x\n`, /no repository/],
+    ['a short id', 'repo\n:object-format sha1\nabc refs/heads/main\n', /'abc' is not an object id/],
+    ['an id of the other algorithm', `repo\n:object-format sha1\n${SHA1} refs/heads/main\n`, /not an object id/],
+    ['a ref name git refuses', `repo\n:object-format sha1\n${OLD} refs/heads/a..b\n`, /not a ref name/],
+    ['a ref with a control character', `repo\n:object-format sha1\n${OLD} refs/heads/a\x1b[2J\n`, /\\x1b/],
+    ['a one-level ref', `repo\n:object-format sha1\n${OLD} main\n`, /not a ref name/],
+    ['a helper command smuggled in', `repo\n:object-format sha1\n${OLD} refs/heads/a\n:option x\n`, /not an object id/],
+    ['an unknown object format', 'repo\n:object-format md5\n', /object format 'md5'/],
+    ['a HEAD to a bad name', 'repo\n:object-format sha1\n@refs/heads/../x HEAD\n', /HEAD target/],
+    ['a work tree state that is not one', 'repo weird\n', /work tree state/],
+    ['a branch name git refuses in the state', 'repo clean -x\n', /work tree state/],
+  ];
+  for (const [name, answer, why] of table) {
+    it(name, () => {
+      assert.throws(
+        () => proto.parseList(answer),
+        (e: Error) => e instanceof YolovmError && e.exitCode === 2 && why.test(e.message),
+      );
+    });
+  }
+  it('an honest answer passes', () => {
+    assert.equal(
+      proto.parseList(`repo clean main\n:object-format sha1\n${OLD} refs/heads/main\n${OLD} refs/tags/v1\n@refs/heads/main HEAD\n`).refs
+        .length,
+      3,
+    );
+    assert.equal(proto.parseList(`repo\n:object-format sha1\n${OLD} HEAD\n`).refs.length, 1, 'a detached HEAD');
+  });
+});
 
 describe('parseCommand', () => {
   const table: [string, proto.HelperCommand][] = [
@@ -92,16 +129,16 @@ describe('push specs', () => {
 
 describe('list', () => {
   it('parses the VM answer and formats it for git', () => {
-    const got = proto.parseList('repo dirty feature/x\n:object-format sha256\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n');
+    const got = proto.parseList(`repo dirty feature/x\n:object-format sha256\n${SHA1} refs/heads/main\n@refs/heads/main HEAD\n`);
     assert.deepEqual(got, {
       state: 'repo',
       head: { state: 'dirty', branch: 'feature/x' },
       objectFormat: 'sha256',
-      refs: ['SHA1 refs/heads/main', '@refs/heads/main HEAD'],
+      refs: [`${SHA1} refs/heads/main`, '@refs/heads/main HEAD'],
     });
-    assert.equal(proto.formatListFor(got.refs, 'sha256'), ':object-format sha256\nSHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
+    assert.equal(proto.formatListFor(got.refs, 'sha256'), `:object-format sha256\n${SHA1} refs/heads/main\n@refs/heads/main HEAD\n\n`);
     assert.equal(proto.formatListFor([], undefined), '\n', 'only when git asked for it');
-    assert.equal(proto.formatList(got.refs), 'SHA1 refs/heads/main\n@refs/heads/main HEAD\n\n');
+    assert.equal(proto.formatList(got.refs), `${SHA1} refs/heads/main\n@refs/heads/main HEAD\n\n`);
     assert.deepEqual(proto.parseList('none\n'), { state: 'none', head: undefined, objectFormat: undefined, refs: [] });
     assert.deepEqual(proto.parseList('repo clean \n').head, { state: 'clean', branch: '' }, 'detached HEAD');
     assert.deepEqual(proto.parseHead('bare main'), { state: 'bare', branch: 'main' });

@@ -5,6 +5,11 @@ import { parseRawZ } from '../../src/commands/yolo-diff.js';
 import { decodeLocation, encodeLocation, locationRefs } from '../../src/handoff.js';
 import { parseStatusZ } from '../../src/plumbing.js';
 import { describeChanges, parseSnapshot, size } from '../../src/snapshot.js';
+import { YolovmError } from '../../src/errors.js';
+import { safeText } from '../../src/text.js';
+
+const H = '1'.repeat(40);
+const S = '2'.repeat(40);
 
 describe('VM locations in ref names', () => {
   const table: [string, string][] = [
@@ -34,12 +39,12 @@ describe('VM locations in ref names', () => {
 
 describe('snapshot answers', () => {
   it('a snapshot, with renames and odd names in git status -z', () => {
-    const out = 'head\tabc\tmain\nsnapshot\tdef\t1234\n M a.txt\0R  new name\0old name\0?? ü.md\0';
+    const out = `head\t${H}\tmain\nsnapshot\t${S}\t1234\n M a.txt\0R  new name\0old name\0?? ü.md\0`;
     assert.deepEqual(parseSnapshot(out), {
-      head: 'abc',
+      head: H,
       branch: 'main',
       state: 'snapshot',
-      snapshot: { sha: 'def', bytes: 1234 },
+      snapshot: { sha: S, bytes: 1234 },
       changes: [
         { code: ' M', path: 'a.txt' },
         { code: 'R ', path: 'new name', from: 'old name' },
@@ -50,8 +55,32 @@ describe('snapshot answers', () => {
   it('clean, unborn, detached', () => {
     assert.deepEqual(parseSnapshot('head\t\t\nclean\n'), { head: '', branch: '', state: 'clean', changes: [] });
   });
-  it('refuses what it does not understand', () => {
-    assert.throws(() => parseSnapshot('something else\n'), /unexpected snapshot answer/);
+  const hostile: [string, string, RegExp][] = [
+    ['not a snapshot answer', 'something else\n', /first word/],
+    ['no line at all', 'x', /no head line/],
+    ['a HEAD that is no id', 'head\tHEAD~1\tmain\nclean\n', /HEAD 'HEAD~1' is not an object id/],
+    ['a snapshot that is a refspec', `head\t${H}\tmain\nsnapshot\t${H}:refs/heads/main\t1\n`, /snapshot .* is not an object id/],
+    ['a snapshot of the other algorithm', `head\t${H}\tmain\nsnapshot\t${'c'.repeat(64)}\t1\n`, /not an object id/],
+    ['a size that is no number', `head\t${H}\tmain\nsnapshot\t${S}\t-1\n`, /size '-1'/],
+    ['a branch git refuses', `head\t${H}\tma..in\nclean\n`, /branch 'ma\.\.in'/],
+    ['an unknown state', `head\t${H}\tmain\nfine\n`, /state 'fine'/],
+    ['a path climbing out', `head\t${H}\tmain\ndirty\n M ../../etc/passwd\0`, /not a relative path/],
+    ['an absolute path', `head\t${H}\tmain\ndirty\n M /etc/passwd\0`, /not a relative path/],
+    ['a status code that is not one', `head\t${H}\tmain\ndirty\n\x1b[ a\0`, /status code/],
+    ['extra fields', `head\t${H}\tmain\textra\nclean\n`, /extra fields/],
+  ];
+  for (const [name, answer, why] of hostile) {
+    it(`refuses ${name}`, () => {
+      assert.throws(
+        () => parseSnapshot(answer),
+        (e: Error) => e instanceof YolovmError && e.exitCode === 2 && why.test(e.message),
+      );
+    });
+  }
+  it('a control character in a file name is only shown, escaped', () => {
+    const tree = parseSnapshot(`head\t${H}\tmain\ndirty\n?? a\x1b]52;c;eA==\x07\0`);
+    assert.equal(tree.changes[0]?.path, 'a\x1b]52;c;eA==\x07');
+    assert.equal(safeText(describeChanges(tree.changes)), '1 uncommitted change (?? a\\x1b]52;c;eA==\\x07)');
   });
   it('summaries', () => {
     assert.equal(describeChanges(parseStatusZ(' M a\0?? b\0')), '2 uncommitted changes (M a, ?? b)');

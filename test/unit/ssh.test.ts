@@ -5,17 +5,20 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../src/config.js';
 import { YolovmError } from '../../src/errors.js';
-import { controlDir, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh.js';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { controlDir, LEND_NOTHING, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh.js';
 
 const t = { host: '192.0.2.5', user: 'debian' };
 
 describe('ssh invocation', () => {
-  it("puts the user's options first (ssh takes the first value), then ours, then -- and the destination", () => {
+  it("puts the user's options first (ssh takes the first value), then lending nothing, then ours, then -- and the destination", () => {
     const dir = mkdtempSync(join(tmpdir(), 'yolovm-ssh-'));
     try {
       const cfg = resolveConfig({ YOLOVM_SSH: 'ssh -F "/a b/cfg" -o ConnectTimeout=3', XDG_RUNTIME_DIR: dir }, new Map());
       const target = sshTarget(cfg, '192.0.2.5', { XDG_RUNTIME_DIR: dir });
       assert.deepEqual(target.command.slice(0, 5), ['ssh', '-F', '/a b/cfg', '-o', 'ConnectTimeout=3']);
+      assert.deepEqual(target.command.slice(5, 5 + LEND_NOTHING.length), LEND_NOTHING);
       assert.ok(target.command.includes('BatchMode=yes'));
       assert.ok(target.command.includes(`ControlPath=${join(dir, 'yolovm')}/%C`));
       assert.ok(target.command.includes('ControlPersist=5m'));
@@ -23,6 +26,48 @@ describe('ssh invocation', () => {
       const args = sshArgs(target, 'echo hi');
       assert.deepEqual(args.slice(-3), ['--', 'debian@192.0.2.5', 'echo hi']);
       assert.equal(statSync(join(dir, 'yolovm')).mode & 0o777, 0o700);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lends nothing whatever the ssh config and YOLOVM_SSH say (ssh -G)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yolovm-ssh-'));
+    try {
+      const cfgFile = join(dir, 'config');
+      // What a user's ~/.ssh/config commonly has at the top, and worse.
+      writeFileSync(
+        cfgFile,
+        [
+          'Host *',
+          '  ForwardAgent yes',
+          '  ForwardX11 yes',
+          '  ForwardX11Trusted yes',
+          '  GSSAPIDelegateCredentials yes',
+          '  LocalForward 5999 127.0.0.1:22',
+          '  RemoteForward 5998 127.0.0.1:22',
+          '  DynamicForward 5997',
+          '  Tunnel yes',
+          '',
+        ].join('\n'),
+      );
+      const words = `ssh -F ${cfgFile} -R 5996:127.0.0.1:22 -L 5995:127.0.0.1:22`;
+      const cfg = resolveConfig({ YOLOVM_SSH: words, XDG_RUNTIME_DIR: dir }, new Map());
+      const target = sshTarget(cfg, '192.0.2.5', { XDG_RUNTIME_DIR: dir });
+      const r = spawnSync(target.command[0] ?? 'ssh', [...target.command.slice(1), '-G', target.destination], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const resolved = new Map(r.stdout.split('\n').map((l) => [l.split(' ')[0] ?? '', l.slice(l.indexOf(' ') + 1)]));
+      assert.equal(resolved.get('forwardagent'), 'no');
+      assert.equal(resolved.get('forwardx11'), 'no');
+      assert.equal(resolved.get('forwardx11trusted'), 'no');
+      assert.equal(resolved.get('gssapidelegatecredentials'), 'no');
+      assert.equal(resolved.get('clearallforwardings'), 'yes');
+      assert.equal(resolved.get('tunnel'), 'false');
+      assert.ok(!/^(localforward|remoteforward|dynamicforward) /m.test(r.stdout), r.stdout);
+      // The same config without yolovm's options forwards (so the check above can fail).
+      const plain = spawnSync('ssh', ['-F', cfgFile, '-G', target.destination], { encoding: 'utf8' });
+      assert.match(plain.stdout, /^forwardagent yes$/m);
+      assert.match(plain.stdout, /^remoteforward /m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

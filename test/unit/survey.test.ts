@@ -1,36 +1,67 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { joinSubpath, parseSurvey } from '../../src/survey.js';
+import { YolovmError } from '../../src/errors.js';
+
+const [h1, h2, h3, s2] = ['1'.repeat(40), '2'.repeat(40), '3'.repeat(40), '4'.repeat(40)] as const;
 
 describe('survey answers', () => {
   it('repositories (nested, odd names) and plain directories', () => {
     const z = (...f: string[]) => f.join('\0') + '\0';
     const out =
-      z('repo', '.', 'main', 'h1', 'clean', '0', '', '0', '1', 'main', 'h1') +
-      z('repo', './a b/ü', '', 'h2', 'dirty', '3', 's2', '120', '2', 'feature/x', 'h3', 'main', 'h2') +
+      z('repo', '.', 'main', h1, 'clean', '0', '', '0', '1', 'main', h1) +
+      z('repo', './a b/ü', '', h2, 'dirty', '3', s2, '120', '2', 'feature/x', h3, 'main', h2) +
       z('dir', './notes', '1') +
       z('dir', './never', '-') +
       z('dir', './same', '0');
     assert.deepEqual(parseSurvey(out, 'ws'), [
-      { kind: 'repo', subpath: 'ws', branch: 'main', head: 'h1', dirty: false, changes: 0, snapshot: '', bytes: 0, tips: { main: 'h1' } },
+      { kind: 'repo', subpath: 'ws', branch: 'main', head: h1, dirty: false, changes: 0, snapshot: '', bytes: 0, tips: { main: h1 } },
       {
         kind: 'repo',
         subpath: 'ws/a b/ü',
         branch: '',
-        head: 'h2',
+        head: h2,
         dirty: true,
         changes: 3,
-        snapshot: 's2',
+        snapshot: s2,
         bytes: 120,
-        tips: { 'feature/x': 'h3', main: 'h2' },
+        tips: { 'feature/x': h3, main: h2 },
       },
       { kind: 'dir', subpath: 'ws/notes', changed: true },
       { kind: 'dir', subpath: 'ws/never', changed: undefined },
       { kind: 'dir', subpath: 'ws/same', changed: false },
     ]);
     assert.deepEqual(parseSurvey('', ''), []);
-    assert.throws(() => parseSurvey('bogus\0', ''), /unexpected survey answer/);
   });
+  const z = (...f: string[]) => f.join('\0') + '\0';
+  const repo = (path: string, ...rest: string[]) => z('repo', path, 'main', h1, 'clean', '0', '', '0', ...rest);
+  const hostile: [string, string, RegExp][] = [
+    ['an unknown kind', z('bogus'), /entry kind 'bogus'/],
+    ['junk with no terminator', 'x'.repeat(1000), /not terminated/],
+    ['a path climbing out', z('dir', './../../etc', '1'), /not a relative path/],
+    ['an absolute path', z('dir', '/etc', '1'), /not relative to the asked place/],
+    ['a path with .. inside', repo('./a/../../b', '0'), /not a relative path/],
+    ['a path with a control character', z('dir', './a\x1b[2J', '1'), /control character/],
+    ['a path with a newline', z('dir', './a\nb', '1'), /control character/],
+    ['a path listed twice', z('dir', './a', '1') + z('dir', './a', '0'), /listed twice/],
+    ['a HEAD that is no id', z('repo', './a', 'main', 'HEAD', 'clean', '0', '', '0', '0'), /HEAD 'HEAD' is not an object id/],
+    ['a snapshot that is a refspec', z('repo', './a', 'main', h1, 'dirty', '1', `${h1}:refs/heads/main`, '0', '0'), /snapshot/],
+    ['a count that is no number', z('repo', './a', 'main', h1, 'dirty', '1e9', '', '0', '0'), /count of changes/],
+    ['more branches announced than sent', repo('./a', '99999999'), /branches announced/],
+    ['a branch git refuses', repo('./a', '1', '-delete', h1), /branch '-delete'/],
+    ['a tip of the other algorithm', repo('./a', '1', 'x', 'f'.repeat(64)), /not an object id/],
+    ['a branch listed twice', repo('./a', '2', 'x', h1, 'x', h1), /listed twice/],
+    ['an entry cut short', z('repo', './a', 'main'), /ends early|not one of/],
+    ['a changed flag that is not one', z('dir', './a', 'yes'), /changed 'yes'/],
+  ];
+  for (const [name, answer, why] of hostile) {
+    it(`refuses ${name}`, () => {
+      assert.throws(
+        () => parseSurvey(answer, ''),
+        (e: Error) => e instanceof YolovmError && e.exitCode === 2 && why.test(e.message),
+      );
+    });
+  }
   it('paths joined to the surveyed place', () => {
     assert.equal(joinSubpath('', '.'), '');
     assert.equal(joinSubpath('', './x/y'), 'x/y');

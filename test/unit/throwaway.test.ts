@@ -1,7 +1,11 @@
 // Pure parts of throwaway VMs: choosing a VM and its settings, the terraform
 // state's instance and published key, the ssh-config block edits, fingerprints.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addressFromUrl, splitAddress } from '../../src/commands/remote-helper.js';
 import { configuredVms, parseGitConfigZ, resolveConfig } from '../../src/config.js';
@@ -162,21 +166,56 @@ describe('the ssh-config block as text', () => {
     ['ends with a blank line', 'Host a\n\n'],
   ];
   for (const [name, text] of cases) {
-    it(`${name}: appended, then removed to the same bytes`, () => {
+    it(`${name}: put first, then removed to the same bytes`, () => {
       const added = withBlock(text, 'yolovm', block);
-      assert.ok(added.startsWith(text));
+      assert.ok(added.startsWith(`${block}\n`));
+      assert.ok(added.endsWith(text));
       assert.ok(findBlock(added, 'yolovm'));
       assert.equal(withBlock(added, 'yolovm', block), added, 'idempotent');
-      const back = text === '' || text.endsWith('\n') ? text : `${text}\n`; // a missing final newline stays added
-      assert.equal(withoutBlock(added, 'yolovm'), back);
+      assert.equal(withoutBlock(added, 'yolovm'), text);
       const other = withBlock(added, 'yolovm-b', block.replaceAll('Host yolovm', 'Host yolovm-b'));
-      assert.equal(withoutBlock(withoutBlock(other, 'yolovm'), 'yolovm-b'), back, 'two blocks, removed in one order');
-      assert.equal(withoutBlock(withoutBlock(other, 'yolovm-b'), 'yolovm'), back, '... and in the other');
+      assert.equal(withBlock(other, 'yolovm', block), other, 'a block among ours at the top stays where it is');
+      assert.equal(withoutBlock(withoutBlock(other, 'yolovm'), 'yolovm-b'), text, 'two blocks, removed in one order');
+      assert.equal(withoutBlock(withoutBlock(other, 'yolovm-b'), 'yolovm'), text, '... and in the other');
     });
   }
   it('a changed block is replaced in place', () => {
     const added = withBlock('# a\n', 'yolovm', block) + 'Host later\n';
     const changed = withBlock(added, 'yolovm', block.replace('1.2.3.4', '5.6.7.8'));
     assert.equal(changed, added.replace('1.2.3.4', '5.6.7.8'));
+  });
+  it('a block of an older yolovm at the end of the file moves to the top', () => {
+    const old = `Host *\n    User other\n${block}\n`;
+    assert.equal(withBlock(old, 'yolovm', block), `${block}\nHost *\n    User other\n`);
+  });
+  it("ssh reads it before the user's defaults, which still apply to every other host (ssh -G)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yolovm-cfg-'));
+    try {
+      const file = join(dir, 'config');
+      const user = 'User toplevel\nHost *\n    User other\n    ForwardAgent yes\n    RemoteForward 5998 127.0.0.1:22\n';
+      const ours = [
+        '# >>> yolovm: Host yolovm (x)',
+        'Host yolovm',
+        '    HostName 192.0.2.7',
+        '    User debian',
+        '    ForwardAgent no',
+        '    ClearAllForwardings yes',
+        'Host *',
+        '# <<< yolovm: Host yolovm',
+      ].join('\n');
+      writeFileSync(file, withBlock(user, 'yolovm', ours));
+      const g = (host: string) => spawnSync('ssh', ['-F', file, '-G', host], { encoding: 'utf8' }).stdout;
+      assert.match(g('yolovm'), /^user debian$/m);
+      assert.match(g('yolovm'), /^hostname 192\.0\.2\.7$/m);
+      assert.match(g('yolovm'), /^forwardagent no$/m);
+      assert.doesNotMatch(g('yolovm'), /^remoteforward /m);
+      assert.match(g('elsewhere'), /^user toplevel$/m, 'a top-level line before any Host still applies to other hosts');
+      assert.match(g('elsewhere'), /^forwardagent yes$/m);
+      // Appended at the end, as before, the user's Host * wins (so the first checks can fail).
+      writeFileSync(file, `${user}${ours}\n`);
+      assert.match(g('yolovm'), /^user toplevel$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

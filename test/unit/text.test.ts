@@ -1,0 +1,66 @@
+// What the VM says reaches the terminal escaped: one function, one line a case.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { safeLine, safeRelayed, safeText } from '../../src/text.js';
+import { shown } from '../../src/errors.js';
+import { parseLs } from '../../src/commands/yolo-dir.js';
+import { YolovmError } from '../../src/errors.js';
+
+describe('safeText: control characters from the VM shown escaped', () => {
+  const table: [string, string, string][] = [
+    ['plain text', 'remote: Resolving deltas: 100%', 'remote: Resolving deltas: 100%'],
+    ['newlines and tabs kept', 'a\tb\nc\n', 'a\tb\nc\n'],
+    ['OSC 52 (writes the clipboard)', '\x1b]52;c;ZWNobyBwd25lZA==\x07', '\\x1b]52;c;ZWNobyBwd25lZA==\\x07'],
+    ['clear screen', '\x1b[2J\x1b[H', '\\x1b[2J\\x1b[H'],
+    ['cursor up', 'ok\x1b[1A', 'ok\\x1b[1A'],
+    ['colours too', '\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
+    ['carriage return', 'error\rall good', 'error\\x0dall good'],
+    ['backspace', 'x\b', 'x\\x08'],
+    ['NUL and DEL', '\0\x7f', '\\x00\\x7f'],
+    ['C1 CSI (U+009B)', '\u009b2J', '\\x9b2J'],
+    ['bidi override', 'abc\u202edcba', 'abc\\u202edcba'],
+    ['unicode letters kept', 'ünï cødé 漢字', 'ünï cødé 漢字'],
+  ];
+  for (const [name, input, want] of table) {
+    it(name, () => {
+      assert.equal(safeText(input), want);
+    });
+  }
+  it('safeLine escapes newlines too (a name stays on its line)', () => {
+    assert.equal(safeLine('a\nb\tc'), 'a\\x0ab\\x09c');
+    assert.equal(shown('x\n\x1b'), "'x\\x0a\\x1b'");
+  });
+  it("safeRelayed keeps a progress meter's carriage return, nothing else", () => {
+    assert.equal(safeRelayed('Counting: 50%\rCounting: 100%\n'), 'Counting: 50%\rCounting: 100%\n');
+    assert.equal(safeRelayed('\x1b[2J\r\x1b]52;c;x\x07'), '\\x1b[2J\r\\x1b]52;c;x\\x07');
+  });
+});
+
+describe('ls answers', () => {
+  const z = (...rows: string[]) => rows.map((r) => `${r}\0`).join('');
+  it('an honest listing', () => {
+    assert.deepEqual(parseLs(z('repo\tmain\tclean\t.', 'dir\t\t\tnotes', 'file\t\t\ta\tb', 'repo\t(detached HEAD)\tdirty\tx')), [
+      { kind: 'repo', branch: 'main', state: 'clean', name: '.' },
+      { kind: 'dir', branch: '', state: '', name: 'notes' },
+      { kind: 'file', branch: '', state: '', name: 'a\tb' },
+      { kind: 'repo', branch: '(detached HEAD)', state: 'dirty', name: 'x' },
+    ]);
+    assert.deepEqual(parseLs(''), []);
+  });
+  const hostile: [string, string, RegExp][] = [
+    ['an unknown kind', z('link\t\t\tx'), /kind 'link'/],
+    ['a name with a slash', z('file\t\t\t../../etc/passwd'), /not a name in the directory/],
+    ['a dot-dot name', z('dir\t\t\t..'), /not a name/],
+    ['a branch git refuses', z('repo\t-x\tclean\ta'), /branch '-x'/],
+    ['a state for a file', z('file\t\tclean\ta'), /state 'clean' for a file/],
+    ['junk with no terminator', 'x'.repeat(100), /not terminated/],
+  ];
+  for (const [name, answer, why] of hostile) {
+    it(`refuses ${name}`, () => {
+      assert.throws(
+        () => parseLs(answer),
+        (e: Error) => e instanceof YolovmError && e.exitCode === 2 && why.test(e.message),
+      );
+    });
+  }
+});
