@@ -130,6 +130,8 @@ export interface Transfer {
  * so the user sees git's progress and messages (but for lines matching `hide`),
  * and is kept for us to read.
  */
+const KEPT_STDERR = 1024 * 1024;
+
 export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, hide?: RegExp): Promise<Transfer> {
   const child = start('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -140,7 +142,8 @@ export async function transfer(cwd: string, args: readonly string[], env: NodeJS
   };
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
+    // Kept for our messages, bounded (the VM's stderr flows through here): the first MiB says why it failed.
+    if (stderr.length < KEPT_STDERR) stderr += d;
     partial += d;
     // Whole lines, and progress meters (redrawn with \r) as they come.
     const cut = Math.max(partial.lastIndexOf('\n'), partial.lastIndexOf('\r'));

@@ -1,5 +1,15 @@
 import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
-import { clean, doctor, save, sshTo, status, type CleanOptions, type SshOptions, type StatusOptions } from '../commands/yolovm.js';
+import {
+  clean,
+  doctor,
+  save,
+  splitSshOperands,
+  sshTo,
+  status,
+  type CleanOptions,
+  type SshOptions,
+  type StatusOptions,
+} from '../commands/yolovm.js';
 import { sshConfig, type SshConfigOptions } from '../commands/ssh-config.js';
 import { runMain } from '../errors.js';
 import { endChildrenOnSignals } from '../proc.js';
@@ -51,7 +61,8 @@ runMain(async () => {
     .option('-A, --forward-agent', 'lend the VM your ssh agent for this session (yolovm never does otherwise)')
     .action(async (subpath: string | undefined, command: string[], opts: CommonOptions & SshOptions) => {
       common(opts);
-      code = await sshTo(subpath, command, opts);
+      const [where, what] = splitSshOperands(subpath, command, process.argv.slice(2));
+      code = await sshTo(where, what, opts);
     });
   addCommonOptions(program.command('ssh-config'))
     .description(

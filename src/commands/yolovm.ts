@@ -209,6 +209,34 @@ function cdTo(s: Session, subpath: string): string {
 /** The remote shell's exit when the workspace directory is not there. */
 const NO_DIR = 241;
 
+/**
+ * `yolovm ssh [subpath] [-- CMD...]` as commander hands it over, read again
+ * against the command line: what follows `--` is the command, so
+ * `yolovm ssh -- true` has no subpath (commander would take `true` for it).
+ */
+export function splitSshOperands(
+  subpath: string | undefined,
+  command: readonly string[],
+  argv: readonly string[],
+): [string | undefined, string[]] {
+  const dd = argv.indexOf('--');
+  const operands = subpath === undefined ? [...command] : [subpath, ...command];
+  if (dd < 0) return [subpath, [...command]];
+  const after = argv.length - dd - 1;
+  const before = operands.length - after;
+  return before > 0 ? [operands[0], operands.slice(1)] : [undefined, operands];
+}
+
+/**
+ * The remote command after the `cd`: one word runs through the VM user's shell,
+ * as `ssh host 'a; b'` does; several are quoted, each passed verbatim.
+ */
+export function remoteCommand(command: readonly string[]): string {
+  if (command.length === 0) return 'exec "${SHELL:-/bin/sh}" -l';
+  if (command.length === 1) return `exec "\${SHELL:-/bin/sh}" -c ${shq(command[0] ?? '')}`;
+  return `exec ${shqAll(command)}`;
+}
+
 export interface SshOptions {
   /** -A: lend the VM the user's ssh agent for this one session (asked for, and said). */
   forwardAgent?: boolean;
@@ -217,8 +245,7 @@ export interface SshOptions {
 export async function sshTo(subpathArg: string | undefined, command: readonly string[], opts: SshOptions = {}): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
-  const remote =
-    command.length > 0 ? `${cdTo(s, subpath)} && exec ${shqAll(command)}` : `${cdTo(s, subpath)} && exec "\${SHELL:-/bin/sh}" -l`;
+  const remote = `${cdTo(s, subpath)} && ${remoteCommand(command)}`;
   const program = s.target.command[0] ?? 'ssh';
   const args = sshArgs(s.target, remote);
   if (opts.forwardAgent) {

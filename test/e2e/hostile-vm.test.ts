@@ -204,13 +204,14 @@ describe('bounded answers', () => {
     return { r, mb: kb / 1024 };
   }
 
-  it('a 400 MB flood answering the survey: a named error, exit 2, memory bounded', async () => {
+  it('a 400 MB flood answering the survey: a named error, exit 2, memory bounded', async (t) => {
     vm.setAgent(`${RECORDER}\n${lying('survey', 'yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 400000000')}`);
     try {
       const { r, mb } = await peak('yolovm', ['status']);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^error: The VM's answer to survey exceeded 32 MB$/m);
       assert.match(r.stderr, /^hint: /m);
+      t.diagnostic(`yolovm status against a 400 MB flood peaked at ${mb.toFixed(0)} MB resident`);
       assert.ok(mb < 150, `yolovm status peaked at ${mb.toFixed(0)} MB`);
     } finally {
       vm.setAgent(RECORDER);

@@ -166,6 +166,16 @@ describe('yolovm ssh and doctor', () => {
     assert.equal(r.stdout, `${join(vm.workspace, 'sp ace')}\n$(touch PWNED); a b\n`);
   });
 
+  it("ssh -- CMD with no subpath runs in the workspace; one string runs through the VM user's shell, as ssh does", async () => {
+    const root = await yolovm('ssh', '--', 'pwd');
+    assert.equal(root.code, 0, root.stderr);
+    assert.equal(root.stdout, `${vm.workspace}\n`);
+    writeFileSync(join(vm.workspace, 'sp ace', 'NOTES.md'), 'n\n');
+    const shell = await yolovm('ssh', 'sp ace', '--', 'test -n "$HOME" && pwd; ls *.md');
+    assert.equal(shell.code, 0, shell.stderr);
+    assert.equal(shell.stdout, `${join(vm.workspace, 'sp ace')}\nNOTES.md\n`);
+  });
+
   it('doctor passes when everything holds, and names each injected fault', async () => {
     let r = await yolovm('doctor');
     assert.equal(r.code, 0, r.stdout);

@@ -288,6 +288,9 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     // yolovm's host state (pushed-from index, saves, pull backups) stays in the test's world.
     XDG_STATE_HOME: join(dir, 'state'),
     GIT_CONFIG_NOSYSTEM: '1',
+    // Never the user's own git or XDG configuration (the GIT_* of the user's environment are dropped above).
+    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
+    XDG_CONFIG_HOME: join(home, '.config'),
     GIT_AUTHOR_NAME: 'host',
     GIT_AUTHOR_EMAIL: 'host@example.com',
     GIT_COMMITTER_NAME: 'host',
@@ -327,6 +330,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       run('git', ['-C', join(workspace, subpath), ...args], {
         ...env,
         HOME: vmHome,
+        GIT_CONFIG_GLOBAL: join(vmHome, '.gitconfig'),
         GIT_AUTHOR_NAME: 'agent',
         GIT_AUTHOR_EMAIL: 'agent@vm',
         GIT_COMMITTER_NAME: 'agent',

@@ -44,17 +44,30 @@ describe('resolveConfig', () => {
 describe('loadConfig against real git config', () => {
   it('reads repository over global, and only global outside a repository', () => {
     const dir = mkdtempSync(join(tmpdir(), 'yolovm-cfg-'));
-    const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1' };
+    // The test's own configuration, whatever the user's environment names (GIT_CONFIG_GLOBAL included).
+    const own: Record<string, string | undefined> = {
+      HOME: dir,
+      GIT_CONFIG_GLOBAL: join(dir, '.gitconfig'),
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_SYSTEM: undefined,
+      XDG_CONFIG_HOME: join(dir, '.config'),
+      YOLOVM_USER: undefined,
+    };
+    const env = { ...process.env, ...own };
     const git = (...a: string[]) => spawnSync('git', a, { cwd: dir, env, encoding: 'utf8' });
     git('config', '--global', 'yolovm.user', 'global-user');
     git('config', '--global', 'yolovm.host', '192.0.2.1');
     git('init', '-q', 'repo');
     spawnSync('git', ['config', 'yolovm.user', 'repo-user'], { cwd: join(dir, 'repo'), env });
-    const saved = { cwd: process.cwd(), home: process.env.HOME, nosys: process.env.GIT_CONFIG_NOSYSTEM, user: process.env.YOLOVM_USER };
+    const saved = { cwd: process.cwd(), env: Object.fromEntries(Object.keys(own).map((k) => [k, process.env[k]])) };
+    const set = (values: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined) Reflect.deleteProperty(process.env, k);
+        else process.env[k] = v;
+      }
+    };
     try {
-      process.env.HOME = dir;
-      process.env.GIT_CONFIG_NOSYSTEM = '1';
-      delete process.env.YOLOVM_USER;
+      set(own);
       process.chdir(join(dir, 'repo'));
       assert.equal(loadConfig(true).user.value, 'repo-user');
       const global = loadConfig(false);
@@ -62,10 +75,7 @@ describe('loadConfig against real git config', () => {
       assert.equal(global.host?.value, '192.0.2.1');
     } finally {
       process.chdir(saved.cwd);
-      process.env.HOME = saved.home;
-      if (saved.nosys === undefined) delete process.env.GIT_CONFIG_NOSYSTEM;
-      else process.env.GIT_CONFIG_NOSYSTEM = saved.nosys;
-      if (saved.user !== undefined) process.env.YOLOVM_USER = saved.user;
+      set(saved.env);
       rmSync(dir, { recursive: true, force: true });
     }
   });
