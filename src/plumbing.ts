@@ -3,7 +3,9 @@
 // Dependencies): which ids are commits here, a branch and its repository in one
 // process, commit counts, and `git status --porcelain -z` read the one way.
 import { YolovmError } from './errors.js';
-import { runAsync, runSync } from './proc.js';
+import { accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
+import { finished, runAsync, runSync, start } from './proc.js';
 
 /** Those of `shas` that are commits in a repository (the current one, or `gitDir`), with one git process. */
 export function commitsAmong(shas: readonly string[], at: { cwd?: string; gitDir?: string } = {}): string[] {
@@ -72,16 +74,45 @@ export interface Here {
   top: string;
   /** Its git directory (a worktree's own). */
   gitDir: string;
+  /** Where git looks for the pre-push hook (core.hooksPath honoured); it may not exist. */
+  prePush: string;
   /** The commit `ref` points at, or undefined when there is no such ref. */
   sha: string | undefined;
 }
 
-/** The repository around the current directory and the commit of `ref`, in one git process. */
+/** The repository around the current directory, its pre-push hook's path and the commit of `ref`, in one git process. */
 export async function repositoryAndRef(ref: string): Promise<Here> {
-  const r = await runAsync('git', ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', `${ref}^{commit}`]);
-  const [top, gitDir, sha] = r.stdout.split('\n');
-  if ((r.code !== 0 && r.code !== 1) || !top || !gitDir) throw notARepository();
-  return { top, gitDir, sha: r.code === 0 && sha ? sha : undefined };
+  const r = await runAsync('git', [
+    'rev-parse',
+    '--show-toplevel',
+    '--absolute-git-dir',
+    '--git-path',
+    'hooks/pre-push',
+    '--verify',
+    '--quiet',
+    `${ref}^{commit}`,
+  ]);
+  const [top, gitDir, hook, sha] = r.stdout.split('\n');
+  if ((r.code !== 0 && r.code !== 1) || !top || !gitDir || !hook) throw notARepository();
+  return { top, gitDir, prePush: resolve(hook), sha: r.code === 0 && sha ? sha : undefined };
+}
+
+/**
+ * Run the repository's pre-push hook as `git push` would: in the work tree's top,
+ * with the remote's name and URL as arguments and one line per ref on stdin
+ * (`<local ref> <local sha> <remote ref> <remote sha>`), its output on stderr.
+ * Returns its exit status, or undefined when there is no executable hook.
+ */
+export async function runPrePushHook(hook: string, top: string, url: string, lines: readonly string[]): Promise<number | undefined> {
+  try {
+    accessSync(hook, constants.X_OK);
+  } catch {
+    return undefined;
+  }
+  const child = start(hook, [url, url], { cwd: top, stdio: ['pipe', 2, 'inherit'] });
+  child.stdin?.on('error', () => undefined); // a hook that reads nothing
+  child.stdin?.end(lines.map((l) => `${l}\n`).join(''));
+  return finished(child, hook);
 }
 
 /** A revision range: `a..b`, or a list such as [tip, '--not', '--branches']. */

@@ -33,6 +33,16 @@ export function rsyncQuote(word: string): string {
   );
 }
 
+/**
+ * A path as an rsync filter pattern that matches that name and nothing else.
+ * rsync globs `*`, `?` and `[`; a backslash escapes them, but only in a pattern
+ * that holds one of them (elsewhere it is a plain character): so a name with
+ * none of them goes as it is, and one with any has all four escaped.
+ */
+export function literalPattern(path: string): string {
+  return /[*?[]/.test(path) ? path.replace(/[*?[\\]/g, (c) => `\\${c}`) : path;
+}
+
 /** A local path as rsync must see it: `./a:b`, not the remote host `a`. */
 export function localArg(path: string): string {
   const p = isAbsolute(path) || path.startsWith('./') || path.startsWith('../') ? path : `./${path}`;

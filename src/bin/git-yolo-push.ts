@@ -14,7 +14,10 @@ runMain(() =>
       forceHelp: 'overwrite the VM branch even if it has commits the local one lacks',
       examples:
         '  git yolo-push feature-auth myapp     # -> ~/workspace/myapp, checked out there\n  git yolo-push main                   # -> ~/workspace itself\n  git yolo-push -n feature-auth myapp  # what would move',
-      options: [['--no-checkout', 'push without changing which branch the VM work tree is on']],
+      options: [
+        ['--no-checkout', 'push without changing which branch the VM work tree is on'],
+        ['--no-verify', 'skip the pre-push hook (as git push --no-verify)'],
+      ],
       action: yoloPush,
     },
     process.argv.slice(2),

@@ -86,7 +86,8 @@ function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | 
   const patterns = r.stdout.split('\0').filter((p) => p !== '');
   if (patterns.length === 0) return undefined;
   const file = join(scratch, 'gitignored');
-  writeFileSync(file, patterns.map((p) => `/${p}\0`).join(''));
+  // Anchored, and matched as names: `app/[slug]/` is that directory, not `app/s/`.
+  writeFileSync(file, patterns.map((p) => `/${rsync.literalPattern(p)}\0`).join(''));
   return file;
 }
 

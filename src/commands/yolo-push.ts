@@ -15,7 +15,8 @@ import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, 
 import { listVm, sendPack } from '../push.js';
 import { locationOf, openSession, type Session } from '../session.js';
 import { runOnVm } from '../vm.js';
-import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef } from '../plumbing.js';
+import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../plumbing.js';
+import { vmUrl } from './through-helper.js';
 import { parseSubpath } from '../workspace.js';
 
 export interface YoloPushOptions {
@@ -23,6 +24,23 @@ export interface YoloPushOptions {
   dryRun?: boolean;
   /** false with --no-checkout: push without moving the VM's checkout. */
   checkout?: boolean;
+  /** false with --no-verify: skip the pre-push hook, as `git push --no-verify`. */
+  verify?: boolean;
+}
+
+/**
+ * The pre-push hook, run exactly as `git push <url> <ref>` runs it (with no line
+ * when the VM is already up to date); a hook that fails stops the push.
+ */
+async function prePush(hook: string, top: string, url: string, line: string | undefined, branch: string): Promise<void> {
+  const code = await runPrePushHook(hook, top, url, line === undefined ? [] : [line]);
+  if (code !== undefined && code !== 0) {
+    throw new YolovmError(
+      `Push of '${branch}' to ${url} stopped by the pre-push hook (${hook} exited ${String(code)}): nothing was sent`,
+      'Fix what the hook reports above, or push anyway with --no-verify.',
+      EXIT.git,
+    );
+  }
 }
 
 export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {
@@ -42,6 +60,9 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const short = local.slice(0, 7);
   const checkout = opts.checkout === false ? 'none' : ref;
+  const zero = '0'.repeat(local.length);
+  if (opts.verify !== false)
+    await prePush(repo.prePush, repo.top, vmUrl(s, subpath), old === local ? undefined : `${ref} ${local} ${ref} ${old ?? zero}`, branch);
   // Already there, and the work tree where it should be: nothing for send-pack to do.
   if (old === local && !opts.force && (checkout === 'none' || vm.head?.state === 'bare' || vm.head?.branch === branch)) {
     info(`${branch} is already up to date on ${dest} (${short})`);

@@ -104,6 +104,43 @@ describe('yolo-dir push', () => {
     assert.equal(existsSync(ws('pwned')), false);
   });
 
+  it('what git ignores is matched by its name, not as a glob: push and pull', async () => {
+    const root = dir('globby');
+    const g = (...args: string[]) => vm.run('git', args, { cwd: root });
+    const tracked = [
+      'app/[slug]/page.tsx',
+      'app/s/notes.local',
+      'app/[...all]/route.ts',
+      '[[...opt]]/page.tsx',
+      'st*r/a.txt',
+      'q?/b.txt',
+      'back\\slash/c.txt',
+    ];
+    const ignored = [
+      'app/[slug]/notes.local',
+      'app/[...all]/x.local',
+      '[[...opt]]/y.local',
+      'st*r/z.local',
+      'q?/w.local',
+      'back\\slash/v.local',
+    ];
+    for (const f of [...tracked, ...ignored]) write(join(root, f), `${f}\n`);
+    write(join(root, '.gitignore'), '*.local\n');
+    await g('init', '-q');
+    await g('--literal-pathspecs', 'add', '.gitignore', ...tracked.filter((f) => !f.endsWith('.local')));
+    await g('--literal-pathspecs', 'add', '-f', 'app/s/notes.local');
+    const r = await yd('push', root, 'globby');
+    assert.equal(r.code, 0, r.stderr);
+    const there = tree(ws('globby')).filter((f) => !f.endsWith('/'));
+    assert.deepEqual(there.sort(), ['.gitignore', ...tracked].sort(), 'nothing ignored sent, nothing tracked left out');
+    // Pull: the VM's versions of tracked files come back; local ignored files are never the VM's to replace.
+    for (const f of [...tracked, ...ignored]) write(ws('globby', f), `vm ${f}\n`);
+    const p = await yd('pull', root, 'globby');
+    assert.equal(p.code, 0, p.stderr);
+    for (const f of tracked) assert.equal(readFileSync(join(root, f), 'utf8'), `vm ${f}\n`, f);
+    for (const f of ignored) assert.equal(readFileSync(join(root, f), 'utf8'), `${f}\n`, f);
+  });
+
   it('--compress-level is checked', async () => {
     let r = await yd('push', '--compress-level', '9', 'proj', 'z');
     assert.equal(r.code, 0, r.stderr);

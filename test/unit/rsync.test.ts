@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { YolovmError } from '../../src/errors.js';
-import { DEFAULT_EXCLUDES, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/rsync.js';
+import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/rsync.js';
 
 const t = {
   host: '192.0.2.5',
@@ -67,4 +67,20 @@ describe('rsync arguments', () => {
     assert.equal(statNumber(new Map([['Total bytes sent', '1,234,567']]), 'Total bytes sent'), 1234567);
     assert.equal(statNumber(new Map(), 'Total bytes sent'), 0);
   });
+});
+
+describe('literal rsync patterns', () => {
+  const table: [string, string][] = [
+    ['plain/name.txt', 'plain/name.txt'],
+    ['app/[slug]/notes.local', 'app/\\[slug]/notes.local'],
+    ['st*r', 'st\\*r'],
+    ['q?', 'q\\?'],
+    ['back\\slash', 'back\\slash'],
+    ['[x]\\y', '\\[x]\\\\y'],
+  ];
+  for (const [path, want] of table) {
+    it(path, () => {
+      assert.equal(literalPattern(path), want);
+    });
+  }
 });
