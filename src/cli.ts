@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { checkVmName, setVmRequest } from './config.js';
 import { YolovmError } from './errors.js';
-import { setQuiet, setVerbose } from './log.js';
+import { info, setQuiet, setVerbose } from './log.js';
+import { notARepository } from './plumbing.js';
+import { runSync } from './proc.js';
 import { VERSION } from './version.js';
 
 export interface CommonOptions {
@@ -72,20 +74,33 @@ export interface BranchCommand {
   action: (branch: string, subpath: string | undefined, opts: Record<string, boolean | undefined>) => Promise<number>;
 }
 
+/** No branch given: the one checked out here, said (as `git push` with push.default=current). */
+function currentBranch(command: string): string {
+  const r = runSync('git', ['symbolic-ref', '-q', '--short', 'HEAD']);
+  const branch = r.stdout.trim();
+  if (r.code === 128) throw notARepository();
+  if (r.code !== 0 || branch === '')
+    throw new YolovmError('No branch given, and HEAD is not on a branch (detached)', `Name the branch: \`${command} <branch>\`.`);
+  info(`Using the current branch '${branch}'`);
+  return branch;
+}
+
 /** The whole command line of git yolo-push / git yolo-fetch: `<branch> [subpath]` and the shared options. */
 export async function runBranchCommand(spec: BranchCommand, argv: readonly string[]): Promise<number> {
   let code = 0;
   const program = newProgram(spec.name, `Examples:\n${spec.examples}\n\nSee also: ${spec.name.replace('git ', 'git help ')}, README.md`);
   addCommonOptions(program)
     .description(spec.description)
-    .argument('<branch>', spec.branchHelp)
+    .argument('[branch]', `${spec.branchHelp} (default: the current branch)`)
     .argument('[subpath]', 'path inside the VM workspace (default: the location remembered for this repository, else the workspace root)')
     .option('-f, --force', spec.forceHelp)
     .option('-n, --dry-run', 'show what would happen; change nothing on either side');
   for (const [flags, description] of spec.options ?? []) program.option(flags, description);
-  program.action(async (branch: string, subpath: string | undefined, opts: CommonOptions & Record<string, boolean | undefined>) => {
-    applyCommonOptions(opts);
-    code = await spec.action(branch, subpath, opts);
-  });
+  program.action(
+    async (branch: string | undefined, subpath: string | undefined, opts: CommonOptions & Record<string, boolean | undefined>) => {
+      applyCommonOptions(opts);
+      code = await spec.action(branch ?? currentBranch(spec.name), subpath, opts);
+    },
+  );
   return (await parseArgs(program, argv)) ?? code;
 }

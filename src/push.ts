@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { isSecretLike } from './boundary.js';
 import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
-import { debug, notice } from './log.js';
+import { subpathKey } from './config.js';
+import { debug, info, notice } from './log.js';
 import { rememberPush } from './state.js';
 import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
@@ -102,6 +103,25 @@ function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.Pus
   );
 }
 
+/**
+ * The first push of a branch to a subpath, by `git push yolovm::` or `git
+ * yolo-push`, makes it the repository's VM location (git config yolovm.subpath),
+ * so yolo-fetch and yolo-diff find it with no subpath given. Never changes one.
+ */
+export function rememberLocation(s: Session, gitDir: string, subpath: string): void {
+  if (subpath === '' || s.cfg.subpath) return;
+  const key = subpathKey(s.cfg.vm.value);
+  const r = runSync('git', ['--git-dir', gitDir, 'config', key, subpath]);
+  if (r.code !== 0) {
+    notice(`warning: could not remember '${subpath}' as this repository's VM location: ${r.stderr.trim()}`);
+    return;
+  }
+  s.cfg.subpath = { value: subpath, source: `git config ${key}` };
+  info(
+    `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config ${key})`,
+  );
+}
+
 /** Remember on the host which commits were handed to the VM (refs/yolovm/, see handoff.ts). */
 function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
   const ok = new Set(statuses.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ')[1]));
@@ -121,7 +141,10 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
   }
   try {
     const gitDir = req.gitDir ?? (process.env.GIT_DIR ? resolve(process.env.GIT_DIR) : undefined);
-    if (gitDir && pushed.length > 0) rememberPush(s.where(req.subpath), gitDir);
+    if (gitDir && pushed.length > 0) {
+      rememberPush(s.where(req.subpath), gitDir);
+      rememberLocation(s, gitDir, req.subpath);
+    }
     recordHandoffs(
       s.cfg.vm.value,
       req.subpath,

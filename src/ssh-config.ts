@@ -7,10 +7,13 @@
 // before. Everything outside the markers stays byte for byte. `yolovm
 // ssh-config` writes it; every command rewrites an existing block when the VM's
 // address or instance changed.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_VM } from './config.js';
 import { debug, info } from './log.js';
+import { runSync } from './proc.js';
+import { splitWords } from './shell.js';
 import { controlPath } from './ssh.js';
 import { readText, writeText } from './state.js';
 import type { Session } from './session.js';
@@ -33,8 +36,43 @@ function arg(value: string): string {
   return /[\s"]/.test(value) ? `"${value}"` : value;
 }
 
-/** The block for this session's VM (pure apart from the control directory). */
-export function renderBlock(s: Session): string {
+/**
+ * What the user's own config gives a plain `ssh user@address` that the alias
+ * needs to log in the same way without yolovm's shared connection (a `Host
+ * <address>` block never matches the name `yolovm`): port, identity, jump host,
+ * and known-hosts file when yolovm does not keep the VM's keys. From `ssh -G`
+ * lines; default identity files that do not exist are left out.
+ */
+export function carriedOptions(sshG: string, managedKeys: boolean, exists: (path: string) => boolean): string[] {
+  const out: string[] = [];
+  const home = homedir();
+  for (const line of sshG.split('\n')) {
+    const sp = line.indexOf(' ');
+    const [key, value] = [line.slice(0, sp), line.slice(sp + 1).trim()];
+    const path = value.startsWith('~/') ? join(home, value.slice(2)) : value;
+    if (key === 'port' && value !== '22') out.push(`    Port ${value}`);
+    else if (key === 'identityfile' && exists(path)) out.push(`    IdentityFile ${arg(value)}`);
+    else if (key === 'certificatefile' && exists(path)) out.push(`    CertificateFile ${arg(value)}`);
+    else if (key === 'identitiesonly' && value === 'yes') out.push('    IdentitiesOnly yes');
+    else if (key === 'proxyjump' && value !== 'none') out.push(`    ProxyJump ${arg(value)}`);
+    else if (key === 'userknownhostsfile' && !managedKeys) out.push(`    UserKnownHostsFile ${value}`);
+  }
+  return out;
+}
+
+/** carriedOptions for this session's VM, asked of `ssh -G` with the user's own ssh command (nothing when it cannot say). */
+export function carriedFor(s: Session): string[] {
+  const [program = 'ssh', ...own] = splitWords(s.cfg.sshCommand.value) ?? ['ssh'];
+  try {
+    const r = runSync(program, [...own, '-G', s.target.destination]);
+    return r.code === 0 ? carriedOptions(r.stdout, s.target.hostKeys !== undefined, existsSync) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The block for this session's VM; `carried` from carriedFor (pure apart from the control directory). */
+export function renderBlock(s: Session, carried: readonly string[] = []): string {
   const alias = sshAlias(s.cfg.vm.value);
   const keys = s.target.hostKeys;
   const persist = s.cfg.controlPersist.value;
@@ -42,6 +80,7 @@ export function renderBlock(s: Session): string {
     `Host ${alias}`,
     `    HostName ${s.target.host}`,
     `    User ${s.target.user}`,
+    ...carried,
     ...(keys
       ? [
           `    HostKeyAlias ${keys.alias}`,
@@ -102,13 +141,21 @@ export function withoutBlock(text: string, alias: string): string {
   return at ? `${text.slice(0, at[0])}${text.slice(at[1])}` : text;
 }
 
-/** Keep an existing block of ours current (the VM re-created, its address changed). Never adds one. */
+/**
+ * Keep an existing block of ours current when the VM was re-created (its
+ * instance, found in the terraform state, changed). Never adds one, and never
+ * follows a one-off address (`YOLOVM_HOST=... git yolo-push`): only `yolovm
+ * ssh-config` writes the block for an address that has no instance.
+ */
 export function refreshSshConfig(s: Session): void {
+  if (!s.target.hostKeys?.instance) return;
   const file = userSshConfig();
   const text = readText(file);
   const alias = sshAlias(s.cfg.vm.value);
   if (text === undefined || !text.includes(begin(alias))) return;
-  const next = withBlock(text, alias, renderBlock(s));
+  // The same instance at the same address: nothing to follow (and no ssh -G on every command).
+  if (text.includes(`HostKeyAlias ${s.target.hostKeys.alias}\n`) && text.includes(`HostName ${s.target.host}\n`)) return;
+  const next = withBlock(text, alias, renderBlock(s, carriedFor(s)));
   if (next === text) return;
   try {
     writeText(file, next);

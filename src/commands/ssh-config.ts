@@ -7,7 +7,7 @@ import { askedVm, configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmReques
 import { EXIT, YolovmError } from '../errors.js';
 import { info } from '../log.js';
 import { resolveSession, trustFirstKey } from '../session.js';
-import { renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh-config.js';
+import { carriedFor, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh-config.js';
 import { readText, writeText } from '../state.js';
 
 export interface SshConfigOptions {
@@ -73,7 +73,7 @@ export async function sshConfig(opts: SshConfigOptions): Promise<number> {
       if (!(err instanceof YolovmError)) throw err;
       info(`  note: ${err.message}; \`ssh ${alias}\` works once yolovm has reached this VM`);
     });
-    const next = withBlock(text, alias, renderBlock(s));
+    const next = withBlock(text, alias, renderBlock(s, carriedFor(s)));
     const lost = overridden(next, alias, { HostName: s.target.host, User: s.target.user });
     info(`${next === text ? 'Up to date' : 'Wrote'}: Host ${alias} in ${file} (VM at ${s.target.host}); \`ssh ${alias}\` reaches it`);
     if (lost.length > 0) info(`  note: an earlier block in ${file} wins for ${alias}: ${lost.join(', ')}`);

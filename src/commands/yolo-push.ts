@@ -7,13 +7,12 @@
 // It runs on every hand-off, so it keeps to plain git (plumbing.ts, no
 // simple-git) and asks as little as it can: one git query beside the config
 // read before the first ssh, and no send-pack when the VM is already there.
-import { loadConfig, readGitConfigAsync, subpathKey } from '../config.js';
+import { loadConfig, readGitConfigAsync } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
 import { info, isQuiet, isVerbose, plural } from '../log.js';
-import { runSync } from '../proc.js';
 import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../protocol.js';
-import { listVm, sendPack } from '../push.js';
-import { locationOf, openSession, type Session } from '../session.js';
+import { listVm, rememberLocation, sendPack } from '../push.js';
+import { locationOf, openSession } from '../session.js';
 import { runOnVm } from '../vm.js';
 import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../plumbing.js';
 import { vmUrl } from './through-helper.js';
@@ -67,7 +66,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   if (old === local && !opts.force && (checkout === 'none' || vm.head?.state === 'bare' || vm.head?.branch === branch)) {
     info(`${branch} is already up to date on ${dest} (${short})`);
     if (vm.head) reportWorkTree(vm.head, branch);
-    remember(s, repo.top, subpath, subpathArg, opts);
+    if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);
     return EXIT.ok;
   }
   const quiet = isQuiet();
@@ -154,7 +153,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, { mode: 'status', place: s.place(subpath) })).stdout);
     if (head) reportWorkTree(head, branch);
   }
-  remember(s, repo.top, subpath, subpathArg, opts);
+  if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);
   return EXIT.ok;
 }
 
@@ -171,12 +170,3 @@ function reportWorkTree(head: VmHead, branch: string): void {
 }
 
 /** The first push naming a subpath makes it this repository's VM location (per VM). */
-function remember(s: Session, top: string, subpath: string, subpathArg: string | undefined, opts: YoloPushOptions): void {
-  if (opts.dryRun || subpathArg === undefined || subpath === '' || s.cfg.subpath) return;
-  const key = subpathKey(s.cfg.vm.value);
-  const r = runSync('git', ['config', key, subpath], { cwd: top });
-  if (r.code !== 0) throw new YolovmError(`Could not set ${key}: ${r.stderr.trim()}`, 'Check that the repository config is writable.');
-  info(
-    `Remembered '${subpath}' as this repository's VM location: git yolo-push, yolo-fetch and yolo-diff use it when no subpath is given (git config ${key})`,
-  );
-}

@@ -52,7 +52,8 @@ describe('push', () => {
     const r = await git('push', 'yolovm::', 'main');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /^error: Workspace path '.*ws' on the VM holds other projects .*\nhint: Give a subpath/m);
-    const y = await vm.run('git', ['yolo-push', 'main'], { cwd: repo });
+    // The root named (an empty subpath): the location the first push remembered is not it.
+    const y = await vm.run('git', ['yolo-push', 'main', ''], { cwd: repo });
     assert.equal(y.code, 1, y.stderr);
     assert.match(
       y.stderr,

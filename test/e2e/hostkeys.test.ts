@@ -240,6 +240,24 @@ describe('yolovm ssh-config', () => {
     assert.equal(s.code, 0, s.stderr);
   });
 
+  it('ssh yolovm logs in with no shared connection, as ssh user@address does (port and identity carried)', async () => {
+    const text = readFileSync(userConfig(), 'utf8');
+    assert.match(text, new RegExp(`\\n {4}Port ${String(vm.port)}\\n`));
+    assert.ok(text.includes(`    IdentityFile ${vm.clientKey}\n`), text);
+    // Not through sshTo (which names key and port itself), and never over a shared connection.
+    const r = await run('ssh', ['-F', userConfig(), '-o', 'ControlPath=none', '-o', 'BatchMode=yes', 'yolovm', 'echo reached'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'reached\n');
+  });
+
+  it('a command run with a one-off YOLOVM_HOST leaves the block alone', async () => {
+    const before = readFileSync(userConfig(), 'utf8');
+    // (OpenSSH's own checking then meets the re-keyed VM and refuses: the block is settled before any ssh.)
+    const r = await run('git', ['yolo-push', 'main', 'p'], { ...env, YOLOVM_HOST: '127.0.0.1' }, { cwd: repo });
+    assert.doesNotMatch(r.stderr, /Updated Host yolovm/);
+    assert.equal(readFileSync(userConfig(), 'utf8'), before);
+  });
+
   it('--remove takes the block out and leaves the file as it was', async () => {
     const r = await run('yolovm', ['ssh-config', '--remove'], env, { cwd: repo });
     assert.equal(r.code, 0, r.stderr);

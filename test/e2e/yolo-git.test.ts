@@ -174,7 +174,6 @@ describe('git yolo-push', () => {
       [['yolo-push', 'a..b'], undefined, /^error: Invalid branch name "a\.\.b"/],
       [['yolo-push', '--', '-x'], undefined, /^error: Invalid branch name "-x"/],
       [['yolo-push', 'main', '../escape'], undefined, /^error: Invalid workspace subpath "\.\.\/escape"/],
-      [['yolo-push'], undefined, /^error: missing required argument 'branch'\nhint: Run `git yolo-push -h` for usage\./],
       [['yolo-push', '--bogus', 'main'], undefined, /^error: unknown option '--bogus'/],
       [['yolo-fetch', 'main'], vm.dir, /^error: Must run from a git repository/],
       [['yolo-fetch', 'main', '/abs'], undefined, /^error: Invalid workspace subpath "\/abs": absolute paths/],
@@ -185,6 +184,41 @@ describe('git yolo-push', () => {
       assert.match(r.stderr, want);
       assert.equal(r.stderr.trim().split('\n').length, 2, `two lines: ${r.stderr}`);
     }
+  });
+
+  it('no branch given: the current one, said; a detached HEAD is refused with a hint', async () => {
+    const here = await makeRepo(vm, 'current-branch');
+    await vm.run('git', ['checkout', '-q', '-b', 'topic'], { cwd: here });
+    const push = await vm.run('git', ['yolo-push', '-n'], { cwd: here });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /^Using the current branch 'topic'$/m);
+    assert.match(push.stderr, /topic/);
+    await vm.run('git', ['checkout', '-q', '--detach'], { cwd: here });
+    for (const cmd of ['yolo-push', 'yolo-fetch']) {
+      const r = await vm.run('git', [cmd], { cwd: here });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        `error: No branch given, and HEAD is not on a branch (detached)\nhint: Name the branch: \`git ${cmd} <branch>\`.\n`,
+      );
+    }
+  });
+
+  it('the first loop from a plain git push: the location is remembered, git yolo-diff and yolo-fetch need no arguments', async () => {
+    const here = await makeRepo(vm, 'first-loop');
+    const push = await vm.run('git', ['push', 'yolovm::loop', 'main'], { cwd: here });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /Remembered 'loop' as this repository's VM location/);
+    assert.equal((await vm.run('git', ['config', 'yolovm.subpath'], { cwd: here })).stdout, 'loop\n');
+    const diff = await vm.run('git', ['yolo-diff'], { cwd: here });
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stderr, /Using this repository's VM location 'loop'/);
+    const fetch = await vm.run('git', ['yolo-fetch'], { cwd: here });
+    assert.equal(fetch.code, 0, fetch.stderr);
+    assert.match(fetch.stderr, /^Using the current branch 'main'$/m);
+    const again = await vm.run('git', ['push', 'yolovm::elsewhere', 'main'], { cwd: here });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await vm.run('git', ['config', 'yolovm.subpath'], { cwd: here })).stdout, 'loop\n', 'never changed once set');
   });
 
   it('VM unreachable is exit 2, VM address missing is exit 1', async () => {
@@ -378,7 +412,7 @@ describe('help, version, -v', () => {
     for (const cmd of ['yolo-push', 'yolo-fetch']) {
       const r = await yolo(cmd, '-h');
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^Usage: git ${cmd} \\[options\\] <branch> \\[subpath\\]`));
+      assert.match(r.stdout, new RegExp(`^Usage: git ${cmd} \\[options\\] \\[branch\\] \\[subpath\\]`));
       const man = await run(
         'git',
         [cmd, '--help'],

@@ -12,7 +12,7 @@ import { configuredVms, parseGitConfigZ, resolveConfig } from '../../src/config.
 import { YolovmError } from '../../src/errors.js';
 import { entriesFor, fingerprint } from '../../src/hostkeys.js';
 import { SSH_ERROR_LINE, sshFailure } from '../../src/ssh.js';
-import { findBlock, withBlock, withoutBlock } from '../../src/ssh-config.js';
+import { carriedOptions, findBlock, withBlock, withoutBlock } from '../../src/ssh-config.js';
 import { outputFromState, parseOutputName, stateFacts } from '../../src/terraform.js';
 
 const git = (...entries: [string, string][]) => parseGitConfigZ(entries.map(([k, v]) => `file:.git/config\0${k}\n${v}\0`).join(''));
@@ -217,5 +217,35 @@ describe('the ssh-config block as text', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what the ssh yolovm block carries from ssh -G', () => {
+  const g = [
+    'user debian',
+    'hostname 192.0.2.7',
+    'port 2222',
+    'identityfile ~/.ssh/vm_key',
+    'identityfile ~/.ssh/id_rsa',
+    'identitiesonly yes',
+    'proxyjump jump.example',
+    'userknownhostsfile ~/.ssh/known_hosts ~/.ssh/known_hosts2',
+    'forwardagent yes',
+  ].join('\n');
+  const exists = (p: string) => p.endsWith('vm_key');
+  it('port, existing identities, IdentitiesOnly, the jump host; known hosts only when OpenSSH keeps them', () => {
+    assert.deepEqual(carriedOptions(g, true, exists), [
+      '    Port 2222',
+      '    IdentityFile ~/.ssh/vm_key',
+      '    IdentitiesOnly yes',
+      '    ProxyJump jump.example',
+    ]);
+    assert.ok(carriedOptions(g, false, exists).includes('    UserKnownHostsFile ~/.ssh/known_hosts ~/.ssh/known_hosts2'));
+  });
+  it('nothing for the defaults', () => {
+    assert.deepEqual(
+      carriedOptions('port 22\nidentityfile ~/.ssh/id_ed25519\nproxyjump none\nidentitiesonly no\n', true, () => false),
+      [],
+    );
   });
 });
