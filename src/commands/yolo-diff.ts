@@ -6,7 +6,7 @@ import { runsOnHost } from '../boundary.js';
 import { EXIT, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { branchRef, countCommits, isAncestor } from '../plumbing.js';
-import { isVerbose, output, plural } from '../log.js';
+import { info, isVerbose, output, plural } from '../log.js';
 import { finished, start } from '../proc.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession } from '../session.js';
@@ -110,8 +110,8 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   }
 
   if (opts.patch || opts.stat || opts.nameStatus) {
-    output(`${out.join('\n')}\n\n`);
-    // git's own output, pager and colours.
+    // The summary on stderr: stdout is git's own output (pager, colours), for pipes.
+    info(`${out.join('\n')}\n`);
     const flag = opts.patch ? [] : opts.stat ? ['--stat'] : ['--name-status'];
     const child = start('git', ['diff', '-M', ...flag, base, target, '--'], { cwd: repo.top, stdio: 'inherit' });
     const code = await finished(child, 'git');

@@ -193,7 +193,7 @@ export async function clean(subpathArg: string, opts: CleanOptions): Promise<num
     return EXIT.ok;
   }
   await runOnVm(s.target, { mode: 'clean', place: s.place(subpath) });
-  info(`Deleted ${s.where(subpath)}`);
+  info(`Deleted ${s.where(subpath)}${entries.length > 0 ? ` (${entries.map((e) => e.subpath || '.').join(', ')})` : ''}`);
   return EXIT.ok;
 }
 

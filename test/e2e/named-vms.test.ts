@@ -48,7 +48,9 @@ describe('two named VMs in one repository', () => {
   it('--vm on git yolo-push, YOLOVM_VM, a remote, and hand-off records and the remembered location per VM', async () => {
     let r = await a.run('git', ['yolo-push', '--vm', 'b', 'feat-flag', 'proj'], { cwd: repo });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /git config yolovm\.b\.subpath/);
+    // Remembered per VM by the first push to it (the git push yolovm::b:proj above, or this one).
+    assert.equal((await a.run('git', ['config', 'yolovm.b.subpath'], { cwd: repo })).stdout, 'proj\n');
+    assert.equal((await a.run('git', ['config', 'yolovm.subpath'], { cwd: repo })).stdout, 'proj\n', "the default VM's own");
     r = await a.run('git', ['yolo-push', 'feat-env'], { cwd: repo, env: { YOLOVM_VM: 'b' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Using this repository's VM location 'proj' \(git config yolovm\.b\.subpath/);

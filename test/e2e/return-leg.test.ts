@@ -116,6 +116,11 @@ describe('hand-off, snapshot, review, bring back', () => {
     let r = await git('yolo-diff', '--name-status', 'main');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^R100\tREADME\tREADME\.md$/m);
+    assert.ok(
+      r.stdout.split('\n').every((l) => l === '' || /^[ACDMRTU]\d*\t/.test(l)),
+      `only git's lines on stdout: ${r.stdout}`,
+    );
+    assert.match(r.stderr, /^VM: .*, branch main/m, 'the summary goes to stderr');
     r = await git('yolo-diff', '-p', 'main', SUB);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^old mode 100644\nnew mode 100755$/m);

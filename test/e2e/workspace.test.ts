@@ -129,6 +129,12 @@ describe('yolovm status, save, and a destroyed VM', () => {
     assert.match(again.stderr, /Nothing to save: the host already has everything\./);
   });
 
+  it('clean, once saved, deletes and names what it deleted', async () => {
+    const r = await yolovm('clean', 'committed');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Deleted \S+:.*\/committed \(committed\)$/m);
+  });
+
   it('after the whole VM workspace is deleted, what save printed restores every commit and every uncommitted file', async () => {
     for (const e of readdirSync(vm.workspace)) rmSync(join(vm.workspace, e), { recursive: true, force: true });
     // Pushed from b: the agent's commit is in b under refs/yolovm/.
