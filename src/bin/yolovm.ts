@@ -69,6 +69,7 @@ runMain(async () => {
       'write a `Host yolovm` block (yolovm-<name> per named VM) into ~/.ssh/config, so `ssh yolovm`, scp and editors reach the current VM; commands keep it current',
     )
     .option('--remove', 'remove the block(s) again')
+    .option('-n, --dry-run', 'print the file as it would be; write nothing')
     .action(async (opts: CommonOptions & SshConfigOptions) => {
       common(opts);
       code = await sshConfig(opts);

@@ -5,13 +5,15 @@
 import SSHConfig from 'ssh-config';
 import { askedVm, configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
-import { info } from '../log.js';
+import { info, output } from '../log.js';
 import { resolveSession, trustFirstKey } from '../session.js';
 import { carriedFor, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh-config.js';
 import { readText, writeText } from '../state.js';
 
 export interface SshConfigOptions {
   remove?: boolean;
+  /** -n: print the file as it would be, write nothing. */
+  dryRun?: boolean;
 }
 
 type Line = { type: number; param?: string; value?: unknown; config?: Line[] };
@@ -49,7 +51,11 @@ export async function sshConfig(opts: SshConfigOptions): Promise<number> {
     const alias = sshAlias(vm);
     if (opts.remove) {
       const next = withoutBlock(text, alias);
-      info(next === text ? `No Host ${alias} block of yolovm's in ${file}` : `Removed Host ${alias} from ${file}`);
+      info(
+        next === text
+          ? `No Host ${alias} block of yolovm's in ${file}`
+          : `${opts.dryRun ? 'Would remove' : 'Removed'} Host ${alias} from ${file}`,
+      );
       text = next;
       continue;
     }
@@ -69,16 +75,24 @@ export async function sshConfig(opts: SshConfigOptions): Promise<number> {
       continue;
     }
     // `ssh yolovm` checks strictly: a VM instance not met yet is met now, so its key is known.
-    await trustFirstKey(s).catch((err: unknown) => {
-      if (!(err instanceof YolovmError)) throw err;
-      info(`  note: ${err.message}; \`ssh ${alias}\` works once yolovm has reached this VM`);
-    });
+    // (A dry run meets no one: it records no key.)
+    if (!opts.dryRun)
+      await trustFirstKey(s).catch((err: unknown) => {
+        if (!(err instanceof YolovmError)) throw err;
+        info(`  note: ${err.message}; \`ssh ${alias}\` works once yolovm has reached this VM`);
+      });
     const next = withBlock(text, alias, renderBlock(s, carriedFor(s)));
     const lost = overridden(next, alias, { HostName: s.target.host, User: s.target.user });
-    info(`${next === text ? 'Up to date' : 'Wrote'}: Host ${alias} in ${file} (VM at ${s.target.host}); \`ssh ${alias}\` reaches it`);
+    info(
+      `${next === text ? 'Up to date' : opts.dryRun ? 'Would write' : 'Wrote'}: Host ${alias} in ${file} (VM at ${s.target.host}); \`ssh ${alias}\` reaches it`,
+    );
     if (lost.length > 0) info(`  note: an earlier block in ${file} wins for ${alias}: ${lost.join(', ')}`);
     text = next;
   }
-  if (text !== before) writeText(file, text);
+  if (opts.dryRun) {
+    // The whole file as it would be (our blocks first): nothing is written.
+    output(text);
+    info(`Dry run: ${text === before ? 'nothing would change in' : 'would write'} ${file}`);
+  } else if (text !== before) writeText(file, text);
   return EXIT.ok;
 }

@@ -258,6 +258,15 @@ describe('yolovm ssh-config', () => {
     assert.equal(readFileSync(userConfig(), 'utf8'), before);
   });
 
+  it('-n prints the file as it would be and writes nothing', async () => {
+    const before = readFileSync(userConfig(), 'utf8');
+    const r = await run('yolovm', ['ssh-config', '-n', '--remove'], env, { cwd: repo });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, original, 'the file without the block');
+    assert.match(r.stderr, /^Would remove Host yolovm from /m);
+    assert.equal(readFileSync(userConfig(), 'utf8'), before);
+  });
+
   it('--remove takes the block out and leaves the file as it was', async () => {
     const r = await run('yolovm', ['ssh-config', '--remove'], env, { cwd: repo });
     assert.equal(r.code, 0, r.stderr);
