@@ -74,12 +74,10 @@ export class Answer {
   /**
    * A path relative to where the mode ran: not absolute, no `..` segment, no
    * empty segment (`.` alone is the place itself; a directory may end with a
-   * slash), no control character. With
-   * `strict: false`, for a path that is only shown (escaped), control
-   * characters pass; NUL never does.
+   * slash), no control character. With `strict: false`, for a path that is
+   * only shown (escaped), control characters pass; NUL never does.
    */
   relPath(value: string, what: string, { strict = true }: { strict?: boolean } = {}): string {
-    // A directory may end with a slash (git status lists untracked ones so).
     const body = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
     const segments = body.split('/');
     if (body === '' || body.startsWith('/') || segments.includes('..') || (body !== '.' && segments.some((p) => p === '')))

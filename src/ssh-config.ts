@@ -12,9 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_VM } from './config.js';
 import { debug, info } from './log.js';
-import { runSync } from './proc.js';
-import { splitWords } from './shell.js';
-import { controlPath } from './ssh.js';
+import { controlPath, plainSsh, sshResolved } from './ssh.js';
 import { readText, writeText } from './state.js';
 import type { Session } from './session.js';
 
@@ -62,13 +60,8 @@ export function carriedOptions(sshG: string, managedKeys: boolean, exists: (path
 
 /** carriedOptions for this session's VM, asked of `ssh -G` with the user's own ssh command (nothing when it cannot say). */
 export function carriedFor(s: Session): string[] {
-  const [program = 'ssh', ...own] = splitWords(s.cfg.sshCommand.value) ?? ['ssh'];
-  try {
-    const r = runSync(program, [...own, '-G', s.target.destination]);
-    return r.code === 0 ? carriedOptions(r.stdout, s.target.hostKeys !== undefined, existsSync) : [];
-  } catch {
-    return [];
-  }
+  const resolved = sshResolved(plainSsh(s.cfg), s.target.destination);
+  return resolved === undefined ? [] : carriedOptions(resolved, s.target.hostKeys !== undefined, existsSync);
 }
 
 /** The block for this session's VM; `carried` from carriedFor (pure apart from the control directory). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import { EXIT, YolovmError } from './errors.js';
 import { controlTag, hostKeyOptions, type HostKeyPolicy } from './hostkeys.js';
+import { runSync } from './proc.js';
 import { shqAll, splitWords } from './shell.js';
 
 export interface SshTarget {
@@ -64,6 +65,21 @@ export function lentBy(sshG: string): string[] {
     else if (key === 'tunnel' && value !== 'false') lent.push(`a network tunnel (Tunnel ${value})`);
   }
   return lent;
+}
+
+/** The user's own ssh command, without yolovm's options: what a plain `ssh` by their config does. */
+export function plainSsh(cfg: Config): string[] {
+  return splitWords(cfg.sshCommand.value) ?? ['ssh'];
+}
+
+/** `ssh -G` of `argv` for a destination (it connects nowhere): what ssh would use, or undefined when it cannot say. */
+export function sshResolved(argv: readonly string[], destination: string): string | undefined {
+  try {
+    const r = runSync(argv[0] ?? 'ssh', [...argv.slice(1), '-G', destination]);
+    return r.code === 0 ? r.stdout : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // A VM that froze under a shared connection is noticed within ~9 s (ServerAlive);

@@ -7,10 +7,9 @@
 // C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: U+009B is
 // CSI in some terminals), and the bidirectional overrides that reorder what a
 // line appears to say.
-// eslint-disable-next-line no-control-regex -- control characters are what it escapes
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL_OR_NEWLINE = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS = '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const CONTROL = new RegExp(`[${CONTROLS}]`, 'g');
+const CONTROL_OR_NEWLINE = new RegExp(`[${CONTROLS}\\t\\n]`, 'g');
 
 function escape(c: string): string {
   const n = c.charCodeAt(0);

@@ -8,8 +8,8 @@ import { recordedFingerprint } from '../hostkeys.js';
 import { info, notice, output, plural } from '../log.js';
 import { CommandNotFound, finished, runSync, start } from '../proc.js';
 import { meetVm, openSession, resolveSession, type Session } from '../session.js';
-import { shq, shqAll, splitWords } from '../shell.js';
-import { lentBy, sshArgs, sshNotFound } from '../ssh.js';
+import { shq, shqAll } from '../shell.js';
+import { lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh.js';
 import { sshAlias } from '../ssh-config.js';
 import { recordSaved, stateDir } from '../state.js';
 import { assess, isUnsaved, survey, type SurveyEntry, type Unsaved } from '../survey.js';
@@ -280,12 +280,8 @@ interface Link {
 
 /** What a connection would lend the VM, asked of `ssh -G` (which connects nowhere). */
 function lent(argv: readonly string[], destination: string): string[] | undefined {
-  try {
-    const r = runSync(argv[0] ?? 'ssh', [...argv.slice(1), '-G', destination]);
-    return r.code === 0 ? lentBy(r.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
+  const resolved = sshResolved(argv, destination);
+  return resolved === undefined ? undefined : lentBy(resolved);
 }
 
 /** yolovm's own connections lend nothing; say whether a plain `ssh user@address` by the user's config would. */
@@ -302,8 +298,7 @@ function forwarding(s: Session): Link[] {
           fix: `take -A, -X or -R out of ${s.cfg.sshCommand.source}`,
         },
   );
-  const words = splitWords(s.cfg.sshCommand.value) ?? ['ssh'];
-  const plain = lent(words, s.target.destination);
+  const plain = lent(plainSsh(s.cfg), s.target.destination);
   if (plain && plain.length > 0) {
     links.push({
       name: 'your ssh config',
