@@ -339,6 +339,9 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     masters,
     async stopSshd() {
       const tree = sshdTree();
+      // Frozen first, then killed: no process of the tree sees a sibling die and answers before its own end
+      // (receive-pack would report "unpacker error" over a session that is still there).
+      for (const pid of tree) signal(pid, 'SIGSTOP');
       for (const pid of tree) signal(pid, 'SIGKILL');
       await exited;
       await waitGone(tree, 5000);
