@@ -73,6 +73,14 @@ export interface SyncOptions {
   progress: boolean;
   compressLevel?: number;
   backupDir?: string;
+  /**
+   * A push's --delete guard: a merge file of `R` rules for what the last push
+   * sent, then `P /**`: the VM deletes only those (see pushed.ts); the spared
+   * ones are named by the VM's rsync (-M--debug=FILTER1) and collected.
+   */
+  deleteOnly?: string;
+  /** Itemize unchanged entries too (-ii): every name the sender has, for the next push's guard. */
+  listAll?: boolean;
   /** The command that starts rsync on the VM (the VM script, which checks the place and then runs rsync). */
   rsyncPath?: string;
 }
@@ -94,7 +102,9 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     '-e',
     t.command.map(rsyncQuote).join(' '),
     ...(o.rsyncPath ? [`--rsync-path=${o.rsyncPath}`] : []),
-    '--out-format=%i %n%L',
+    // A pull names link targets (linksOutside); a push lists bare names (the next push's guard).
+    o.direction === 'pull' ? '--out-format=%i %n%L' : '--out-format=%i %n',
+    ...(o.listAll ? ['-ii'] : []),
     '--stats',
     ...(o.progress ? ['--info=progress2'] : []),
     ...(o.delete ? ['--delete'] : []),
@@ -104,6 +114,8 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     ...o.excludes.map((e) => `--exclude=${e}`),
     ...(o.excludeFrom ? ['--from0', `--exclude-from=${o.excludeFrom}`] : []),
     ...(o.filters ?? []).map((f) => `--filter=${f}`),
+    // Last: excluded names keep their own rules (an excluded name is never deleted).
+    ...(o.deleteOnly ? [`--filter=merge ${o.deleteOnly}`, '-M--debug=FILTER1'] : []),
     '--',
   ];
   const remote = remoteArg(t, o.remote);
@@ -117,6 +129,10 @@ export interface SyncResult {
   changes: string[];
   /** Files the receiver left out as not regular (devices, FIFOs, sockets), as rsync names them. */
   skipped: string[];
+  /** Every name itemized, unchanged ones too with `listAll` (a push: what the VM now has of ours). */
+  listed: string[];
+  /** What a push's --delete guard kept on the VM (see `deleteOnly`): `name`, or `name/` for a directory. */
+  spared: string[];
   stats: Map<string, string>;
   /** Its stderr as relayed: ssh's lines and rsync's own held back, the VM script's exit status. */
   relay: StderrRelay;
@@ -127,6 +143,9 @@ export interface SyncResult {
 // Transfers, creations and deletions; a line starting with `.` (attributes alone,
 // such as a different mtime on unchanged content) is no change to report.
 const ITEM = /^(\*deleting|[<>ch][fdLDS][.+?cstpoguax ]{9}) /;
+const LISTED = /^[.<>ch]([fdLDS])[.+?cstpoguax ]{9} (.*)$/;
+// The VM's rsync, for the guard's match-all rule (the pattern is ours: see deleteOnly).
+const SPARED = /^\[generator\] protecting (file|directory) (.*) because of pattern \/\*\*$/;
 
 // rsync's own complaints: one of them becomes our message when rsync fails.
 const RSYNC_SAYS = /^(rsync: |rsync error|.*No space left on device)/;
@@ -138,11 +157,17 @@ const RSYNC_SAYS = /^(rsync: |rsync error|.*No space left on device)/;
 export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
   const changes: string[] = [];
   const skipped: string[] = [];
+  const listed: string[] = [];
+  const spared: string[] = [];
   const stats = new Map<string, string>();
   let partial = '';
   const progress = { drawn: false }; // set from the data callback
   const onLine = (line: string) => {
     if (ITEM.test(line)) changes.push(line);
+    const item = LISTED.exec(line);
+    if (item?.[2] !== undefined && item[2] !== './') listed.push(item[2]);
+    const kept = SPARED.exec(line);
+    if (kept?.[2] !== undefined) spared.push(kept[1] === 'directory' ? `${kept[2]}/` : kept[2]);
     const special = /^skipping non-regular file "(.*)"$/.exec(line);
     if (special?.[1] !== undefined) skipped.push(special[1]);
     const stat = /^([A-Z][A-Za-z ]+): (.*)$/.exec(line);
@@ -175,7 +200,7 @@ export async function runRsync(args: readonly string[], showProgress: boolean): 
   });
   if (partial !== '') onLine(partial);
   if (progress.drawn) process.stderr.write('\n');
-  return { code: r.code, changes, skipped, stats, relay: r.relay, held: r.held };
+  return { code: r.code, changes, skipped, listed, spared, stats, relay: r.relay, held: r.held };
 }
 
 /** What a failed rsync means: the VM script's refusal, an SSH failure (exit 2), or rsync's own error. */

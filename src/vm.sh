@@ -240,14 +240,40 @@ status)
   head_state
   ;;
 dir-push)
-  # Before rsync sends a directory: rsync is here, and the target is a directory.
-  # Then, given one ($@: rsync's server command, as rsync --rsync-path appends it),
-  # become rsync, in the same connection.
+  # Before rsync sends a directory: rsync is here, the target is a directory (made
+  # if missing), and, when it is the workspace itself ($2 = 0), it holds no other
+  # projects (see crowded). $1 = 1: a dry run, which makes nothing. Then rsync's
+  # server command ($4...: as rsync --rsync-path appends it) runs in the same
+  # connection, keeping what it replaces or deletes in a backup; afterwards only
+  # the copies of files changed on the VM since the last sync stay there (all of
+  # them when yolo-dir never synced the directory, or $3 = 1: --force), and their
+  # number and place are reported: "yolovm:kept:N PATH" (PATH under ~).
+  dry=${1:-0} root_ok=${2:-0} keep_all=${3:-0}
+  shift 3
   need rsync 44
   if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
+  if [ -z "$sub" ] && [ "$root_ok" != 1 ] && [ -d "$dir" ] && crowded; then die 46; fi
+  if [ "$dry" = 1 ]; then [ $# -eq 0 ] || exec "$@"; exit 0; fi
   mkdir -p -- "$dir" || die 45
-  mark_synced
-  [ $# -eq 0 ] || exec "$@"
+  [ $# -gt 0 ] || { mark_synced; exit 0; }
+  kept=$HOME/.cache/yolovm/pushed-over
+  # A month of them, at most.
+  [ ! -d "$kept" ] || find "$kept" -mindepth 1 -maxdepth 1 -mtime +30 -exec rm -rf -- {} + 2>/dev/null
+  bk=$kept/$(date +%Y%m%d-%H%M%S)-$$
+  m=$(sync_marker "$dir")
+  prog=$1
+  shift
+  "$prog" --backup --backup-dir="$bk" "$@"
+  status=$?
+  if [ -d "$bk" ]; then
+    # What the VM had not changed since the last sync, the host had sent it: not kept.
+    [ "$keep_all" = 1 ] || [ ! -e "$m" ] || find "$bk" ! -type d ! -newer "$m" -exec rm -f -- {} + 2>/dev/null
+    find "$bk" -depth -type d -empty -exec rmdir -- {} + 2>/dev/null
+    n=$(find "$bk" ! -type d 2>/dev/null | wc -l | tr -d ' ')
+    if [ "$n" -gt 0 ]; then printf "yolovm:kept:%s %s\n" "$n" "${bk#"$HOME"/}" >&2; else rm -rf -- "$bk"; fi
+  fi
+  [ "$status" != 0 ] || mark_synced
+  exit "$status"
   ;;
 dir-pull)
   # Before rsync brings a directory back: it must exist (nothing is created).

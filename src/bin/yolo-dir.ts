@@ -27,7 +27,8 @@ runMain(async () => {
       .option('--no-gitignore', 'inside a git work tree, also sync what git ignores (by default it stays here)')
       .option('--compress-level <n>', 'compression level, 0-9');
   sync('push', 'copy a directory’s contents into ~/workspace/<subpath>/')
-    .option('--delete', 'also delete VM files that are gone locally')
+    .option('--delete', 'also delete VM files that are gone locally (only what an earlier push sent)')
+    .option('-f, --force', 'push into a workspace that holds other projects; let --delete remove any VM file not here')
     .option('--include-secrets', 'also send secret-like files (.env, *.pem, id_*, .aws/, ...), held back by default')
     .option('-w, --watch', 'keep pushing changes as they happen (Ctrl-C stops)')
     .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {

@@ -12,6 +12,7 @@ import { info, isQuiet, isVerbose, notice, output, plural, thousands } from '../
 import * as rsync from '../rsync.js';
 import { openSession, type Session } from '../session.js';
 import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
+import { deleteOnlyRules, lastPush, recordPush } from '../pushed.js';
 import { runOnVm, vmCommand, VM_EXIT } from '../vm.js';
 import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../boundary.js';
 import { runSync } from '../proc.js';
@@ -172,19 +173,26 @@ function showChanges(r: rsync.SyncResult, dryRun: boolean): void {
 
 const showProgress = (): boolean => !isQuiet() && (process.stderr.isTTY || isVerbose());
 
-async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<rsync.SyncResult> {
+interface Pushed extends rsync.SyncResult {
+  /** What the VM kept of its own work that this push replaced or deleted: how many, and where (under ~). */
+  kept?: { count: number; path: string };
+}
+
+async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptions): Promise<Pushed> {
   const dryRun = opts.dryRun ?? false;
-  // The VM side checks first (rsync there, the target is, or is made, a directory):
-  // a real push in the same connection as rsync itself (the script then runs
-  // rsync), a dry run apart, since it creates nothing and a missing target is fine.
-  if (dryRun) {
-    await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: ['1'] }).catch((err: unknown) => {
-      if (err instanceof YolovmError && err.vmStatus === VM_EXIT.missing) return undefined; // would be created
-      throw err;
-    });
-  }
+  const where = s.where(subpath);
+  const instance = s.target.hostKeys?.instance;
+  const last = lastPush(where, instance);
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
   try {
+    // --delete removes only what the last push sent, unless --force.
+    let deleteOnly: string | undefined;
+    if (opts.delete && !opts.force) {
+      deleteOnly = join(scratch, 'delete-only');
+      writeFileSync(deleteOnly, deleteOnlyRules(last?.entries ?? []));
+    }
+    // The workspace itself, when it holds other projects, only with --force or when this directory went there before.
+    const rootOk = opts.force === true || last?.local === dir;
     const args = rsync.rsyncArgs(s.target, {
       direction: 'push',
       local: dir,
@@ -194,13 +202,28 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
       // Secrets stay home unless asked; allowed patterns go.
       filters: opts.includeSecrets ? [] : secretFilters(s.cfg.allowSecrets),
       delete: opts.delete ?? false,
+      deleteOnly,
+      listAll: !dryRun,
       dryRun,
       progress: showProgress(),
       compressLevel: compressLevel(opts),
-      rsyncPath: dryRun ? undefined : vmCommand('dir-push', s.place(subpath), true, ['rsync']),
+      // The VM side checks first, then runs rsync in the same connection (see vm.sh dir-push).
+      rsyncPath: vmCommand('dir-push', s.place(subpath), true, [dryRun ? '1' : '0', rootOk ? '1' : '0', opts.force ? '1' : '0', 'rsync']),
     });
-    const r = await rsync.runRsync(args, showProgress());
-    if (r.code !== 0) throw rsync.rsyncFailure(r, s.target, s.place(subpath));
+    const r: Pushed = await rsync.runRsync(args, showProgress());
+    if (r.code !== 0) {
+      const err = rsync.rsyncFailure(r, s.target, s.place(subpath));
+      if (err.vmStatus === VM_EXIT.crowded) {
+        throw new YolovmError(
+          `Refusing to push into ${s.place(subpath).display}: it holds other projects`,
+          `Give the directory a subpath of its own, such as its name: \`yolo-dir push DIR ${shown(basename(dir) || 'proj')}\` (or push into the workspace anyway with --force).`,
+        );
+      }
+      throw err;
+    }
+    const kept = /^(\d{1,9}) (\.cache\/yolovm\/pushed-over\/[\w.-]{1,64})$/.exec(r.relay.kept ?? '');
+    if (kept?.[1] && kept[2]) r.kept = { count: Number(kept[1]), path: `~/${kept[2]}` };
+    if (!dryRun) recordPush(where, instance, dir, r);
     return r;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -219,6 +242,7 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   const r = await pushing;
   showChanges(r, opts.dryRun ?? false);
   info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
+  tellKept(r, opts.dryRun ?? false);
   if (held.length > 0) {
     info(
       `Held back ${plural(held.length, 'secret-like file')}: ${held.slice(0, 8).join(', ')}${held.length > 8 ? ', ...' : ''} (send with --include-secrets, or allow patterns: git config yolovm.allowSecrets '<pattern> ...')`,
@@ -226,6 +250,22 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   }
   if (opts.watch && !opts.dryRun) await watch(s, dir, subpath, opts);
   return EXIT.ok;
+}
+
+/** What a push left of the agent's work on the VM: spared by the --delete guard, or kept in a backup there. */
+function tellKept(r: Pushed, dryRun: boolean): void {
+  const list = (names: readonly string[]) => `${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`;
+  if (r.spared.length > 0) {
+    // Said even with -q: the user asked for these to go.
+    notice(
+      `${dryRun ? 'Would leave' : 'Left'} ${plural(r.spared.length, 'file')} on the VM that no earlier push sent: ${list(r.spared)} (--delete removes only what the last push sent; --force removes these too)`,
+    );
+  }
+  if (r.kept) {
+    notice(
+      `The VM's copies of ${plural(r.kept.count, 'file')} changed there since the last sync were replaced or deleted: kept on the VM in ${r.kept.path} (see them: yolovm ssh -- ls -R ${r.kept.path.slice(2)})`,
+    );
+  }
 }
 
 /** Keep pushing as files change (debounced), until interrupted. */
@@ -262,6 +302,7 @@ async function watch(s: Session, dir: string, subpath: string, opts: DirOptions)
       const r = await pushOnce(s, dir, subpath, opts);
       const stamp = new Date().toTimeString().slice(0, 8);
       if (r.changes.length) info(`[${stamp}] ${describe(r, false)}`);
+      tellKept(r, false);
     } catch (err) {
       // Keep watching: the VM may come back. Say what went wrong.
       if (err instanceof YolovmError) printError(err);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, ROOT, gatedSsh, groupAlive, processTree, run, startVm, waitGone, waitUntil, type TestVm, write } from '../harness/vm.js';
@@ -378,5 +378,95 @@ describe('the original scripts, as shims', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(tf, 'vm-dir-push')), false);
     assert.equal(existsSync(join(prefix, 'bin', 'yolo-dir')), false);
+  });
+});
+
+describe('a push never loses the agent’s work', () => {
+  const vmHome = () => join(vm.dir, 'vmhome');
+  /** The agent edits a file on the VM (its mtime after the last sync's, as any later edit has). */
+  const agentWrites = (path: string, text: string) => {
+    write(ws(path), text);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(ws(path), later, later);
+  };
+  const keptDir = (stderr: string) => /kept on the VM in ~\/(\S+) /.exec(stderr)?.[1];
+
+  it('into a workspace root that holds other projects: refused without a subpath (dry run too), --force goes', async () => {
+    write(ws('other-project', '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    write(dir('lone', 'a.txt'), 'a\n');
+    for (const args of [
+      ['push', 'lone'],
+      ['push', '-n', 'lone'],
+      ['push', '--delete', 'lone'],
+    ]) {
+      const r = await yd(...args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^error: Refusing to push into \S+\/ws: it holds other projects\nhint: .*`yolo-dir push DIR 'lone'`/m);
+      assert.equal(existsSync(ws('a.txt')), false);
+    }
+    const r = await yd('push', '-n', '--force', 'lone');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /a\.txt/);
+    assert.ok(existsSync(ws('other-project', '.git', 'HEAD')));
+  });
+
+  it('a file the agent changed since the last sync is kept on the VM when a push replaces it; others are not', async () => {
+    write(dir('kp', 'edited.txt'), 'v1\n');
+    write(dir('kp', 'plain.txt'), 'p1\n');
+    let r = await yd('push', 'kp', 'kp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /kept on the VM/);
+    agentWrites('kp/edited.txt', 'the agent’s work\n');
+    write(dir('kp', 'edited.txt'), 'v2 from the host\n');
+    write(dir('kp', 'plain.txt'), 'p2\n');
+    r = await yd('push', '-q', 'kp', 'kp');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^The VM's copies of 1 file changed there since the last sync were replaced or deleted: kept on the VM in ~\/\.cache\/yolovm\/pushed-over\/\S+ /m,
+    );
+    assert.equal(readFileSync(ws('kp/edited.txt'), 'utf8'), 'v2 from the host\n');
+    const kept = join(vmHome(), keptDir(r.stderr) ?? 'none');
+    assert.equal(readFileSync(join(kept, 'edited.txt'), 'utf8'), 'the agent’s work\n');
+    assert.deepEqual(tree(kept), ['edited.txt']);
+  });
+
+  it('a first push into a directory that already has files keeps every file it replaces', async () => {
+    write(ws('pre', 'notes.md'), 'the VM’s own notes\n');
+    write(dir('pre-local', 'notes.md'), 'host notes\n');
+    const r = await yd('push', 'pre-local', 'pre');
+    assert.equal(r.code, 0, r.stderr);
+    const kept = join(vmHome(), keptDir(r.stderr) ?? 'none');
+    assert.equal(readFileSync(join(kept, 'notes.md'), 'utf8'), 'the VM’s own notes\n');
+  });
+
+  it('--delete removes only what an earlier push sent; the agent’s files stay (named) unless --force', async () => {
+    write(dir('del', 'sent.txt'), 's\n');
+    write(dir('del', 'sub', 'sent2.txt'), 's2\n');
+    write(ws('del', 'before-yolovm.txt'), 'was there first\n');
+    let r = await yd('push', 'del', 'del');
+    assert.equal(r.code, 0, r.stderr);
+    agentWrites('del/agent-made.txt', 'agent\n');
+    agentWrites('del/sub/agent2.txt', 'agent2\n');
+    rmSync(dir('del', 'sent.txt'));
+    rmSync(dir('del', 'sub'), { recursive: true });
+    r = await yd('push', '-n', '--delete', 'del', 'del');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}\*deleting +sent\.txt$/m);
+    assert.doesNotMatch(r.stdout, /agent|before-yolovm/);
+    assert.match(r.stderr, /^Would leave 3 files on the VM that no earlier push sent: /m);
+    r = await yd('push', '--delete', 'del', 'del');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^Left 3 files on the VM that no earlier push sent: .*(?=.*agent-made\.txt)(?=.*sub\/agent2\.txt)(?=.*before-yolovm\.txt).*--force removes these too\)$/m,
+    );
+    assert.deepEqual(tree(ws('del')), ['agent-made.txt', 'before-yolovm.txt', 'sub/', 'sub/agent2.txt']);
+    r = await yd('push', '--delete', '--force', 'del', 'del');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(ws('del')), []);
+    // What --force deleted that the agent had made is kept on the VM.
+    const kept = join(vmHome(), keptDir(r.stderr) ?? 'none');
+    assert.deepEqual(tree(kept), ['agent-made.txt', 'before-yolovm.txt', 'sub/', 'sub/agent2.txt']);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { YolovmError } from '../../src/errors.js';
 import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/rsync.js';
+import { deleteOnlyRules } from '../../src/pushed.js';
 
 const t = {
   host: '192.0.2.5',
@@ -83,4 +84,27 @@ describe('literal rsync patterns', () => {
       assert.equal(literalPattern(path), want);
     });
   }
+});
+
+describe("a push's --delete guard", () => {
+  it('risks each name the last push sent, then protects everything else', () => {
+    assert.equal(deleteOnlyRules([]), 'P /**\n');
+    assert.equal(deleteOnlyRules(['a.txt', 'sub/', 'app/[slug]/x']), 'R /a.txt\nR /sub/\nR /app/\\[slug]/x\nP /**\n');
+  });
+  it('a name with a newline cannot be a rule: it stays protected', () => {
+    assert.equal(deleteOnlyRules(['two\nlines', 'ok']), 'R /ok\nP /**\n');
+  });
+  it('merges the rules last, and asks the VM to name what they spared', () => {
+    const a = rsyncArgs(t, {
+      direction: 'push',
+      local: 'p',
+      remote: 'w',
+      excludes: DEFAULT_EXCLUDES,
+      delete: true,
+      deleteOnly: '/tmp/rules',
+      dryRun: false,
+      progress: false,
+    });
+    assert.deepEqual(a.slice(-5, -3), ['--filter=merge /tmp/rules', '-M--debug=FILTER1']);
+  });
 });

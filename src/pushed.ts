@@ -1,0 +1,58 @@
+// What the last yolo-dir push sent to each VM location, so that a later
+// `push --delete` removes only that: a file the agent made on the VM, or one
+// that was there before yolovm, is never the push's to delete (unless --force).
+// One record per VM location and instance in ~/.local/state/yolovm/pushes/.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { classify, unescapeName } from './backups.js';
+import { literalPattern, type SyncResult } from './rsync.js';
+import { stateDir, writeText } from './state.js';
+
+export interface PushRecord {
+  /** The VM location (`user@host:~/workspace/app`) and instance it went to. */
+  where: string;
+  instance: string;
+  /** The local directory it came from. */
+  local: string;
+  time: string;
+  /** Every name the VM had of ours after the push, as rsync lists them (`dir/` for directories). */
+  entries: string[];
+}
+
+function recordFile(where: string, instance: string): string {
+  const key = createHash('sha256').update(`${instance}\0${where}`).digest('hex').slice(0, 32);
+  return join(stateDir(), 'pushes', `${key}.json`);
+}
+
+export function lastPush(where: string, instance: string | undefined): PushRecord | undefined {
+  try {
+    const rec = JSON.parse(readFileSync(recordFile(where, instance ?? ''), 'utf8')) as PushRecord;
+    return Array.isArray(rec.entries) && rec.where === where ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After a push: what the VM has of ours is what this one listed, and what
+ * earlier ones sent that it did not delete (names escaped as rsync writes them).
+ */
+export function recordPush(where: string, instance: string | undefined, local: string, r: Pick<SyncResult, 'listed' | 'changes'>): void {
+  const gone = new Set(classify(r.changes).deleted);
+  const entries = new Set((lastPush(where, instance)?.entries ?? []).filter((e) => !gone.has(e) && !gone.has(`${e}/`)));
+  for (const e of r.listed) entries.add(unescapeName(e));
+  const rec: PushRecord = { where, instance: instance ?? '', local, time: new Date().toISOString(), entries: [...entries] };
+  writeText(recordFile(where, instance ?? ''), `${JSON.stringify(rec)}\n`);
+}
+
+/**
+ * The guard's rules (pure): each name the last push sent may be deleted
+ * (`R`, risk), everything else is protected (`P /**`, the pattern rsync.ts
+ * knows the VM's rsync names). Anchored literal names; a name holding a
+ * newline cannot be a rule, so it stays protected.
+ */
+export function deleteOnlyRules(entries: readonly string[]): string {
+  const risk = entries.filter((e) => !e.includes('\n') && !e.includes('\r')).map((e) => `R /${literalPattern(e)}\n`);
+  return `${risk.join('')}P /**\n`;
+}
