@@ -7,16 +7,28 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished, runAsync, runSync, start } from './proc.js';
 
-/** Those of `shas` that are commits in a repository (the current one, or `gitDir`), with one git process. */
-export function commitsAmong(shas: readonly string[], at: { cwd?: string; gitDir?: string } = {}): string[] {
+/** The type of each of `shas` that a repository (the current one, or `gitDir`) has, with one git process. */
+function objectTypes(shas: readonly string[], at: { cwd?: string; gitDir?: string }): [string, string][] {
   const wanted = shas.filter((x) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(x));
   if (wanted.length === 0) return [];
   const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
   const r = runSync('git', args, { cwd: at.cwd, input: `${wanted.join('\n')}\n` });
   return r.stdout
     .split('\n')
-    .filter((l) => l.endsWith(' commit'))
-    .map((l) => l.split(' ')[0] ?? '');
+    .map((l) => l.split(' ') as [string, string])
+    .filter(([, type]) => /^(commit|tag|tree|blob)$/.test(type));
+}
+
+/** Those of `shas` that are commits in a repository (the current one, or `gitDir`). */
+export function commitsAmong(shas: readonly string[], at: { cwd?: string; gitDir?: string } = {}): string[] {
+  return objectTypes(shas, at)
+    .filter(([, type]) => type === 'commit')
+    .map(([sha]) => sha);
+}
+
+/** Those of `shas` that are objects of any kind there (a tag's object, a stash commit...). */
+export function objectsAmong(shas: readonly string[], at: { cwd?: string; gitDir?: string } = {}): string[] {
+  return objectTypes(shas, at).map(([sha]) => sha);
 }
 
 export interface Change {

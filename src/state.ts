@@ -18,6 +18,8 @@ export interface Saved {
   /** Branch tips and the snapshot of uncommitted work, as saved (repositories). */
   heads?: Record<string, string>;
   wip?: string;
+  /** Every other object it saved: other refs' tips, stash entries, lost commits. */
+  objects?: string[];
 }
 
 export interface State {

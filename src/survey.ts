@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { Answer } from './answers.js';
 import { shown } from './errors.js';
 import { locationRefs } from './handoff.js';
-import { commitsAmong } from './plumbing.js';
+import { objectsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
 import type { Session } from './session.js';
 import { pushedFrom, readState, type State } from './state.js';
@@ -23,6 +23,12 @@ export interface SurveyRepo {
   snapshot: string;
   bytes: number;
   tips: Record<string, string>;
+  /** Every other ref (tags, notes, ...), by full name, but refs/stash. */
+  refs: Record<string, string>;
+  /** Every stash entry, newest first (stash@{0}, ...). */
+  stash: string[];
+  /** Commits no VM ref holds that its HEAD reflog reaches (a detached HEAD's work): the tips. */
+  lost: string[];
 }
 
 export interface SurveyDir {
@@ -73,15 +79,30 @@ export function parseSurvey(out: string, base: string): SurveyEntry[] {
       const changes = a.count(next(), 'count of changes');
       const snapshot = a.oidOrEmpty(next(), 'snapshot', length);
       const bytes = a.count(next(), 'size');
-      const ntips = a.count(next(), 'count of branches');
-      if (ntips * 2 > f.length - i) a.fail(`${String(ntips)} branches announced, fewer sent`);
-      const tips: Record<string, string> = {};
-      for (let t = 0; t < ntips; t++) {
-        const name = a.branchOrEmpty(next(), 'branch');
-        if (name === '' || Object.hasOwn(tips, name)) a.fail(`branch ${shown(name)} empty or listed twice`);
-        tips[name] = a.oid(next(), `the tip of ${shown(name)}`, length);
-      }
-      entries.push({ kind, subpath, branch, head, dirty: state === 'dirty', changes, snapshot, bytes, tips });
+      const announced = (what: string, per: number) => {
+        const n = a.count(next(), `count of ${what}`);
+        if (n * per > f.length - i) a.fail(`${String(n)} ${what} announced, fewer sent`);
+        return n;
+      };
+      const named = (what: string, whats: string, check: (v: string) => string) => {
+        const out: Record<string, string> = {};
+        for (let t = announced(whats, 2); t > 0; t--) {
+          const name = check(next());
+          if (name === '' || Object.hasOwn(out, name)) a.fail(`${what} ${shown(name)} empty or listed twice`);
+          out[name] = a.oid(next(), `the tip of ${shown(name)}`, length);
+        }
+        return out;
+      };
+      const ids = (what: string) => Array.from({ length: announced(what, 1) }, () => a.oid(next(), what, length));
+      const tips = named('branch', 'branches', (v) => a.branchOrEmpty(v, 'branch'));
+      const refs = named('ref', 'refs', (v) => {
+        a.ref(v, 'ref');
+        if (v.startsWith('refs/heads/') || v === 'refs/stash') a.fail(`ref ${shown(v)} is not one of the other refs`);
+        return v;
+      });
+      const stash = ids('stash entries');
+      const lost = ids('lost commits');
+      entries.push({ kind, subpath, branch, head, dirty: state === 'dirty', changes, snapshot, bytes, tips, refs, stash, lost });
     } else {
       const subpath = place(next());
       const changed = a.word(next(), ['0', '1', '-'] as const, 'changed');
@@ -100,6 +121,11 @@ export async function survey(s: Session, subpath: string, snapshots: boolean): P
 export interface Unsaved {
   /** Branches whose VM tip no local repository (or save) has. */
   branches: string[];
+  /** Other refs (tags, notes, ...) whose object the host lacks, by full name. */
+  refs: string[];
+  /** Stash entries and lost commits (see SurveyRepo) the host lacks. */
+  stash: number;
+  lost: number;
   /** Uncommitted work not saved as it is now. */
   uncommitted: boolean;
   /** A plain directory changed since its last sync (or never synced). */
@@ -122,30 +148,32 @@ export function assess(s: Session, entries: readonly SurveyEntry[], state: State
     const saved = state.saved[where];
     if (e.kind === 'dir') {
       const files = e.changed !== false && !(e.changed === undefined && saved !== undefined && existsSync(saved.path));
-      result.set(e, { branches: [], uncommitted: false, files, pushedFrom: [] });
+      result.set(e, { ...NO_LOSS, files });
       continue;
     }
     const repos = pushedFrom(state, where);
     const tips = Object.entries(e.tips);
+    const others = Object.entries(e.refs);
+    const asked = [...tips, ...others].map(([, sha]) => sha).concat(e.stash, e.lost);
     const known = new Set<string>();
-    for (const r of repos)
-      for (const sha of commitsAmong(
-        tips.map(([, sha]) => sha),
-        { gitDir: r },
-      ))
-        known.add(sha);
-    if (saved && existsSync(saved.path)) for (const sha of Object.values(saved.heads ?? {})) known.add(sha);
+    for (const r of repos) for (const sha of objectsAmong(asked, { gitDir: r })) known.add(sha);
+    if (saved && existsSync(saved.path)) for (const sha of [...Object.values(saved.heads ?? {}), ...(saved.objects ?? [])]) known.add(sha);
     const branches = tips.filter(([, sha]) => !known.has(sha)).map(([name]) => name);
+    const refs = others.filter(([, sha]) => !known.has(sha)).map(([name]) => name);
+    const stash = e.stash.filter((sha) => !known.has(sha)).length;
+    const lost = e.lost.filter((sha) => !known.has(sha)).length;
     let uncommitted = e.dirty;
     if (e.dirty && e.snapshot) {
       uncommitted =
         !(saved?.wip === e.snapshot && existsSync(saved.path)) && !repos.some((r) => savedWip(r, s.cfg.vm.value, e.subpath) === e.snapshot);
     }
-    result.set(e, { branches, uncommitted, files: false, pushedFrom: repos });
+    result.set(e, { branches, refs, stash, lost, uncommitted, files: false, pushedFrom: repos });
   }
   return result;
 }
 
+export const NO_LOSS: Unsaved = { branches: [], refs: [], stash: 0, lost: 0, uncommitted: false, files: false, pushedFrom: [] };
+
 export function isUnsaved(u: Unsaved): boolean {
-  return u.branches.length > 0 || u.uncommitted || u.files;
+  return u.branches.length > 0 || u.refs.length > 0 || u.stash > 0 || u.lost > 0 || u.uncommitted || u.files;
 }

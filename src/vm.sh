@@ -289,7 +289,10 @@ survey)
   # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git
   # repository (nested ones too), then every other top-level directory. Fields are
   # NUL-terminated:
-  #   repo PATH BRANCH HEAD STATE CHANGES SNAPSHOT BYTES NTIPS (REF SHA)...
+  #   repo PATH BRANCH HEAD STATE CHANGES SNAPSHOT BYTES NTIPS (BRANCH SHA)... NREFS (REF SHA)...
+  #        NSTASH SHA... NLOST SHA...
+  # (NREFS: every other ref, full names; the stash entries newest first; NLOST: the
+  # commits no ref holds that the HEAD reflog reaches, see below)
   #   dir PATH CHANGED          (CHANGED: 1, 0, or - when yolo-dir never synced it)
   # PATH is relative to $dir ("." for $dir). With $1 = 1, dirty work trees get a
   # snapshot (see make_snapshot); otherwise SNAPSHOT is empty.
@@ -313,9 +316,33 @@ survey)
         st=clean
         [ "$n" = 0 ] || st=dirty
         printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
-        printf "%s\0" "$(git for-each-ref --format=x refs/heads | wc -l | tr -d ' ')"
-        # (for-each-ref ends each record with a newline, which no branch name holds)
-        git for-each-ref --format='%(refname:strip=2)%00%(objectname)%00' refs/heads | tr -d '\n'
+        # Every ref (no ref name holds a space or a newline), split below into the
+        # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
+        refs=$(git for-each-ref --format='%(objectname) %(refname)')
+        list_refs() { [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
+          case $ref in refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
+          refs/stash) ;;
+          *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;; esac
+        done; }
+        nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
+        heads=$(printf "%s" "$refs" | grep ' refs/heads/')
+        other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
+        printf "%s\0" "$(nl_count "$heads")"
+        list_refs heads
+        printf "%s\0" "$(nl_count "$other")"
+        list_refs other
+        # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
+        st=
+        case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
+        printf "%s\0" "$(nl_count "$st")"
+        [ -z "$st" ] || printf "%s\0" $st
+        # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
+        # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
+        lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
+          git rev-list --parents --stdin 2>/dev/null |
+          awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
+        printf "%s\0" "$(nl_count "$lost")"
+        [ -z "$lost" ] || printf "%s\0" $lost
       )
     done
   for d in ./* ./.[!.]* ./..?*; do

@@ -12,7 +12,7 @@ import { shq, shqAll } from '../shell.js';
 import { lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh.js';
 import { sshAlias } from '../ssh-config.js';
 import { recordSaved, stateDir } from '../state.js';
-import { assess, isUnsaved, survey, type SurveyEntry, type Unsaved } from '../survey.js';
+import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../survey.js';
 import { runOnVm, VM_EXIT, vmFailure } from '../vm.js';
 import { parseSubpath } from '../workspace.js';
 import { runThroughHelper, vmUrl } from './through-helper.js';
@@ -27,6 +27,10 @@ function describe(e: SurveyEntry, u: Unsaved): string {
         : 'unchanged since the last sync';
   const parts: string[] = [];
   if (u.branches.length > 0) parts.push(`commits this host lacks on ${u.branches.join(', ')}`);
+  if (u.refs.length > 0)
+    parts.push(`${u.refs.map((r) => r.replace(/^refs\/(tags\/)?/, '')).join(', ')} (${plural(u.refs.length, 'ref')} this host lacks)`);
+  if (u.stash > 0) parts.push(plural(u.stash, 'stash entry', 'stash entries'));
+  if (u.lost > 0) parts.push(`${plural(u.lost, 'commit')} no branch holds (the VM's HEAD reflog)`);
   if (e.dirty) parts.push(`${plural(e.changes, 'uncommitted file')}${u.uncommitted ? '' : ' (saved)'}`);
   return parts.length > 0 ? parts.join('; ') : 'nothing this host lacks';
 }
@@ -53,6 +57,11 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
             branches: e.tips,
             uncommitted: e.changes,
             unsavedBranches: u.branches,
+            refs: e.refs,
+            unsavedRefs: u.refs,
+            stash: e.stash.length,
+            unsavedStash: u.stash,
+            unsavedReflogCommits: u.lost,
             uncommittedUnsaved: u.uncommitted,
             pushedFrom: u.pushedFrom,
             unsaved: isUnsaved(u),
@@ -81,7 +90,7 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
   return opts.check && unsaved.length > 0 ? EXIT.general : EXIT.ok;
 }
 
-const noLoss: Unsaved = { branches: [], uncommitted: false, files: false, pushedFrom: [] };
+const noLoss = NO_LOSS;
 
 function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -113,12 +122,14 @@ export async function save(subpathArg: string | undefined): Promise<number> {
     }
     const refs = locationRefs(e.subpath, s.cfg.vm.value);
     const into = u.pushedFrom[0];
-    const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : [])];
+    const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : []), ...extraSpecs(e, refs.base)];
+    const extras = savedExtras(e);
     if (into) {
       await fetchInto(s, into, e.subpath, specs);
       info(
         `${label}: ${plural(Object.keys(e.tips).length, 'branch', 'branches')}${e.snapshot ? ' and the uncommitted work' : ''} -> ${into} as ${refs.base}/vm/*${e.snapshot ? ` and ${refs.wip}` : ''}`,
       );
+      if (extras) info(`  and ${extras} -> ${refs.base}/{refs,stash,reflog}/...`);
       info(`  restore a branch: git --git-dir=${shq(into)} branch <name> ${refs.base}/vm/<name>`);
       continue;
     }
@@ -131,15 +142,25 @@ export async function save(subpathArg: string | undefined): Promise<number> {
       const clone = runSync('git', ['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
       if (clone.code !== 0)
         throw new YolovmError(`Could not make ${mirror}: ${clone.stderr.trim()}`, 'Check free space and permissions there.');
-      await fetchInto(s, mirror, e.subpath, ['+refs/*:refs/*', ...(e.snapshot ? [`+${e.snapshot}:refs/yolovm/wip`] : [])]);
+      await fetchInto(s, mirror, e.subpath, [
+        '+refs/*:refs/*',
+        ...(e.snapshot ? [`+${e.snapshot}:refs/yolovm/wip`] : []),
+        // (the other refs come with refs/*)
+        ...extraSpecs(e, 'refs/yolovm').filter((spec) => !spec.includes(':refs/yolovm/refs/')),
+      ]);
       const b = runSync('git', ['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
       if (b.code !== 0)
         throw new YolovmError(`git bundle failed for ${label}: ${b.stderr.trim()}`, 'Run again with -v to see the commands run.', EXIT.git);
     } finally {
       rmSync(mirror, { recursive: true, force: true });
     }
-    recordSaved(s.where(e.subpath), { path: bundle, heads: e.tips, wip: e.snapshot || undefined });
-    info(`${label}: all refs${e.snapshot ? ' and the uncommitted work (refs/yolovm/wip)' : ''} -> ${bundle}`);
+    recordSaved(s.where(e.subpath), {
+      path: bundle,
+      heads: e.tips,
+      wip: e.snapshot || undefined,
+      objects: [...Object.values(e.refs), ...e.stash, ...e.lost],
+    });
+    info(`${label}: all refs${e.snapshot ? ' and the uncommitted work (refs/yolovm/wip)' : ''}${extras ? `, ${extras}` : ''} -> ${bundle}`);
     info(
       `  restore: git clone ${shq(bundle)} <dir>${e.snapshot ? `; then git -C <dir> fetch ${shq(bundle)} refs/yolovm/wip && git -C <dir> diff HEAD FETCH_HEAD | git -C <dir> apply` : ''}`,
     );
@@ -150,6 +171,31 @@ export async function save(subpathArg: string | undefined): Promise<number> {
       : `Saved ${plural(saved, 'project')}; \`yolovm status --check\` now passes unless the agent changed something since.`,
   );
   return EXIT.ok;
+}
+
+/**
+ * What a save brings besides the branches: every other ref as the VM names it
+ * (under BASE/refs/), each stash entry (BASE/stash/<n>, stash@{n}), and each
+ * commit only the VM's HEAD reflog reaches (BASE/reflog/<id>).
+ */
+function extraSpecs(e: SurveyEntry, base: string): string[] {
+  if (e.kind !== 'repo') return [];
+  return [
+    ...Object.keys(e.refs).map((r) => `+${r}:${base}/${r}`),
+    ...e.stash.map((sha, n) => `+${sha}:${base}/stash/${String(n)}`),
+    ...e.lost.map((sha) => `+${sha}:${base}/reflog/${sha}`),
+  ];
+}
+
+/** The extras a save brought, for its summary ('' when none). */
+function savedExtras(e: SurveyEntry): string {
+  if (e.kind !== 'repo') return '';
+  const parts = [];
+  const n = Object.keys(e.refs).length;
+  if (n > 0) parts.push(plural(n, 'other ref'));
+  if (e.stash.length > 0) parts.push(plural(e.stash.length, 'stash entry', 'stash entries'));
+  if (e.lost.length > 0) parts.push(`${plural(e.lost.length, 'commit')} only the HEAD reflog holds`);
+  return parts.join(', ');
 }
 
 /** Fetch from the VM location into a git directory (the helper does the transfer). */

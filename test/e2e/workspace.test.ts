@@ -164,6 +164,90 @@ describe('yolovm status, save, and a destroyed VM', () => {
   });
 });
 
+describe('the destroy guard sees everything: tags, notes, every stash entry, a detached HEAD’s commits', () => {
+  const agent = async (subpath: string, ...args: string[]) => {
+    const r = await vm.vmGit(subpath, args);
+    assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  /** Work only a ref other than a branch, the stash's reflog or the HEAD reflog holds. */
+  const hide = async (subpath: string) => {
+    await agent(subpath, 'commit', '-q', '--allow-empty', '-m', 'tagged, then reset away');
+    await agent(subpath, 'tag', '-a', '-m', 'agent tag', 'v-agent');
+    await agent(subpath, 'reset', '-q', '--hard', 'HEAD~1');
+    await agent(subpath, 'notes', 'add', '-m', 'an agent note', 'HEAD');
+    for (const n of ['one', 'two']) {
+      writeFileSync(join(vm.workspace, subpath, 'README'), `stash ${n}\n`);
+      await agent(subpath, 'stash', '-q');
+    }
+    await agent(subpath, 'checkout', '-q', '--detach');
+    await agent(subpath, 'commit', '-q', '--allow-empty', '-m', 'made on a detached HEAD');
+    const detached = await agent(subpath, 'rev-parse', 'HEAD');
+    await agent(subpath, 'checkout', '-q', 'main');
+    return {
+      detached,
+      stash: (await agent(subpath, 'log', '-g', '--format=%H', 'refs/stash')).split('\n'),
+      tag: await agent(subpath, 'rev-parse', 'refs/tags/v-agent'),
+      notes: await agent(subpath, 'rev-parse', 'refs/notes/commits'),
+    };
+  };
+
+  it('status counts them and --check fails; save brings each home under refs/yolovm/; then --check passes', async () => {
+    const c = await makeRepo(vm, 'c');
+    await ok('git', ['yolo-push', 'main', 'hidden'], c);
+    const hidden = await hide('hidden');
+    const r = await yolovm('status', 'hidden');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^ {2}! hidden\/ +git main +notes\/commits, v-agent \(2 refs this host lacks\); 2 stash entries; 1 commit no branch holds \(the VM's HEAD reflog\)$/m,
+    );
+    assert.equal((await yolovm('status', '--check', 'hidden')).code, 1);
+    const saved = await yolovm('save', 'hidden');
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(
+      saved.stderr,
+      /^ {2}and 2 other refs, 2 stash entries, 1 commit only the HEAD reflog holds -> refs\/yolovm\/default\/hidden\//m,
+    );
+    const base = 'refs/yolovm/default/hidden';
+    const kept = await refsOf(['-C', c], `${base}/`);
+    for (const line of [
+      `${hidden.notes} default/hidden/refs/notes/commits`,
+      `${hidden.tag} default/hidden/refs/tags/v-agent`,
+      `${hidden.detached} default/hidden/reflog/${hidden.detached}`,
+      `${hidden.stash[0] ?? ''} default/hidden/stash/0`,
+      `${hidden.stash[1] ?? ''} default/hidden/stash/1`,
+    ])
+      assert.ok(kept.includes(`${line}\n`), `${line} in\n${kept}`);
+    // Each stash entry whole: its work tree as stashed.
+    assert.equal(await ok('git', ['show', `${base}/stash/1:README`], c), 'stash one\n');
+    const check = await yolovm('status', '--check', 'hidden');
+    assert.equal(check.code, 0, check.stdout);
+  });
+
+  it('a repository never pushed from here: the bundle holds them too', async () => {
+    await agent('', 'init', '-q', '-b', 'main', 'hidden2');
+    await agent('hidden2', 'commit', '-q', '--allow-empty', '-m', 'first');
+    await agent('hidden2', 'commit', '-q', '--allow-empty', '-m', 'second');
+    writeFileSync(join(vm.workspace, 'hidden2', 'README'), 'x\n');
+    await agent('hidden2', 'add', 'README');
+    await agent('hidden2', 'commit', '-q', '-m', 'readme');
+    const hidden = await hide('hidden2');
+    const saved = await yolovm('save', 'hidden2');
+    assert.equal(saved.code, 0, saved.stderr);
+    const bundle = /-> (\S+\.bundle)$/m.exec(saved.stderr)?.[1] ?? '';
+    const heads = await ok('git', ['bundle', 'list-heads', bundle]);
+    for (const [sha, ref] of [
+      [hidden.tag, 'refs/tags/v-agent'],
+      [hidden.notes, 'refs/notes/commits'],
+      [hidden.stash[1] ?? '', 'refs/yolovm/stash/1'],
+      [hidden.detached, `refs/yolovm/reflog/${hidden.detached}`],
+    ])
+      assert.match(heads, new RegExp(`^${sha} ${ref}$`, 'm'));
+    assert.equal((await yolovm('status', '--check', 'hidden2')).code, 0);
+  });
+});
+
 describe('yolovm ssh and doctor', () => {
   it('ssh runs a command in a workspace directory, arguments verbatim', async () => {
     mkdirSync(join(vm.workspace, 'sp ace'));

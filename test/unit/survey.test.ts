@@ -9,13 +9,27 @@ describe('survey answers', () => {
   it('repositories (nested, odd names) and plain directories', () => {
     const z = (...f: string[]) => f.join('\0') + '\0';
     const out =
-      z('repo', '.', 'main', h1, 'clean', '0', '', '0', '1', 'main', h1) +
+      z('repo', '.', 'main', h1, 'clean', '0', '', '0', '1', 'main', h1, '0', '0', '0') +
       z('repo', './a b/ü', '', h2, 'dirty', '3', s2, '120', '2', 'feature/x', h3, 'main', h2) +
+      z('2', 'refs/tags/v1', h3, 'refs/notes/commits', h1, '2', s2, h1, '1', h3) +
       z('dir', './notes', '1') +
       z('dir', './never', '-') +
       z('dir', './same', '0');
     assert.deepEqual(parseSurvey(out, 'ws'), [
-      { kind: 'repo', subpath: 'ws', branch: 'main', head: h1, dirty: false, changes: 0, snapshot: '', bytes: 0, tips: { main: h1 } },
+      {
+        kind: 'repo',
+        subpath: 'ws',
+        branch: 'main',
+        head: h1,
+        dirty: false,
+        changes: 0,
+        snapshot: '',
+        bytes: 0,
+        tips: { main: h1 },
+        refs: {},
+        stash: [],
+        lost: [],
+      },
       {
         kind: 'repo',
         subpath: 'ws/a b/ü',
@@ -26,6 +40,9 @@ describe('survey answers', () => {
         snapshot: s2,
         bytes: 120,
         tips: { 'feature/x': h3, main: h2 },
+        refs: { 'refs/tags/v1': h3, 'refs/notes/commits': h1 },
+        stash: [s2, h1],
+        lost: [h3],
       },
       { kind: 'dir', subpath: 'ws/notes', changed: true },
       { kind: 'dir', subpath: 'ws/never', changed: undefined },
@@ -48,6 +65,11 @@ describe('survey answers', () => {
     ['a snapshot that is a refspec', z('repo', './a', 'main', h1, 'dirty', '1', `${h1}:refs/heads/main`, '0', '0'), /snapshot/],
     ['a count that is no number', z('repo', './a', 'main', h1, 'dirty', '1e9', '', '0', '0'), /count of changes/],
     ['more branches announced than sent', repo('./a', '99999999'), /branches announced/],
+    ['more refs announced than sent', repo('./a', '0', '5', 'refs/tags/x', h1), /refs announced/],
+    ['a branch among the other refs', repo('./a', '0', '1', 'refs/heads/x', h1, '0', '0'), /not one of the other refs/],
+    ['a ref git refuses', repo('./a', '0', '1', 'refs/tags/a..b', h1, '0', '0'), /not a ref name/],
+    ['a stash entry that is no id', repo('./a', '0', '0', '1', 'stash@{0}', '0'), /stash entries 'stash@\{0\}'/],
+    ['more lost commits announced than sent', repo('./a', '0', '0', '0', '7', h1), /lost commits announced/],
     ['a branch git refuses', repo('./a', '1', '-delete', h1), /branch '-delete'/],
     ['a tip of the other algorithm', repo('./a', '1', 'x', 'f'.repeat(64)), /not an object id/],
     ['a branch listed twice', repo('./a', '2', 'x', h1, 'x', h1), /listed twice/],
