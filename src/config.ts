@@ -47,9 +47,11 @@ export interface Config {
   allowSecrets: string[];
   /** This repository's hash algorithm (extensions.objectFormat): a first push creates the VM repository with it. */
   objectFormat: 'sha1' | 'sha256';
+  /** `yolovm.recurseSubmodules`: git yolo-push sends submodules unless --no-recurse-submodules. */
+  recurseSubmodules: boolean;
 }
 
-type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat' | 'allowSecrets' | 'vm'>;
+type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat' | 'allowSecrets' | 'vm' | 'recurseSubmodules'>;
 
 /** The default VM's name (in hand-off refs and messages). */
 export const DEFAULT_VM = 'default';
@@ -178,6 +180,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     subpath: gitConfig.get(subpathKey(vm.value)),
     allowSecrets: (gitConfig.get('yolovm.allowsecrets')?.value ?? '').split(/[\s,]+/).filter((p) => p !== ''),
     objectFormat: gitConfig.get('extensions.objectformat')?.value.toLowerCase() === 'sha256' ? 'sha256' : 'sha1',
+    recurseSubmodules: /^(true|yes|on|1)$/i.test(gitConfig.get('yolovm.recursesubmodules')?.value ?? ''),
   };
 }
 

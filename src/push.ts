@@ -9,7 +9,8 @@ import { isSecretLike } from './boundary.js';
 import { recordHandoffs } from './handoff.js';
 import { EXIT, YolovmError } from './errors.js';
 import { subpathKey } from './config.js';
-import { debug, info, notice } from './log.js';
+import { debug, info, notice, plural } from './log.js';
+import { modulesAt } from './submodules.js';
 import { rememberPush } from './state.js';
 import { commitsAmong } from './plumbing.js';
 import { runSync } from './proc.js';
@@ -83,6 +84,10 @@ export interface SendPackRequest {
   gitDir?: string;
   /** The VM's refs as listed (`<sha> <ref>`): commits below them are not going anywhere. */
   vmRefs?: readonly string[];
+  /** A new VM repository is a git directory of its own (a submodule's), not a work tree. */
+  gitDirOnly?: boolean;
+  /** Say when the pushed commits have submodules, which the VM gets empty (not when they are pushed too). */
+  warnSubmodules?: boolean;
 }
 
 /**
@@ -92,8 +97,23 @@ export interface SendPackRequest {
 function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[]): void {
   const sources = specs.map((p) => p.src).filter((src) => src !== '');
   if (sources.length === 0) return;
-  const have = commitsAmong((req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? ''));
-  const r = runSync('git', ['log', '--format=', '--name-only', '--diff-filter=AMR', '--no-renames', ...sources, '--not', ...have, '--']);
+  const at = req.gitDir ? ['--git-dir', req.gitDir] : [];
+  const have = commitsAmong(
+    (req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? ''),
+    { gitDir: req.gitDir },
+  );
+  const r = runSync('git', [
+    ...at,
+    'log',
+    '--format=',
+    '--name-only',
+    '--diff-filter=AMR',
+    '--no-renames',
+    ...sources,
+    '--not',
+    ...have,
+    '--',
+  ]);
   if (r.code !== 0) return;
   const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];
   if (secrets.length === 0) return;
@@ -155,6 +175,23 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
   }
 }
 
+/** The first pushed branch's submodules, which the VM now has as empty directories: said, with how to send them. */
+function warnSubmodules(req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
+  const ok = new Set(statuses.filter((l) => l.startsWith('ok refs/heads/')).map((l) => l.split(' ')[1]));
+  const spec = specs.find((p) => p.src !== '' && ok.has(p.dst));
+  if (!spec) return;
+  const at = req.gitDir ? ['--git-dir', req.gitDir] : [];
+  const commit =
+    req.resolved?.get(spec.src) ?? runSync('git', [...at, 'rev-parse', '-q', '--verify', `${spec.src}^{commit}`]).stdout.trim();
+  const subs = commit ? modulesAt(at, commit) : [];
+  if (subs.length === 0) return;
+  const paths = subs.slice(0, 5).map((m) => m.path);
+  notice(
+    `warning: ${spec.dst.slice('refs/heads/'.length)} has ${plural(subs.length, 'submodule')} (${paths.join(', ')}${subs.length > 5 ? ', ...' : ''}): on the VM ${subs.length === 1 ? 'it is an empty directory' : 'they are empty directories'}\n` +
+      'hint: send them too: git yolo-push --recurse-submodules (git config yolovm.recurseSubmodules true makes it the default)',
+  );
+}
+
 /** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
 export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
   const { options: opts, specs: specLines } = req;
@@ -182,8 +219,10 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       req.reportHead ? '1' : '0',
       checkout,
       s.cfg.objectFormat,
+      req.gitDirOnly ? 'gitdir' : 'worktree',
     ]);
     destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
+    if (req.gitDir) env.GIT_DIR = req.gitDir;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);
     env.GIT_SSH_VARIANT = 'ssh';
   }
@@ -219,6 +258,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       );
     }
     if (!opts.dryRun) recordPushed(s, req, specs, statuses);
+    if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
     return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });

@@ -179,7 +179,9 @@ receive-pack)
   # moved; `none`; or refs/heads/NAME, that branch even if it did not move),
   # unless the work tree holds uncommitted work, which is never touched. A new
   # repository gets the pushing repository's hash algorithm ($5: sha1, sha256).
-  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto} format=${5:-sha1}
+  # $6 = gitdir: make a git directory at $dir itself (a submodule's, under the
+  # superproject's .git/modules/), not a work tree.
+  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto} format=${5:-sha1} kind=${6:-worktree}
   need git 40
   made=
   if ! find_repo; then
@@ -192,8 +194,12 @@ receive-pack)
     p=$dir
     while [ -n "$p" ] && [ ! -e "$p" ]; do made=$p; p=${p%/*}; done
     mkdir -p -- "$dir" || die 45
-    (cd "$dir" && git init -q --object-format="$format") || die 45
-    if [ -n "$head" ]; then git -C "$dir" symbolic-ref HEAD "$head" || die 45; fi
+    if [ "$kind" = gitdir ]; then
+      git init -q --bare --object-format="$format" "$dir" && git --git-dir="$dir" config core.bare false || die 45
+    else
+      (cd "$dir" && git init -q --object-format="$format") || die 45
+    fi
+    if [ -n "$head" ]; then git --git-dir="$(cd "$dir" && git rev-parse --absolute-git-dir)" symbolic-ref HEAD "$head" || die 45; fi
     find_repo || die 45
     say "created a git repository at $dir"
   fi
@@ -345,6 +351,8 @@ survey)
         [ -z "$lost" ] || printf "%s\0" $lost
       )
     done
+  # Inside a repository every directory is its own (a submodule's empty one too).
+  [ -e .git ] && exit 0
   for d in ./* ./.[!.]* ./..?*; do
     [ -d "$d" ] && [ ! -L "$d" ] || continue
     [ -e "$d/.git" ] && continue

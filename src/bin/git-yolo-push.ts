@@ -17,6 +17,8 @@ runMain(() =>
       options: [
         ['--no-checkout', 'push without changing which branch the VM work tree is on'],
         ['--no-verify', 'skip the pre-push hook (as git push --no-verify)'],
+        ['--recurse-submodules', "also send each submodule's recorded commit, so `git submodule update --init` works on the VM"],
+        ['--no-recurse-submodules', 'do not send submodules (when git config yolovm.recurseSubmodules is true)'],
       ],
       action: yoloPush,
     },

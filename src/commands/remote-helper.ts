@@ -148,6 +148,7 @@ class Helper {
       checkout: 'auto',
       reportHead: false,
       vmRefs: this.vmRefs,
+      warnSubmodules: true,
     });
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
   }

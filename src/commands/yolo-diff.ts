@@ -13,7 +13,7 @@ import { locationOf, openSession } from '../session.js';
 import { describeChanges, size, vmWorkTree } from '../snapshot.js';
 import { shqAll } from '../shell.js';
 import { parseSubpath } from '../workspace.js';
-import { vmTip } from './yolo-fetch.js';
+import { submoduleWork, vmTip } from './yolo-fetch.js';
 
 export interface DiffOptions {
   patch?: boolean;
@@ -135,6 +135,8 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
       '',
       `! ${plural(flagged, 'file')} would run code on this machine when you use your usual tools: review before running anything.`,
     );
+  const inSubmodules = submoduleWork(repo.top, s, subpath, base, target);
+  if (inSubmodules.length > 0) out.push('', ...inSubmodules);
   out.push('', `The whole patch: ${shqAll(['git', 'yolo-diff', '-p', branch, ...(subpathArg !== undefined ? [subpath] : [])])}`);
   output(`${out.join('\n')}\n`);
   return EXIT.ok;

@@ -11,6 +11,7 @@ import { info, plural } from '../log.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession, type Session } from '../session.js';
 import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../snapshot.js';
+import { movedOnVm, vmModulePlace } from '../submodules.js';
 import { shqAll } from '../shell.js';
 import { parseSubpath } from '../workspace.js';
 import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
@@ -78,6 +79,8 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
     [
       'fetch',
       '--no-tags',
+      // A submodule the agent moved is named after the fetch (submoduleWork); its commits are on the VM only.
+      '--no-recurse-submodules',
       ...(req.outputFlags ?? gitOutputFlags()),
       vmUrl(s, subpath),
       `+${ref}:${refs.vmBranch(branch)}`,
@@ -115,7 +118,20 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
     wipRef: locationRefs(subpath, s.cfg.vm.value).wip,
   });
   if (wip) applyWip(wip);
+  for (const line of submoduleWork(repo.top, s, subpath, local ?? vm, tree.snapshot?.sha ?? vm)) info(line);
   return EXIT.ok;
+}
+
+/**
+ * The agent's commits inside submodules (see submodules.ts): each submodule the
+ * VM's commit `to` moves, from `from`, to a commit this host's submodule lacks,
+ * with the command that brings it.
+ */
+export function submoduleWork(top: string, s: Session, subpath: string, from: string, to: string): string[] {
+  return movedOnVm(top, from, to).map(
+    (sub) =>
+      `Submodule ${sub.path}: the VM is at ${sub.commit.slice(0, 7)}, commits the agent made there that this host lacks; bring them: ${shqAll(['git', '-C', sub.path, 'fetch', vmUrl(s, vmModulePlace(subpath, sub.name)), sub.commit])}`,
+  );
 }
 
 /** The local branch brought to the VM's tip (or said why not). */

@@ -9,10 +9,13 @@
 // read before the first ssh, and no send-pack when the VM is already there.
 import { loadConfig, readGitConfigAsync } from '../config.js';
 import { EXIT, YolovmError } from '../errors.js';
-import { info, isQuiet, isVerbose, plural } from '../log.js';
+import { info, isQuiet, isVerbose, notice, plural } from '../log.js';
 import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../protocol.js';
 import { listVm, rememberLocation, sendPack } from '../push.js';
-import { locationOf, openSession } from '../session.js';
+import { locationOf, openSession, type Session } from '../session.js';
+import { rememberPush } from '../state.js';
+import { sendable, submodulesOf, vmModulePlace } from '../submodules.js';
+import { joinSubpath } from '../survey.js';
 import { runOnVm } from '../vm.js';
 import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../plumbing.js';
 import { vmUrl } from './through-helper.js';
@@ -25,6 +28,8 @@ export interface YoloPushOptions {
   checkout?: boolean;
   /** false with --no-verify: skip the pre-push hook, as `git push --no-verify`. */
   verify?: boolean;
+  /** --recurse-submodules / --no-recurse-submodules (default: git config yolovm.recurseSubmodules). */
+  recurseSubmodules?: boolean;
 }
 
 /**
@@ -62,11 +67,13 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   const zero = '0'.repeat(local.length);
   if (opts.verify !== false)
     await prePush(repo.prePush, repo.top, vmUrl(s, subpath), old === local ? undefined : `${ref} ${local} ${ref} ${old ?? zero}`, branch);
+  const recurse = opts.recurseSubmodules ?? s.cfg.recurseSubmodules;
   // Already there, and the work tree where it should be: nothing for send-pack to do.
   if (old === local && !opts.force && (checkout === 'none' || vm.head?.state === 'bare' || vm.head?.branch === branch)) {
     info(`${branch} is already up to date on ${dest} (${short})`);
     if (vm.head) reportWorkTree(vm.head, branch);
     if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);
+    if (recurse) await pushSubmodules(s, repo.top, subpath, local, opts);
     return EXIT.ok;
   }
   const quiet = isQuiet();
@@ -88,6 +95,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     resolved: new Map([[ref, local]]),
     gitDir: repo.gitDir,
     vmRefs: vm.refs,
+    warnSubmodules: !recurse,
   });
   const status = parseStatus(result.statuses, ref);
   if (!status)
@@ -154,7 +162,53 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     if (head) reportWorkTree(head, branch);
   }
   if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);
+  if (recurse) await pushSubmodules(s, repo.top, subpath, local, opts);
   return EXIT.ok;
+}
+
+/**
+ * Each initialised submodule's recorded commit, to the VM superproject's
+ * .git/modules/<name> (see submodules.ts); one that cannot go is named.
+ */
+async function pushSubmodules(s: Session, top: string, subpath: string, commit: string, opts: YoloPushOptions): Promise<void> {
+  const { ready, not } = sendable(submodulesOf(top, commit));
+  for (const { sub, why } of not) notice(`warning: submodule ${sub.path} not sent: ${why}`);
+  for (const sub of ready) {
+    const place = vmModulePlace(subpath, sub.name);
+    const vm = await listVm(s, { subpath: place });
+    const specs = [`+${sub.commit}:refs/yolovm/pushed`];
+    if (vm.refs.some((l) => l === `${sub.commit} refs/yolovm/pushed`)) {
+      info(`Submodule ${sub.path} is already on the VM (${sub.commit.slice(0, 7)})`);
+      continue;
+    }
+    const options = { ...defaultOptions(), dryRun: opts.dryRun ?? false, verbosity: 0, progress: false };
+    const result = await sendPack(s, {
+      subpath: place,
+      specs,
+      repoState: vm.state,
+      options,
+      quietVm: true,
+      checkout: 'none',
+      reportHead: false,
+      resolved: new Map([[sub.commit, sub.commit]]),
+      gitDir: sub.gitDir,
+      vmRefs: vm.refs,
+      gitDirOnly: true,
+    });
+    const st = parseStatus(result.statuses, 'refs/yolovm/pushed');
+    if (!st?.ok)
+      throw new YolovmError(
+        `Push of submodule ${sub.path} to ${s.where(place)} failed: ${st?.message ?? 'no status from git send-pack'}`,
+        'The superproject was pushed; run again to send the submodules (-v shows the commands).',
+        EXIT.git,
+      );
+    if (sub.gitDir && !opts.dryRun) rememberPush(s.where(joinSubpath(subpath, sub.path)), sub.gitDir);
+    info(`${opts.dryRun ? 'Would send' : 'Sent'} submodule ${sub.path} (${sub.commit.slice(0, 7)}) to ${s.where(place)}`);
+  }
+  if (ready.length > 0 && !opts.dryRun)
+    info(
+      `On the VM, \`git submodule update --init\` in ${s.place(subpath).display} checks ${ready.length === 1 ? 'it' : 'them'} out (offline)`,
+    );
 }
 
 function reportWorkTree(head: VmHead, branch: string): void {

@@ -200,7 +200,16 @@ function savedExtras(e: SurveyEntry): string {
 
 /** Fetch from the VM location into a git directory (the helper does the transfer). */
 async function fetchInto(s: Session, gitDir: string, subpath: string, specs: string[]): Promise<void> {
-  const r = await runThroughHelper(process.cwd(), s, ['--git-dir', gitDir, 'fetch', '-q', '--no-tags', vmUrl(s, subpath), ...specs]);
+  const r = await runThroughHelper(process.cwd(), s, [
+    '--git-dir',
+    gitDir,
+    'fetch',
+    '-q',
+    '--no-tags',
+    '--no-recurse-submodules',
+    vmUrl(s, subpath),
+    ...specs,
+  ]);
   if (r.code !== 0) {
     const why = r.stderr.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? `exit ${String(r.code)}`;
     throw new YolovmError(

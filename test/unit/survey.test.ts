@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseModulePaths, vmModulePlace } from '../../src/submodules.js';
 import { joinSubpath, parseSurvey } from '../../src/survey.js';
 import { YolovmError } from '../../src/errors.js';
 
@@ -89,5 +90,19 @@ describe('survey answers', () => {
     assert.equal(joinSubpath('', './x/y'), 'x/y');
     assert.equal(joinSubpath('a', './b'), 'a/b');
     assert.equal(joinSubpath('a', '.'), 'a');
+  });
+});
+
+describe('submodule records', () => {
+  it('.gitmodules names and paths, from git config -z', () => {
+    assert.deepEqual(parseModulePaths('submodule.vendor/lib.path\nvendor/lib\0submodule.a b.path\nsp ace/x\0'), [
+      { name: 'vendor/lib', path: 'vendor/lib' },
+      { name: 'a b', path: 'sp ace/x' },
+    ]);
+    assert.deepEqual(parseModulePaths(''), []);
+  });
+  it('their place on the VM: inside the superproject git directory', () => {
+    assert.equal(vmModulePlace('app', 'vendor/lib'), 'app/.git/modules/vendor/lib');
+    assert.equal(vmModulePlace('', 'x'), '.git/modules/x');
   });
 });
