@@ -7,6 +7,8 @@
 // C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: U+009B is
 // CSI in some terminals), and the bidirectional overrides that reorder what a
 // line appears to say.
+import stringWidth from 'string-width';
+
 const CONTROLS = '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 const CONTROL = new RegExp(`[${CONTROLS}]`, 'g');
 const CONTROL_OR_NEWLINE = new RegExp(`[${CONTROLS}\\t\\n]`, 'g');
@@ -34,4 +36,14 @@ export function safeRelayed(text: string): string {
 /** Whether a name holds a control character (a newline included). */
 export function hasControl(text: string): boolean {
   return text.search(CONTROL_OR_NEWLINE) >= 0;
+}
+
+/** `text` padded to `cells` terminal columns: a wide (CJK) character takes two, a combining mark none. */
+export function padCells(text: string, cells: number): string {
+  return text + ' '.repeat(Math.max(0, cells - stringWidth(text)));
+}
+
+/** The widest of `texts`, in terminal columns. */
+export function widest(texts: readonly string[]): number {
+  return Math.max(0, ...texts.map((t) => stringWidth(t)));
 }

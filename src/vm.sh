@@ -304,58 +304,67 @@ survey)
   # snapshot (see make_snapshot); otherwise SNAPSHOT is empty.
   [ -d "$dir" ] || why_unusable
   cd "$dir" || die 42
-  has_git=1
+  has_git=1 snapshots=${1:-0}
   command -v git >/dev/null 2>&1 || has_git=0
+  # One repository (a work tree, or a bare one), $1 relative to $dir.
+  survey_repo() {
+    r=$1
+    (
+      cd "$r" || exit 0
+      gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
+      b=$(git symbolic-ref -q --short HEAD) || b=
+      h=$(git rev-parse -q --verify HEAD^{commit}) || h=
+      n=$(git --no-optional-locks status --porcelain 2>/dev/null | wc -l | tr -d ' ')
+      snap= size=0
+      if [ "$n" != 0 ] && [ "$snapshots" = 1 ]; then
+        made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
+      fi
+      st=clean
+      [ "$n" = 0 ] || st=dirty
+      printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
+      # Every ref (no ref name holds a space or a newline), split below into the
+      # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
+      refs=$(git for-each-ref --format='%(objectname) %(refname)')
+      list_refs() { [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
+        case $ref in refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
+        refs/stash) ;;
+        *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;; esac
+      done; }
+      nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
+      heads=$(printf "%s" "$refs" | grep ' refs/heads/')
+      other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
+      printf "%s\0" "$(nl_count "$heads")"
+      list_refs heads
+      printf "%s\0" "$(nl_count "$other")"
+      list_refs other
+      # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
+      st=
+      case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
+      printf "%s\0" "$(nl_count "$st")"
+      [ -z "$st" ] || printf "%s\0" $st
+      # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
+      # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
+      lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
+        git rev-list --parents --stdin 2>/dev/null |
+        awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
+      printf "%s\0" "$(nl_count "$lost")"
+      [ -z "$lost" ] || printf "%s\0" $lost
+    )
+  }
   find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print | sed 's|/\.git$||' | sort |
     while IFS= read -r r; do
       [ "$has_git" = 1 ] || break
-      (
-        cd "$r" || exit 0
-        gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
-        b=$(git symbolic-ref -q --short HEAD) || b=
-        h=$(git rev-parse -q --verify HEAD^{commit}) || h=
-        n=$(git --no-optional-locks status --porcelain | wc -l | tr -d ' ')
-        snap= size=0
-        if [ "$n" != 0 ] && [ "${1:-0}" = 1 ]; then
-          made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
-        fi
-        st=clean
-        [ "$n" = 0 ] || st=dirty
-        printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
-        # Every ref (no ref name holds a space or a newline), split below into the
-        # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
-        refs=$(git for-each-ref --format='%(objectname) %(refname)')
-        list_refs() { [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
-          case $ref in refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
-          refs/stash) ;;
-          *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;; esac
-        done; }
-        nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
-        heads=$(printf "%s" "$refs" | grep ' refs/heads/')
-        other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
-        printf "%s\0" "$(nl_count "$heads")"
-        list_refs heads
-        printf "%s\0" "$(nl_count "$other")"
-        list_refs other
-        # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
-        st=
-        case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
-        printf "%s\0" "$(nl_count "$st")"
-        [ -z "$st" ] || printf "%s\0" $st
-        # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
-        # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
-        lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
-          git rev-list --parents --stdin 2>/dev/null |
-          awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
-        printf "%s\0" "$(nl_count "$lost")"
-        [ -z "$lost" ] || printf "%s\0" $lost
-      )
+      survey_repo "$r"
     done
   # Inside a repository every directory is its own (a submodule's empty one too).
   [ -e .git ] && exit 0
   for d in ./* ./.[!.]* ./..?*; do
     [ -d "$d" ] && [ ! -L "$d" ] || continue
     [ -e "$d/.git" ] && continue
+    if [ -f "$d/HEAD" ] && [ -d "$d/objects" ] && [ -d "$d/refs" ]; then
+      [ "$has_git" = 1 ] && survey_repo "$d"
+      continue
+    fi
     # A directory that holds repositories is surveyed through them.
     [ -n "$(find "$d" -maxdepth 5 -name .git -print 2>/dev/null | head -n 1)" ] && continue
     m=$(sync_marker "$dir/${d#./}")

@@ -16,6 +16,7 @@ import { deleteOnlyRules, lastPush, recordPush } from '../pushed.js';
 import { runOnVm, vmCommand, VM_EXIT } from '../vm.js';
 import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../boundary.js';
 import { runSync } from '../proc.js';
+import { padCells, safeLine, widest } from '../text.js';
 import { parseSubpath, rsyncBase } from '../workspace.js';
 
 export interface DirOptions {
@@ -553,15 +554,16 @@ export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const entries = parseLs(stdout);
   const out: string[] = [`${s.where(subpath)}:`];
   if (entries.length === 0) out.push('  (empty)');
-  const width = Math.max(0, ...entries.map((e) => e.name.length + 1));
-  for (const e of entries) {
-    const name = e.kind === 'file' || e.name === '.' ? e.name : `${e.name}/`;
+  const names = entries.map((e) => safeLine(e.kind === 'file' || e.name === '.' ? e.name : `${e.name}/`));
+  const width = widest(names) + 1;
+  entries.forEach((e, i) => {
+    const name = names[i] ?? '';
     out.push(
       e.kind === 'repo'
-        ? `  ${name.padEnd(width + 2)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})`
+        ? `  ${padCells(name, width + 1)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})`
         : `  ${name}`,
     );
-  }
+  });
   output(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, YolovmError } from '../errors.js';
+import { padCells, safeLine, widest } from '../text.js';
 import { encodeLocation, locationRefs } from '../handoff.js';
 import { recordedFingerprint } from '../hostkeys.js';
 import { info, notice, output, plural } from '../log.js';
@@ -72,10 +73,10 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
   } else {
     const out = [`${s.where(subpath)}:`];
     if (entries.length === 0) out.push('  (no projects)');
-    const width = Math.max(0, ...entries.map((e) => (e.subpath || '.').length + 1));
+    const width = widest(entries.map((e) => `${safeLine(e.subpath || '.')}/`));
     for (const e of entries) {
       const u = verdicts.get(e) ?? noLoss;
-      const name = `${e.subpath || '.'}/`.padEnd(width + 1);
+      const name = padCells(`${safeLine(e.subpath || '.')}/`, width);
       const kind = e.kind === 'repo' ? `git ${e.branch || '(detached)'}` : 'dir';
       out.push(`  ${isUnsaved(u) ? '!' : ' '} ${name} ${kind.padEnd(18)} ${describe(e, u)}`);
     }

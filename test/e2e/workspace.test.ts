@@ -225,6 +225,13 @@ describe('the destroy guard sees everything: tags, notes, every stash entry, a d
     assert.equal(check.code, 0, check.stdout);
   });
 
+  it('a bare repository is a repository, not a directory never synced', async () => {
+    await agent('', 'init', '-q', '--bare', '-b', 'main', 'shared.git');
+    const r = await yolovm('status');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {4}shared\.git\/ +git main +nothing this host lacks$/m);
+  });
+
   it('a repository never pushed from here: the bundle holds them too', async () => {
     await agent('', 'init', '-q', '-b', 'main', 'hidden2');
     await agent('hidden2', 'commit', '-q', '--allow-empty', '-m', 'first');

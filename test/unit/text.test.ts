@@ -1,7 +1,7 @@
 // What the VM says reaches the terminal escaped: one function, one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { safeLine, safeRelayed, safeText } from '../../src/text.js';
+import { padCells, safeLine, safeRelayed, safeText, widest } from '../../src/text.js';
 import { shown } from '../../src/errors.js';
 import { parseLs } from '../../src/commands/yolo-dir.js';
 import { YolovmError } from '../../src/errors.js';
@@ -63,4 +63,22 @@ describe('ls answers', () => {
       );
     });
   }
+});
+
+describe('columns in terminal cells', () => {
+  const table: [string, number, string][] = [
+    ['app/', 6, 'app/  '],
+    ['日本語/', 9, '日本語/  '],
+    ['e\u0301/', 4, 'e\u0301/  '],
+    ['longer-than/', 4, 'longer-than/'],
+  ];
+  for (const [text, cells, want] of table) {
+    it(`${text} in ${String(cells)}`, () => {
+      assert.equal(padCells(text, cells), want);
+    });
+  }
+  it('the widest of a column counts a wide character as two', () => {
+    assert.equal(widest(['app/', '日本語/']), 7);
+    assert.equal(widest([]), 0);
+  });
 });
