@@ -257,6 +257,10 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
           'hint: commit or stash that work on the VM (or push to another branch), then push again',
       );
     }
+    if (relay.untracked !== undefined)
+      notice(
+        `warning: ${place.display} already held files when the push made it a repository: ${plural(relay.untracked, 'file')} there ${relay.untracked === 1 ? 'is' : 'are'} now untracked (left as ${relay.untracked === 1 ? 'it was' : 'they were'}; \`git status\` on the VM lists them)`,
+      );
     if (!opts.dryRun) recordPushed(s, req, specs, statuses);
     if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
     return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };

@@ -33,6 +33,8 @@ export class StderrRelay {
   constructor(private readonly hold?: RegExp) {}
   /** The VM script's exit status, when it said one (see die() in vm.sh). */
   vmExit: number | undefined;
+  /** A first push into a directory that held files: how many are now untracked there (vm.sh receive-pack). */
+  untracked: number | undefined;
   /** What a yolo-dir push kept on the VM (vm.sh dir-push), unchecked: its reader validates it. */
   kept: string | undefined;
   /** The VM work tree after a push, when the script reported it. */
@@ -48,9 +50,10 @@ export class StderrRelay {
       const line = this.partial.slice(0, nl);
       this.partial = this.partial.slice(nl + 1);
       keep(this.all, line);
-      const marker = /^yolovm:(exit|head|kept):(.*)$/.exec(line);
+      const marker = /^yolovm:(exit|head|kept|untracked):(.*)$/.exec(line);
       if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
       else if (marker?.[1] === 'kept') this.kept = marker[2];
+      else if (marker?.[1] === 'untracked') this.untracked = /^\d{1,9}$/.test(marker[2] ?? '') ? Number(marker[2]) : undefined;
       else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
       // ssh may end lines with \r\n; a progress meter redraws with bare \r.
       else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));

@@ -191,6 +191,9 @@ receive-pack)
     # What this push creates, so that a push which brings nothing removes it again:
     # the first missing directory on the way to $dir, or else only $dir/.git.
     made=$dir/.git
+    # Files already there stay, untracked: said afterwards.
+    held=0
+    [ ! -d "$dir" ] || held=$(ls -A "$dir" | wc -l | tr -d ' ')
     p=$dir
     while [ -n "$p" ] && [ ! -e "$p" ]; do made=$p; p=${p%/*}; done
     mkdir -p -- "$dir" || die 45
@@ -222,6 +225,9 @@ receive-pack)
   fi
   [ "$status" = 0 ] || exit "$status"
   [ "$dry" = 1 ] && exit 0
+  if [ -n "$made" ] && [ "${held:-0}" != 0 ] && [ "$bare" = 0 ]; then
+    printf "yolovm:untracked:%s\n" "$(status_of "$dir" | grep -c '^??')" >&2
+  fi
   if [ "$bare" = 0 ]; then
     case $checkout in
     none) ;;

@@ -112,6 +112,29 @@ describe('git yolo-push', () => {
     assert.equal(readFileSync(join(vm.workspace, 'taken', 'file.txt'), 'utf8'), 'already here\n');
   });
 
+  it('a first push into a directory that already holds other files says they are now untracked there', async () => {
+    for (const [cmd, sub] of [
+      ['yolo-push', 'held'],
+      ['push', 'held2'],
+    ] as const) {
+      mkdirSync(join(vm.workspace, sub));
+      writeFileSync(join(vm.workspace, sub, 'notes.txt'), 'the agent was here\n');
+      writeFileSync(join(vm.workspace, sub, 'todo.txt'), 'and here\n');
+      const r = cmd === 'push' ? await git('push', `yolovm::${sub}`, 'test-branch') : await yolo('yolo-push', 'test-branch', sub);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^warning: \\S+/${sub} already held files when the push made it a repository: 2 files there are now untracked \\(left as they were; `,
+          'm',
+        ),
+      );
+      assert.equal(readFileSync(join(vm.workspace, sub, 'notes.txt'), 'utf8'), 'the agent was here\n');
+    }
+    const again = await yolo('yolo-push', '-f', 'test-branch', 'held');
+    assert.doesNotMatch(again.stderr, /already held files/);
+  });
+
   it('-n shows what would move and creates nothing', async () => {
     const r = await yolo('yolo-push', '-n', 'test-branch', 'not/yet');
     assert.equal(r.code, 0, r.stderr);
