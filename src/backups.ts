@@ -103,7 +103,7 @@ export function prune(days: number): number {
 }
 
 /** Put the directory back as it was before the pull: remove what it created, restore what it replaced or deleted. */
-export function undo(b: Backup, force: boolean): PullRecord {
+export function undo(b: Backup, force: boolean, dryRun = false): PullRecord {
   const rec = b.record;
   if (rec.undone) throw new YolovmError(`Backup ${b.name} was already undone (${rec.undone})`, 'List the others with `yolo-dir backups`.');
   const edited = Object.entries(rec.written).filter(([p, [size, mtime]]) => {
@@ -123,6 +123,7 @@ export function undo(b: Backup, force: boolean): PullRecord {
       'Undoing would lose those changes; undo anyway with --force.',
     );
   }
+  if (dryRun) return rec;
   for (const p of rec.created) rmSync(join(rec.dir, p), { force: true });
   for (const d of [...rec.createdDirs].sort((x, y) => y.length - x.length)) {
     try {

@@ -53,6 +53,7 @@ runMain(async () => {
     .description('put a directory back exactly as it was before a pull (default: the newest pull not undone)')
     .argument('[backup]', 'a backup name from `yolo-dir backups`')
     .option('-f, --force', 'undo even if the directory changed since the pull')
+    .option('-n, --dry-run', 'list what would be removed and put back; change nothing')
     .action((backup: string | undefined, opts: CommonOptions & DirOptions) => {
       common(opts);
       code = dirUndo(backup, opts);

@@ -41,9 +41,10 @@ runMain(async () => {
       'bring everything home: into the local repository each project was pushed from (refs/yolovm/), else a bundle or a dated folder',
     )
     .argument('[subpath]', 'only this part of the workspace')
-    .action(async (subpath: string | undefined, opts: CommonOptions) => {
+    .option('-n, --dry-run', 'say what would be saved and where; write nothing on either side')
+    .action(async (subpath: string | undefined, opts: CommonOptions & { dryRun?: boolean }) => {
       common(opts);
-      code = await save(subpath);
+      code = await save(subpath, opts);
     });
   addCommonOptions(program.command('clean'))
     .description('delete a workspace path on the VM; refused while it holds work this host lacks')

@@ -63,9 +63,12 @@ export function dirUndo(name: string | undefined, opts: DirOptions): number {
       'List pull backups with `yolo-dir backups`.',
     );
   }
-  const rec = undo(b, opts.force ?? false);
+  const dryRun = opts.dryRun ?? false;
+  const rec = undo(b, opts.force ?? false, dryRun);
+  if (dryRun)
+    output([...rec.created.map((p) => `  remove   ${p}\n`), ...[...rec.replaced, ...rec.deleted].map((p) => `  put back ${p}\n`)].join(''));
   info(
-    `Undid the pull of ${rec.where} into ${rec.dir}: removed ${plural(rec.created.length, 'created file')}, put back ${plural(rec.replaced.length + rec.deleted.length, 'file')}`,
+    `${dryRun ? 'Dry run: would undo' : 'Undid'} the pull of ${rec.where} into ${rec.dir}: ${dryRun ? 'remove' : 'removed'} ${plural(rec.created.length, 'created file')}, put back ${plural(rec.replaced.length + rec.deleted.length, 'file')}`,
   );
   return EXIT.ok;
 }

@@ -98,11 +98,13 @@ function stamp(): string {
 }
 
 /** Bring everything home: repositories into the local repository they came from, or bundles; directories by rsync. */
-export async function save(subpathArg: string | undefined): Promise<number> {
+export async function save(subpathArg: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
-  const entries = await survey(s, subpath, true);
+  // A dry run makes no snapshot on the VM: uncommitted work counts as unsaved.
+  const entries = await survey(s, subpath, !opts.dryRun);
   const verdicts = assess(s, entries);
+  if (opts.dryRun) return saveDryRun(s, entries, verdicts);
   const dated = join(stateDir(), 'saved', stamp());
   let saved = 0;
   for (const e of entries) {
@@ -171,6 +173,25 @@ export async function save(subpathArg: string | undefined): Promise<number> {
       ? 'Nothing to save: the host already has everything.'
       : `Saved ${plural(saved, 'project')}; \`yolovm status --check\` now passes unless the agent changed something since.`,
   );
+  return EXIT.ok;
+}
+
+/** `yolovm save -n`: each project that holds unsaved work, what of it, and where it would go. */
+function saveDryRun(s: Session, entries: readonly SurveyEntry[], verdicts: Map<SurveyEntry, Unsaved>): number {
+  const lines: string[] = [];
+  for (const e of entries) {
+    const u = verdicts.get(e) ?? noLoss;
+    if (!isUnsaved(u)) continue;
+    const into =
+      e.kind === 'dir'
+        ? `a dated folder under ${join(stateDir(), 'saved')}`
+        : u.pushedFrom[0]
+          ? `${u.pushedFrom[0]} (${locationRefs(e.subpath, s.cfg.vm.value).base}/)`
+          : `a bundle under ${join(stateDir(), 'saved')}`;
+    lines.push(`  ${safeLine(e.subpath || '.')}: ${describe(e, u)} -> ${into}\n`);
+  }
+  output(lines.join(''));
+  info(lines.length === 0 ? 'Dry run: nothing to save.' : `Dry run: would save ${plural(lines.length, 'project')}; nothing was written.`);
   return EXIT.ok;
 }
 

@@ -116,6 +116,13 @@ describe('yolovm status, save, and a destroyed VM', () => {
       };
     }
     const mainA = await ok('git', ['rev-parse', 'main'], a);
+    const dry = await yolovm('save', '-n');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^ {2}committed: commits this host lacks on main -> \S+\/b\/\.git \(refs\/yolovm\/default\/committed\/\)$/m);
+    assert.match(dry.stdout, /^ {2}agent made: .* -> a bundle under /m);
+    assert.match(dry.stderr, /^Dry run: would save 4 projects; nothing was written\.$/m);
+    assert.equal(await refsOf(['-C', b], 'refs/yolovm/default/committed/vm/'), '');
+    assert.equal((await yolovm('status', '--check')).code, 1);
     const r = await yolovm('save');
     assert.equal(r.code, 0, r.stderr);
     printed = r.stderr;

@@ -215,6 +215,13 @@ describe('yolo-dir pull', () => {
     let u = await yd('undo', name);
     assert.equal(u.code, 1);
     assert.match(u.stderr, /^error: .*important changed since that pull: src\/main\.py\nhint: /m);
+    const changed = hashes();
+    u = await yd('undo', '-n', '--force', name);
+    assert.equal(u.code, 0, u.stderr);
+    assert.match(u.stdout, /^ {2}put back thesis\.tex$/m);
+    assert.match(u.stdout, /^ {2}remove {3}src\/main\.py$/m);
+    assert.match(u.stderr, /^Dry run: would undo the pull of .* remove \d+ created files?, put back 5 files$/m);
+    assert.deepEqual(hashes(), changed, '-n changed nothing');
     u = await yd('undo', '--force', name);
     assert.equal(u.code, 0, u.stderr);
     assert.deepEqual(hashes(), before);
