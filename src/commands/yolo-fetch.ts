@@ -7,7 +7,7 @@
 import { EXIT, Reported, YolovmError } from '../errors.js';
 import * as git from '../git.js';
 import { branchRef, countCommits, isAncestor, type Range } from '../plumbing.js';
-import { info, plural } from '../log.js';
+import { info, isVerbose, plural } from '../log.js';
 import { locationRefs } from '../handoff.js';
 import { locationOf, openSession, type Session } from '../session.js';
 import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../snapshot.js';
@@ -86,7 +86,7 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
       `+${ref}:${refs.vmBranch(branch)}`,
       ...(wip ? [`+${wip}:${refs.wip}`] : []),
     ],
-    /^fatal: couldn't find remote ref /,
+    isVerbose() ? /^fatal: couldn't find remote ref / : FETCH_NOISE,
   );
   if (r.helperExit !== undefined) throw new Reported(r.helperExit);
   if (r.code !== 0) {
@@ -97,6 +97,13 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
   if (!sha) throw new YolovmError(`git fetch did not record ${refs.vmBranch(branch)}`, 'Run again with -v to see more.', EXIT.git);
   return sha;
 }
+
+/**
+ * git fetch's own lines that our summary says better: the "From" header and the
+ * updates of refs/yolovm/ (a new snapshot is a "forced update" of .../wip every
+ * time, which only looks alarming), and the "couldn't find" we replace. -v shows them.
+ */
+const FETCH_NOISE = /^(fatal: couldn't find remote ref |From yolovm::| [ *+!=-] .* -> refs\/yolovm\/)/;
 
 export async function yoloFetch(branch: string, subpathArg: string | undefined, opts: FetchOptions): Promise<number> {
   const repo = await git.openRepo();

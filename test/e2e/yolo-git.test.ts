@@ -314,6 +314,20 @@ describe('git yolo-fetch', () => {
     assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'a\nb\nb2\nc\n');
   });
 
+  it("prints its own summary, not git's lines for refs/yolovm/ (a new snapshot is no alarming forced update); -v shows them", async () => {
+    await yolo('yolo-push', 'test-branch', 'noise');
+    for (const text of ['one\n', 'two\n']) {
+      writeFileSync(join(vm.workspace, 'noise', 'wip.txt'), text);
+      const r = await yolo('yolo-fetch', 'test-branch', 'noise');
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /From yolovm::|forced update|-> refs\/yolovm\//);
+      assert.match(r.stderr, /^The VM work tree \(on test-branch\) has 1 uncommitted change \(\?\? wip\.txt\): saved as /m);
+    }
+    writeFileSync(join(vm.workspace, 'noise', 'wip.txt'), 'three\n');
+    const v = await yolo('yolo-fetch', '-v', 'test-branch', 'noise');
+    assert.match(v.stderr, /-> refs\/yolovm\/default\/noise\/wip +\(forced update\)/);
+  });
+
   it('fast-forwards a branch checked out in another worktree, with its work tree', async () => {
     const wt = join(vm.dir, 'home', 'wt2');
     await git('worktree', 'add', '-q', wt, 'test-branch');
