@@ -41,7 +41,7 @@ runMain(async () => {
       'bring everything home: into the local repository each project was pushed from (refs/yolovm/), else a bundle or a dated folder',
     )
     .argument('[subpath]', 'only this part of the workspace')
-    .option('-n, --dry-run', 'say what would be saved and where; write nothing on either side')
+    .option('-n, --dry-run', 'say what would be saved and where; nothing is saved (the VM makes snapshots, as status does)')
     .action(async (subpath: string | undefined, opts: CommonOptions & { dryRun?: boolean }) => {
       common(opts);
       code = await save(subpath, opts);

@@ -101,8 +101,8 @@ function stamp(): string {
 export async function save(subpathArg: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
-  // A dry run makes no snapshot on the VM: uncommitted work counts as unsaved.
-  const entries = await survey(s, subpath, !opts.dryRun);
+  // Snapshots as status makes them (objects, no ref): a dry run says what a save would do.
+  const entries = await survey(s, subpath, true);
   const verdicts = assess(s, entries);
   if (opts.dryRun) return saveDryRun(s, entries, verdicts);
   const dated = join(stateDir(), 'saved', stamp());

@@ -134,6 +134,10 @@ describe('yolovm status, save, and a destroyed VM', () => {
     const again = await yolovm('save');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /Nothing to save: the host already has everything\./);
+    // A dry run agrees: saved uncommitted work is saved.
+    const dryAgain = await yolovm('save', '-n');
+    assert.equal(dryAgain.stdout, '');
+    assert.match(dryAgain.stderr, /^Dry run: nothing to save\.$/m);
   });
 
   it('clean, once saved, deletes and names what it deleted', async () => {
