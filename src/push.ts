@@ -18,6 +18,7 @@ import * as proto from './protocol.js';
 import type { Session } from './session.js';
 import { hostInUrl, sshCommandString, sshFailure } from './ssh.js';
 import { runRelayed } from './ssh-child.js';
+import { refusal, retryRefused, withSession } from './connection.js';
 import { runOnVm, vmCommand, VM_EXIT, vmFailure } from './vm.js';
 
 export interface VmRefs {
@@ -230,16 +231,24 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
   try {
     // ssh runs under send-pack: it failed when send-pack reported no ref at all.
     const failedEarly = (code: number, out: string) => code !== 0 && proto.parseStatuses(out).length === 0;
+    // A session sshd refused (MaxSessions) sent nothing: tried again (connection.ts).
     const {
       code,
       stdout: out,
       relay,
       held,
-    } = await runRelayed('git', proto.sendPackArgs(opts, receivePack, destination, specLines), {
-      env,
-      sshFailed: failedEarly,
-      notFound: () => new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).'),
-    });
+    } = await retryRefused(
+      () =>
+        withSession(scratch ? undefined : s.target.socket, () =>
+          runRelayed('git', proto.sendPackArgs(opts, receivePack, destination, specLines), {
+            env,
+            sshFailed: failedEarly,
+            notFound: () => new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).'),
+          }),
+        ),
+      (r) => (failedEarly(r.code, r.stdout) ? refusal(r.held) : undefined),
+      s.target.host,
+    );
     const statuses = proto.parseStatuses(out);
     if (statuses.length === 0 && code !== 0) {
       const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);

@@ -1,6 +1,7 @@
 // rsync behind one module: the argument list (pure, tested alone) and a runner
 // that shows one progress line on a terminal and collects what changed.
 import { isAbsolute, posix } from 'node:path';
+import { refusal, retryRefused, withSession } from './connection.js';
 import { YolovmError } from './errors.js';
 import { runRelayed, type StderrRelay } from './ssh-child.js';
 import { hostInUrl, sshFailure, type SshTarget } from './ssh.js';
@@ -154,7 +155,16 @@ const RSYNC_SAYS = /^(rsync: |rsync error|.*No space left on device)/;
  * Run rsync with ssh under it (ssh-child.ts): progress (\r-redrawn) goes to
  * stderr when asked, the itemized list and stats are collected.
  */
-export async function runRsync(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
+export async function runRsync(args: readonly string[], showProgress: boolean, t: Pick<SshTarget, 'host' | 'socket'>): Promise<SyncResult> {
+  // One session over the shared connection (connection.ts); one sshd refused moved nothing, and is tried again.
+  return retryRefused(
+    () => withSession(t.socket, () => rsyncOnce(args, showProgress)),
+    (r) => (r.code !== 0 && r.changes.length === 0 ? refusal(r.held) : undefined),
+    t.host,
+  );
+}
+
+async function rsyncOnce(args: readonly string[], showProgress: boolean): Promise<SyncResult> {
   const changes: string[] = [];
   const skipped: string[] = [];
   const listed: string[] = [];

@@ -7,6 +7,7 @@ import { hostKeyPolicy, recordedFingerprint } from './hostkeys.js';
 import { debug, info, notice } from './log.js';
 import { sshTarget, type SshTarget } from './ssh.js';
 import { runSsh } from './ssh-child.js';
+import { ensureShared } from './connection.js';
 import { refreshSshConfig } from './ssh-config.js';
 import { findVm, type VmFound } from './terraform.js';
 import { displayPath, parseSubpath, parseWorkspaceBase } from './workspace.js';
@@ -69,9 +70,9 @@ export function resolveSession(inRepository: boolean, cfg: Config = loadConfig(i
 }
 
 /**
- * A session ready to talk to the VM: a VM instance met for the first time has
- * its host key recorded now (the connection made for it is the one the command
- * then shares), and an ssh-config block of ours follows the address.
+ * A session ready to talk to the VM: the shared connection open, a VM instance
+ * met for the first time with its host key recorded, and an ssh-config block of
+ * ours following the address.
  */
 export async function openSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Promise<Session> {
   return meetVm(resolveSession(inRepository, cfg));
@@ -79,6 +80,8 @@ export async function openSession(inRepository: boolean, cfg: Config = loadConfi
 
 /** The step openSession adds to resolveSession: first contact with a new VM instance, and the ssh-config refresh. */
 export async function meetVm(s: Session): Promise<Session> {
+  // Commands started together share one connection (connection.ts): the first opens it.
+  await ensureShared(s.target.socket, () => runSsh(s.target, 'true'));
   await trustFirstKey(s);
   refreshSshConfig(s);
   return s;

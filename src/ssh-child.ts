@@ -2,6 +2,7 @@
 // ssh itself, or git send-pack with ssh underneath. One place relays that
 // stderr, holding back ssh's own error lines, and one place says what a
 // failure was: an SSH failure, a VM exit status, or the program's own.
+import { refusal, retryRefused, withSession } from './connection.js';
 import { debug } from './log.js';
 import { CommandNotFound, finished, start } from './proc.js';
 import { parseHead, type VmHead } from './protocol.js';
@@ -168,11 +169,24 @@ export async function runSsh(
   remoteCommand: string,
   o: Pick<RelayOptions, 'stdin' | 'onStdout' | 'maxStdout' | 'tooLarge'> = {},
 ): Promise<Relayed> {
-  const r = await runRelayed(t.command[0] ?? 'ssh', sshArgs(t, remoteCommand), {
-    ...o,
-    sshFailed: (code) => code === 255,
-    notFound: sshNotFound,
-  });
+  const streamed = { any: false }; // set from the data callback
+  const onStdout = o.onStdout;
+  const attempt = () =>
+    withSession(t.socket, () =>
+      runRelayed(t.command[0] ?? 'ssh', sshArgs(t, remoteCommand), {
+        ...o,
+        onStdout: onStdout
+          ? (chunk) => {
+              streamed.any = true;
+              onStdout(chunk);
+            }
+          : undefined,
+        sshFailed: (code) => code === 255,
+        notFound: sshNotFound,
+      }),
+    );
+  // A refused handshake or session ran nothing on the VM (and read nothing of stdin): tried again.
+  const r = await retryRefused(attempt, (x) => (x.code === 255 && !streamed.any ? refusal(x.held) : undefined), t.host);
   if (r.code === 255) throw sshFailure(r.held, t);
   return r;
 }

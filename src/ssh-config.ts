@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_VM } from './config.js';
 import { debug, info } from './log.js';
-import { controlPath, plainSsh, sshResolved } from './ssh.js';
+import { plainSsh, sshResolved } from './ssh.js';
 import { readText, writeText } from './state.js';
 import type { Session } from './session.js';
 
@@ -85,7 +85,7 @@ export function renderBlock(s: Session, carried: readonly string[] = []): string
       : []),
     ...(persist === 'no'
       ? []
-      : ['    ControlMaster auto', `    ControlPath ${arg(controlPath(process.env, keys))}`, `    ControlPersist ${persist}`]),
+      : ['    ControlMaster auto', `    ControlPath ${arg(s.target.socket ?? 'none')}`, `    ControlPersist ${persist}`]),
     // What every yolovm connection passes (ssh.ts LEND_NOTHING): the VM gets no agent, X11 or forwarded port.
     '    ForwardAgent no',
     '    ForwardX11 no',

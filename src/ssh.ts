@@ -1,6 +1,7 @@
 // The SSH layer used by every command: how ssh is invoked (batch mode, short
 // timeouts, keep-alives, one shared connection per VM), and what its failures
 // mean to a user. Host key checking is never weakened.
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface SshTarget {
   destination: string;
   /** yolovm's own host key checking for this VM instance (undefined: OpenSSH's). */
   hostKeys?: HostKeyPolicy;
+  /** The shared connection's control socket (undefined: no sharing). */
+  socket?: string;
 }
 
 /**
@@ -134,11 +137,12 @@ export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = pr
     );
   }
   const persist = parseControlPersist(cfg.controlPersist.value, cfg.controlPersist.source);
+  const socket = controlPath(env, hostKeys, words, `${user}@${host}`);
   // The user's own options come first: for ssh the first value given wins.
   const sharing =
     persist === 'no'
       ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']
-      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlPath(env, hostKeys)}`, '-o', `ControlPersist=${persist}`];
+      : ['-o', 'ControlMaster=auto', '-o', `ControlPath=${socket}`, '-o', `ControlPersist=${persist}`];
   const keys = hostKeys ? hostKeyOptions(hostKeys) : [];
   return {
     host,
@@ -146,12 +150,26 @@ export function sshTarget(cfg: Config, host: string, env: NodeJS.ProcessEnv = pr
     command: [...words, ...LEND_NOTHING, ...BASE_OPTIONS, ...keys, ...sharing],
     destination: `${user}@${host}`,
     hostKeys,
+    socket: persist === 'no' ? undefined : socket,
   };
 }
 
-/** The shared connection's socket: per user, address and port (%C), and per VM instance when known. */
-export function controlPath(env: NodeJS.ProcessEnv, hostKeys: HostKeyPolicy | undefined): string {
-  return join(controlDir(env), `%C${controlTag(hostKeys)}`);
+/**
+ * The shared connection's socket: one per ssh command (YOLOVM_SSH's words,
+ * which choose the config, port and keys), destination and VM instance. Named
+ * by us, not by ssh's %C, so that a process can see whether it is there (connection.ts).
+ */
+export function controlPath(
+  env: NodeJS.ProcessEnv,
+  hostKeys: HostKeyPolicy | undefined,
+  words: readonly string[],
+  destination: string,
+): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify([words, destination]))
+    .digest('hex')
+    .slice(0, 24);
+  return join(controlDir(env), `${key}${controlTag(hostKeys)}`);
 }
 
 /** The host as it goes into `user@host:path` and `ssh://user@host/`: an IPv6 address in brackets. */

@@ -214,7 +214,7 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
       // The VM side checks first, then runs rsync in the same connection (see vm.sh dir-push).
       rsyncPath: vmCommand('dir-push', s.place(subpath), true, [dryRun ? '1' : '0', rootOk ? '1' : '0', opts.force ? '1' : '0', 'rsync']),
     });
-    const r: Pushed = await rsync.runRsync(args, showProgress());
+    const r: Pushed = await rsync.runRsync(args, showProgress(), s.target);
     if (r.code !== 0) {
       const err = rsync.rsyncFailure(r, s.target, s.place(subpath));
       if (err.vmStatus === VM_EXIT.crowded) {
@@ -420,7 +420,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     const local = countFiles(dir, opts);
     let probe: rsync.SyncResult | undefined;
     if (local > MASS_MIN_FILES && !opts.force) {
-      probe = await rsync.runRsync(sync(true), false);
+      probe = await rsync.runRsync(sync(true), false, s.target);
       if (probe.code !== 0) throw rsync.rsyncFailure(probe, s.target, s.place(subpath));
       const hit = destructive(probe.changes).length;
       if (hit * 2 > local) {
@@ -432,7 +432,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     }
     if (!dryRun) mkdirSync(dir, { recursive: true });
     // When the probe found nothing to change, a second pass would only set mtimes: skip it.
-    const r = probe && (dryRun || probe.changes.length === 0) ? probe : await rsync.runRsync(sync(dryRun), showProgress());
+    const r = probe && (dryRun || probe.changes.length === 0) ? probe : await rsync.runRsync(sync(dryRun), showProgress(), s.target);
     if (r.code !== 0) throw rsync.rsyncFailure(r, s.target, s.place(subpath));
     showChanges(r, dryRun);
     info(
@@ -483,7 +483,7 @@ async function tellSecrets(s: Session, dir: string, subpath: string, opts: DirOp
     checksum: true,
     progress: false,
   });
-  const r = await rsync.runRsync(args, false);
+  const r = await rsync.runRsync(args, false, s.target);
   if (r.code !== 0) return; // the pull itself went through; this is advice
   const files = r.changes.filter((c) => /^[>c]f/.test(c));
   const different = files.filter((c) => !/^[>c]f\+{9}/.test(c)).map((c) => c.slice(12));

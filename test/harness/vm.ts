@@ -124,6 +124,10 @@ export interface TestVm {
   vmGit(subpath: string, args: readonly string[]): Promise<RunResult>;
   /** Control-master processes our commands left running (pids). */
   masters(): number[];
+  /** End those shared connections (by pid), so the next command starts cold. */
+  endShared(): Promise<void>;
+  /** sshd's log so far. */
+  sshdLog(): string;
   /** The VM goes away: sshd and its sessions end. */
   stopSshd(): Promise<void>;
   /** ... and comes back on the same port with the same keys. */
@@ -229,8 +233,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       'PermitRootLogin prohibit-password',
       `AllowUsers ${me}`,
       'LogLevel VERBOSE',
-      'MaxStartups 100',
-      'MaxSessions 100',
+      // MaxStartups and MaxSessions stay OpenSSH's defaults (10:30:100 and 10), as on a Debian VM.
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
       `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm`,
       ...(options.hostile ? [`ForceCommand ${wrapper}`] : []),
@@ -337,6 +340,12 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
         GIT_COMMITTER_EMAIL: 'agent@vm',
       }),
     masters,
+    async endShared() {
+      const pids = masters();
+      for (const pid of pids) signal(pid, 'SIGTERM');
+      await waitGone(pids, 5000);
+    },
+    sshdLog: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     async stopSshd() {
       const tree = sshdTree();
       // Frozen first, then killed: no process of the tree sees a sibling die and answers before its own end

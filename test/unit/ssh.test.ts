@@ -20,7 +20,14 @@ describe('ssh invocation', () => {
       assert.deepEqual(target.command.slice(0, 5), ['ssh', '-F', '/a b/cfg', '-o', 'ConnectTimeout=3']);
       assert.deepEqual(target.command.slice(5, 5 + LEND_NOTHING.length), LEND_NOTHING);
       assert.ok(target.command.includes('BatchMode=yes'));
-      assert.ok(target.command.includes(`ControlPath=${join(dir, 'yolovm')}/%C`));
+      // A socket named by yolovm (connection.ts must see it), one per ssh command and destination.
+      assert.ok(target.socket?.startsWith(`${join(dir, 'yolovm')}/`));
+      assert.match(target.socket ?? '', /\/[0-9a-f]{24}$/);
+      assert.ok(target.command.includes(`ControlPath=${target.socket ?? ''}`));
+      assert.equal(sshTarget(cfg, '192.0.2.5', { XDG_RUNTIME_DIR: dir }).socket, target.socket, 'the same command shares');
+      const other = resolveConfig({ YOLOVM_SSH: 'ssh -p 2222', XDG_RUNTIME_DIR: dir }, new Map());
+      assert.notEqual(sshTarget(other, '192.0.2.5', { XDG_RUNTIME_DIR: dir }).socket, target.socket, 'another port does not');
+      assert.notEqual(sshTarget(cfg, '192.0.2.6', { XDG_RUNTIME_DIR: dir }).socket, target.socket, 'another VM does not');
       assert.ok(target.command.includes('ControlPersist=5m'));
       assert.ok(!target.command.some((w) => /StrictHostKeyChecking/i.test(w)), 'never weakens host key checking');
       const args = sshArgs(target, 'echo hi');

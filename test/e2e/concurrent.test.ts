@@ -1,0 +1,115 @@
+// Many commands at once against one VM whose sshd keeps OpenSSH's default
+// MaxStartups (10:30:100) and MaxSessions (10), as a Debian VM's does: started
+// together with no shared connection yet, they open one connection between
+// them (one authentication) and none fails; a session or handshake sshd
+// refuses is tried again.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeRepo, startVm, waitUntil, type RunResult, type TestVm } from '../harness/vm.js';
+
+let vm: TestVm;
+let repo: string;
+
+/** `n` commands of four kinds, started together; what each returned. */
+async function crowd(n: number): Promise<{ kind: string; r: RunResult }[]> {
+  const kinds: [string, string, string[]][] = [
+    ['git fetch', 'git', ['fetch', '-q', 'yolovm::app', 'main']],
+    ['yolovm status', 'yolovm', ['status']],
+    ['git yolo-diff', 'git', ['yolo-diff', 'main', 'app']],
+    ['yolo-dir ls', 'yolo-dir', ['ls']],
+  ];
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const [kind, cmd, args] = kinds[i % kinds.length] ?? ['', 'true', []];
+      return { kind, r: await vm.run(cmd, args, { cwd: repo, timeoutMs: 120_000 }) };
+    }),
+  );
+}
+
+const failures = (results: { kind: string; r: RunResult }[]) =>
+  results.filter((x) => x.r.code !== 0).map((x) => `${x.kind}: exit ${String(x.r.code)}: ${x.r.stderr.trim()}`);
+
+before(async () => {
+  vm = await startVm();
+  repo = await makeRepo(vm, 'app');
+  const r = await vm.run('git', ['push', 'yolovm::app', 'main'], { cwd: repo });
+  assert.equal(r.code, 0, r.stderr);
+});
+after(async () => {
+  await vm.stop();
+});
+
+describe('many commands at once, OpenSSH default limits', () => {
+  for (const n of [20, 50]) {
+    it(`${String(n)} commands started together, cold: none fails, one authentication`, async () => {
+      await vm.endShared();
+      const before = vm.authCount();
+      const results = await crowd(n);
+      assert.deepEqual(failures(results), []);
+      assert.equal(vm.authCount() - before, 1, 'authentications');
+      assert.equal(vm.masters().length, 1, 'shared connections');
+    });
+  }
+
+  it('20 commands over a warm shared connection: none fails, no authentication', async () => {
+    const before = vm.authCount();
+    const results = await crowd(20);
+    assert.deepEqual(failures(results), []);
+    assert.equal(vm.authCount() - before, 0);
+  });
+});
+
+describe('refusals are tried again', () => {
+  it('past a MaxSessions lower than ours (1 here), every command still gets through', async () => {
+    const tight = await startVm({ sshdExtra: ['MaxSessions 1'] });
+    try {
+      const app = await makeRepo(tight, 'app');
+      let r = await tight.run('git', ['push', 'yolovm::app', 'main'], { cwd: app });
+      assert.equal(r.code, 0, r.stderr);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          tight.run(i % 2 ? 'yolovm' : 'git', i % 2 ? ['status'] : ['fetch', '-q', 'yolovm::app', 'main'], { cwd: app }),
+        ),
+      );
+      assert.deepEqual(
+        results.filter((x) => x.code !== 0).map((x) => x.stderr),
+        [],
+      );
+      r = await tight.run('yolo-dir', ['ls'], { cwd: app });
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      await tight.stop();
+    }
+  });
+
+  it('a handshake dropped past MaxStartups is tried again, and gets through once the crowd is gone', async () => {
+    const tight = await startVm({ sshdExtra: ['MaxStartups 2'] });
+    const held: Socket[] = [];
+    /** Someone else's connection that never authenticates: true while it holds a startup slot. */
+    const hold = async (): Promise<boolean> => {
+      const s = connect(tight.port, '127.0.0.1');
+      held.push(s);
+      const first = await new Promise<string>((res) =>
+        s.once('data', (d: Buffer) => {
+          res(d.toString());
+        }),
+      );
+      return first.startsWith('SSH-');
+    };
+    try {
+      // Fill the slots: until sshd drops one of these.
+      while (await hold());
+      const running = tight.run('yolo-dir', ['ls'], { cwd: join(tight.dir, 'home'), env: { YOLOVM_VERBOSE: '1' } });
+      await waitUntil(() => (tight.sshdLog().match(/past MaxStartups/g)?.length ?? 0) >= 2, "sshd to drop yolovm's handshake too", 30_000);
+      for (const h of held) h.destroy();
+      const r = await running;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /sshd refused \(MaxStartups\): again in \d+ ms/);
+    } finally {
+      for (const h of held) h.destroy();
+      await tight.stop();
+    }
+  });
+});
