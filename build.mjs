@@ -24,7 +24,7 @@ await build({
 });
 
 // The VM-side script is read at run time from beside the code that sends it.
-for (const dir of ['dist', 'build/src']) {
+for (const dir of ['dist', 'build/src/vm']) {
   mkdirSync(dir, { recursive: true });
-  copyFileSync('src/vm.sh', `${dir}/vm.sh`);
+  copyFileSync('src/vm/vm.sh', `${dir}/vm.sh`);
 }

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { vmCommand } from '../src/vm.js';
+import { vmCommand } from '../src/vm/vm.js';
 import { makeRepo, ROOT, signal, startVm, waitGone, type RunResult, type TestVm } from '../test/harness/vm.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -515,6 +515,30 @@ async function main(): Promise<void> {
       'git clone ssh://',
       1.03,
     );
+
+    // --- many at once: 20 cold commands of four kinds together, against one cold command (OpenSSH's default limits) ---
+    const crowd = () =>
+      Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const [cmd, args, cwd] = [
+            ['git', ['fetch', '-q', 'yolovm::push-ours', 'main'], repo],
+            ['yolovm', ['status', 'many'], home],
+            ['git', ['yolo-diff', 'main', 'review'], rv],
+            ['yolo-dir', ['ls'], home],
+          ][i % 4] as [string, string[], string];
+          must(await vm.run(cmd, args, { cwd, timeoutMs: 120_000 }), `${cmd} ${args.join(' ')} (one of 20 at once)`);
+        }),
+      );
+    await compare(
+      'many at once',
+      '20 commands started together, cold (fetch, status, yolo-diff, ls)',
+      3,
+      { setup: closeShared, run: crowd },
+      { setup: closeShared, run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch') },
+      'one git fetch yolovm::, cold',
+    );
+    await closeShared();
+    auths.push({ what: '20 commands started together', cold: await authsOf(crowd), warm: await authsOf(crowd) });
 
     // --- SSH authentications per command (sshd's log) ---
     const count = async (what: string, fn: () => Promise<unknown>) => {

@@ -1,5 +1,5 @@
-import { printError } from '../errors.js';
-import { endChildrenOnSignals } from '../proc.js';
+import { printError } from '../core/errors.js';
+import { endChildrenOnSignals } from '../core/proc.js';
 import { remoteHelper, writeReport } from '../commands/remote-helper.js';
 
 endChildrenOnSignals();

@@ -1,7 +1,7 @@
-import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
+import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
 import { yoloDiff, type DiffOptions } from '../commands/yolo-diff.js';
-import { runMain } from '../errors.js';
-import { endChildrenOnSignals } from '../proc.js';
+import { runMain } from '../core/errors.js';
+import { endChildrenOnSignals } from '../core/proc.js';
 
 endChildrenOnSignals();
 runMain(async () => {

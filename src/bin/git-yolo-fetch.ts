@@ -1,7 +1,7 @@
-import { runBranchCommand } from '../cli.js';
+import { runBranchCommand } from '../commands/cli.js';
 import { yoloFetch } from '../commands/yolo-fetch.js';
-import { runMain } from '../errors.js';
-import { endChildrenOnSignals } from '../proc.js';
+import { runMain } from '../core/errors.js';
+import { endChildrenOnSignals } from '../core/proc.js';
 
 endChildrenOnSignals();
 runMain(() =>

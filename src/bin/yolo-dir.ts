@@ -1,7 +1,7 @@
-import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
+import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
 import { dirBackups, dirLs, dirPull, dirPush, dirUndo, type DirOptions } from '../commands/yolo-dir.js';
-import { runMain } from '../errors.js';
-import { endChildrenOnSignals } from '../proc.js';
+import { runMain } from '../core/errors.js';
+import { endChildrenOnSignals } from '../core/proc.js';
 
 endChildrenOnSignals();
 runMain(async () => {

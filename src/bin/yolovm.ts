@@ -1,4 +1,4 @@
-import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../cli.js';
+import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
 import {
   clean,
   doctor,
@@ -11,8 +11,8 @@ import {
   type StatusOptions,
 } from '../commands/yolovm.js';
 import { sshConfig, type SshConfigOptions } from '../commands/ssh-config.js';
-import { runMain } from '../errors.js';
-import { endChildrenOnSignals } from '../proc.js';
+import { runMain } from '../core/errors.js';
+import { endChildrenOnSignals } from '../core/proc.js';
 
 endChildrenOnSignals();
 runMain(async () => {

@@ -3,16 +3,16 @@
 // session running upload-pack on the VM. Push: `list for-push` and `push`,
 // answered by push.ts. stdout is git's: only protocol lines are written to it.
 import { readSync, writeFileSync, writeSync } from 'node:fs';
-import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig } from '../config.js';
-import { EXIT, YolovmError } from '../errors.js';
-import { setVerbose } from '../log.js';
-import { VERSION } from '../version.js';
-import { listVm, sendPack } from '../push.js';
-import * as proto from '../protocol.js';
-import { openSession, type Session } from '../session.js';
-import { runSsh } from '../ssh-child.js';
-import { vmCommand, vmFailure } from '../vm.js';
-import { parseSubpath } from '../workspace.js';
+import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig } from '../config/config.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { setVerbose } from '../core/log.js';
+import { VERSION } from '../core/version.js';
+import { listVm, sendPack } from '../remote/push.js';
+import * as proto from '../remote/protocol.js';
+import { openSession, type Session } from '../vm/session.js';
+import { runSsh } from '../ssh/relay.js';
+import { vmCommand, vmFailure } from '../vm/vm.js';
+import { parseSubpath } from '../config/subpath.js';
 
 /** One protocol line from fd 0, read a byte at a time so nothing meant for a child is consumed. */
 function readLine(): string | null {

@@ -3,12 +3,12 @@
 // of the user's own by that name? what does ssh end up using?); the file is
 // edited as text by ssh-config.ts, so nothing outside our block changes.
 import SSHConfig from 'ssh-config';
-import { askedVm, configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config.js';
-import { EXIT, YolovmError } from '../errors.js';
-import { info, output } from '../log.js';
-import { resolveSession, trustFirstKey } from '../session.js';
-import { carriedFor, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh-config.js';
-import { readText, writeText } from '../state.js';
+import { askedVm, configuredVms, DEFAULT_VM, loadConfig, readGitConfig, vmRequest } from '../config/config.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { info, output } from '../core/log.js';
+import { resolveSession, trustFirstKey } from '../vm/session.js';
+import { carriedFor, renderBlock, sshAlias, userSshConfig, withBlock, withoutBlock } from '../ssh/config-block.js';
+import { readText, writeText } from '../config/state.js';
 
 export interface SshConfigOptions {
   remove?: boolean;

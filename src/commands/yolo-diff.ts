@@ -2,18 +2,18 @@
 // commits and uncommitted work together, without touching a local branch or the
 // work tree: the VM's branch and a snapshot of its work tree are fetched into
 // refs/yolovm/ only, and compared with the commit last pushed there.
-import { runsOnHost } from '../boundary.js';
-import { EXIT, YolovmError } from '../errors.js';
-import * as git from '../git.js';
-import { branchRef, countCommits, isAncestor } from '../plumbing.js';
-import { info, isVerbose, output, plural } from '../log.js';
-import { finished, start } from '../proc.js';
-import { locationRefs } from '../handoff.js';
-import { locationOf, openSession } from '../session.js';
-import { describeChanges, size, vmWorkTree } from '../snapshot.js';
-import { shqAll } from '../shell.js';
-import { parseSubpath } from '../workspace.js';
-import { submoduleWork, vmTip } from './yolo-fetch.js';
+import { runsOnHost } from '../core/boundary.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import * as git from '../git/repo.js';
+import { branchRef, countCommits, isAncestor } from '../git/plumbing.js';
+import { info, isVerbose, output, plural } from '../core/log.js';
+import { finished, start } from '../core/proc.js';
+import { locationRefs } from '../git/handoff.js';
+import { locationOf, openSession } from '../vm/session.js';
+import { describeChanges, size, vmWorkTree } from '../vm/snapshot.js';
+import { shqAll } from '../core/shell.js';
+import { parseSubpath } from '../config/subpath.js';
+import { submoduleWork, vmTip } from '../remote/vm-branch.js';
 
 export interface DiffOptions {
   patch?: boolean;

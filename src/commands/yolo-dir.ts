@@ -6,18 +6,19 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Answer } from '../answers.js';
-import { EXIT, printError, shown, YolovmError } from '../errors.js';
-import { info, isQuiet, isVerbose, notice, output, plural, thousands } from '../log.js';
-import * as rsync from '../rsync.js';
-import { openSession, type Session } from '../session.js';
-import { backupsDir, listBackups, prune, recordPull, undo } from '../backups.js';
-import { deleteOnlyRules, lastPush, recordPush } from '../pushed.js';
-import { runOnVm, vmCommand, VM_EXIT } from '../vm.js';
-import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../boundary.js';
-import { runSync } from '../proc.js';
-import { padCells, safeLine, widest } from '../text.js';
-import { parseSubpath, rsyncBase } from '../workspace.js';
+import { Answer } from '../vm/answers.js';
+import { EXIT, printError, shown, YolovmError } from '../core/errors.js';
+import { info, isQuiet, isVerbose, notice, output, plural, thousands } from '../core/log.js';
+import * as rsync from '../sync/rsync.js';
+import { vmPath } from '../sync/mirror.js';
+import { openSession, type Session } from '../vm/session.js';
+import { backupsDir, listBackups, prune, recordPull, undo } from '../sync/backups.js';
+import { deleteOnlyRules, lastPush, recordPush } from '../sync/pushed.js';
+import { runOnVm, vmCommand, VM_EXIT } from '../vm/vm.js';
+import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../core/boundary.js';
+import { runSync } from '../core/proc.js';
+import { padCells, safeLine, widest } from '../core/text.js';
+import { parseSubpath } from '../config/subpath.js';
 
 export interface DirOptions {
   exclude?: string[];
@@ -149,11 +150,6 @@ function checkLocalDir(dir: string, typed: string): void {
     throw new YolovmError(`Directory ${shown(typed)} not found`, 'Check the path; `yolo-dir push` sends an existing directory.');
   if (!statSync(dir).isDirectory())
     throw new YolovmError(`${shown(typed)} is not a directory`, 'Give the directory whose contents to send.');
-}
-
-function vmPath(s: Session, subpath: string): string {
-  const base = rsyncBase(s.place('').base);
-  return subpath === '' ? base : `${base}/${subpath}`;
 }
 
 function describe(r: rsync.SyncResult, dryRun: boolean): string {

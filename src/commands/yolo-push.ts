@@ -7,19 +7,19 @@
 // It runs on every hand-off, so it keeps to plain git (plumbing.ts, no
 // simple-git) and asks as little as it can: one git query beside the config
 // read before the first ssh, and no send-pack when the VM is already there.
-import { loadConfig, readGitConfigAsync } from '../config.js';
-import { EXIT, YolovmError } from '../errors.js';
-import { info, isQuiet, isVerbose, notice, plural } from '../log.js';
-import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../protocol.js';
-import { listVm, rememberLocation, sendPack } from '../push.js';
-import { locationOf, openSession, type Session } from '../session.js';
-import { rememberPush } from '../state.js';
-import { sendable, submodulesOf, vmModulePlace } from '../submodules.js';
-import { joinSubpath } from '../survey.js';
-import { runOnVm } from '../vm.js';
-import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../plumbing.js';
-import { vmUrl } from './through-helper.js';
-import { parseSubpath } from '../workspace.js';
+import { loadConfig, readGitConfigAsync } from '../config/config.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { info, isQuiet, isVerbose, notice, plural } from '../core/log.js';
+import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../remote/protocol.js';
+import { listVm, rememberLocation, sendPack } from '../remote/push.js';
+import { locationOf, openSession, type Session } from '../vm/session.js';
+import { rememberPush } from '../config/state.js';
+import { sendable, submodulesOf, vmModulePlace } from '../git/submodules.js';
+import { joinSubpath } from '../workspace/survey.js';
+import { runOnVm } from '../vm/vm.js';
+import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../git/plumbing.js';
+import { vmUrl } from '../remote/through-helper.js';
+import { parseSubpath } from '../config/subpath.js';
 
 export interface YoloPushOptions {
   force?: boolean;

@@ -2,22 +2,22 @@
 // destroying the VM never loses work (ssh-config is in ssh-config.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, YolovmError } from '../errors.js';
-import { padCells, safeLine, widest } from '../text.js';
-import { encodeLocation, locationRefs } from '../handoff.js';
-import { recordedFingerprint } from '../hostkeys.js';
-import { info, notice, output, plural } from '../log.js';
-import { CommandNotFound, finished, runSync, start } from '../proc.js';
-import { meetVm, openSession, resolveSession, type Session } from '../session.js';
-import { shq, shqAll } from '../shell.js';
-import { lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh.js';
-import { sshAlias } from '../ssh-config.js';
-import { recordSaved, stateDir } from '../state.js';
-import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../survey.js';
-import { runOnVm, VM_EXIT, vmFailure } from '../vm.js';
-import { parseSubpath } from '../workspace.js';
-import { runThroughHelper, vmUrl } from './through-helper.js';
-import { dirPull } from './yolo-dir.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { padCells, safeLine, widest } from '../core/text.js';
+import { encodeLocation, locationRefs } from '../git/handoff.js';
+import { recordedFingerprint } from '../ssh/hostkeys.js';
+import { info, notice, output, plural } from '../core/log.js';
+import { CommandNotFound, finished, runSync, start } from '../core/proc.js';
+import { meetVm, openSession, resolveSession, type Session } from '../vm/session.js';
+import { shq, shqAll } from '../core/shell.js';
+import { lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh/ssh.js';
+import { sshAlias } from '../ssh/config-block.js';
+import { recordSaved, stateDir } from '../config/state.js';
+import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../workspace/survey.js';
+import { runOnVm, VM_EXIT, vmFailure } from '../vm/vm.js';
+import { parseSubpath } from '../config/subpath.js';
+import { runThroughHelper, vmUrl } from '../remote/through-helper.js';
+import { pullFresh } from '../sync/mirror.js';
 
 function describe(e: SurveyEntry, u: Unsaved): string {
   if (e.kind === 'dir')
@@ -118,7 +118,7 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
     if (e.kind === 'dir') {
       const local = join(dated, 'dirs', e.subpath);
       // Everything, into a fresh folder: nothing local there to protect.
-      await dirPull(local, e.subpath, { defaultExcludes: false, includeSecrets: true, gitignore: false });
+      await pullFresh(s, e.subpath, local);
       recordSaved(s.where(e.subpath), { path: local });
       info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
       continue;

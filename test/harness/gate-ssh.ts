@@ -8,8 +8,8 @@
 //   node gate-ssh.js MARKER up|down LIMIT ssh [ssh options...]
 //
 // `up` holds what goes to the VM (a push), `down` what comes back (a pull).
-// End of input is still passed on while holding, so when the program above us
-// dies, ssh sees EOF and ends, as it would without us.
+// When the program above us ends its input while we hold, ssh is ended (not
+// told EOF, which would let the VM answer a truncated transfer), as a dead link would.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -36,7 +36,13 @@ function relay(from: Readable, to: Writable, gated: boolean): void {
       writeFileSync(marker, `${String(process.pid)}\n`);
     }
   });
-  from.on('end', () => to.end());
+  from.on('end', () => {
+    // A stalled link delivers no end either: while holding, the program above us
+    // has gone (or finished writing), and ssh is ended rather than told EOF, so
+    // the VM cannot answer a pack it never got in full (a race with the test).
+    if (holding && gated) child.kill('SIGTERM');
+    else to.end();
+  });
   to.on('error', () => undefined); // the other side went away: its exit says why
 }
 

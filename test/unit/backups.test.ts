@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, unescapeName } from '../../src/backups.js';
+import { classify, unescapeName } from '../../src/sync/backups.js';
 
 describe('pull records', () => {
   it('sorts rsync itemized lines into created, replaced and deleted', () => {

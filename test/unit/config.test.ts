@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, parseGitConfigZ, resolveConfig } from '../../src/config.js';
+import { loadConfig, parseGitConfigZ, resolveConfig } from '../../src/config/config.js';
 
 describe('resolveConfig', () => {
   it('uses defaults when nothing is set', () => {

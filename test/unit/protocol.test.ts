@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ROOT } from '../harness/vm.js';
-import * as proto from '../../src/protocol.js';
-import { YolovmError } from '../../src/errors.js';
+import * as proto from '../../src/remote/protocol.js';
+import { YolovmError } from '../../src/core/errors.js';
 import { addressFromUrl } from '../../src/commands/remote-helper.js';
 
 const SHA1 = 'a'.repeat(64); // a SHA-256 id, as the list below says

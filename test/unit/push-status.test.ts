@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { branchRef } from '../../src/plumbing.js';
-import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from '../../src/protocol.js';
+import { branchRef } from '../../src/git/plumbing.js';
+import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from '../../src/remote/protocol.js';
 
 describe('send-pack --helper-status lines', () => {
   const out = [

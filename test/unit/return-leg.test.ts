@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSecretLike, runsOnHost, secretFilters } from '../../src/boundary.js';
+import { isSecretLike, runsOnHost, secretFilters } from '../../src/core/boundary.js';
 import { parseRawZ } from '../../src/commands/yolo-diff.js';
-import { decodeLocation, encodeLocation, locationRefs } from '../../src/handoff.js';
-import { parseStatusZ } from '../../src/plumbing.js';
-import { describeChanges, parseSnapshot, size } from '../../src/snapshot.js';
-import { YolovmError } from '../../src/errors.js';
-import { safeText } from '../../src/text.js';
+import { decodeLocation, encodeLocation, locationRefs } from '../../src/git/handoff.js';
+import { parseStatusZ } from '../../src/git/plumbing.js';
+import { describeChanges, parseSnapshot, size } from '../../src/vm/snapshot.js';
+import { YolovmError } from '../../src/core/errors.js';
+import { safeText } from '../../src/core/text.js';
 
 const H = '1'.repeat(40);
 const S = '2'.repeat(40);

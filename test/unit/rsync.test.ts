@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { YolovmError } from '../../src/errors.js';
-import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/rsync.js';
-import { deleteOnlyRules } from '../../src/pushed.js';
+import { YolovmError } from '../../src/core/errors.js';
+import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/sync/rsync.js';
+import { deleteOnlyRules } from '../../src/sync/pushed.js';
 
 const t = {
   host: '192.0.2.5',

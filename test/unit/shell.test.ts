@@ -2,7 +2,7 @@ import { remoteCommand, splitSshOperands } from '../../src/commands/yolovm.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { shq, shqAll, splitWords } from '../../src/shell.js';
+import { shq, shqAll, splitWords } from '../../src/core/shell.js';
 
 const HOSTILE = [
   'plain',

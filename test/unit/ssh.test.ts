@@ -3,11 +3,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../../src/config.js';
-import { YolovmError } from '../../src/errors.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { YolovmError } from '../../src/core/errors.js';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { controlDir, LEND_NOTHING, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh.js';
+import { controlDir, LEND_NOTHING, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh/ssh.js';
 
 const t = { host: '192.0.2.5', user: 'debian' };
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseModulePaths, vmModulePlace } from '../../src/submodules.js';
-import { joinSubpath, parseSurvey } from '../../src/survey.js';
-import { YolovmError } from '../../src/errors.js';
+import { parseModulePaths, vmModulePlace } from '../../src/git/submodules.js';
+import { joinSubpath, parseSurvey } from '../../src/workspace/survey.js';
+import { YolovmError } from '../../src/core/errors.js';
 
 const [h1, h2, h3, s2] = ['1'.repeat(40), '2'.repeat(40), '3'.repeat(40), '4'.repeat(40)] as const;
 

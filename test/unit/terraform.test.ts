@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { resolveConfig } from '../../src/config.js';
-import { YolovmError } from '../../src/errors.js';
-import { checkAddress, findVm, localStatePath, outputFromState, validateHost } from '../../src/terraform.js';
-import type { Config } from '../../src/config.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { YolovmError } from '../../src/core/errors.js';
+import { checkAddress, findVm, localStatePath, outputFromState, validateHost } from '../../src/config/terraform.js';
+import type { Config } from '../../src/config/config.js';
 
 const vmAddress = (cfg: Config) => findVm(cfg).host;
 

@@ -1,10 +1,10 @@
 // What the VM says reaches the terminal escaped: one function, one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { padCells, safeLine, safeRelayed, safeText, widest } from '../../src/text.js';
-import { shown } from '../../src/errors.js';
+import { padCells, safeLine, safeRelayed, safeText, widest } from '../../src/core/text.js';
+import { shown } from '../../src/core/errors.js';
 import { parseLs } from '../../src/commands/yolo-dir.js';
-import { YolovmError } from '../../src/errors.js';
+import { YolovmError } from '../../src/core/errors.js';
 
 describe('safeText: control characters from the VM shown escaped', () => {
   const table: [string, string, string][] = [

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addressFromUrl, splitAddress } from '../../src/commands/remote-helper.js';
-import { configuredVms, parseGitConfigZ, resolveConfig } from '../../src/config.js';
-import { YolovmError } from '../../src/errors.js';
-import { entriesFor, fingerprint } from '../../src/hostkeys.js';
-import { SSH_ERROR_LINE, sshFailure } from '../../src/ssh.js';
-import { carriedOptions, findBlock, withBlock, withoutBlock } from '../../src/ssh-config.js';
-import { outputFromState, parseOutputName, stateFacts } from '../../src/terraform.js';
+import { configuredVms, parseGitConfigZ, resolveConfig } from '../../src/config/config.js';
+import { YolovmError } from '../../src/core/errors.js';
+import { entriesFor, fingerprint } from '../../src/ssh/hostkeys.js';
+import { SSH_ERROR_LINE, sshFailure } from '../../src/ssh/ssh.js';
+import { carriedOptions, findBlock, withBlock, withoutBlock } from '../../src/ssh/config-block.js';
+import { outputFromState, parseOutputName, stateFacts } from '../../src/config/terraform.js';
 
 const git = (...entries: [string, string][]) => parseGitConfigZ(entries.map(([k, v]) => `file:.git/config\0${k}\n${v}\0`).join(''));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { YolovmError } from '../../src/errors.js';
-import { displayPath, parseSubpath, parseWorkspaceBase, rsyncBase } from '../../src/workspace.js';
+import { YolovmError } from '../../src/core/errors.js';
+import { displayPath, parseSubpath, parseWorkspaceBase, rsyncBase } from '../../src/config/subpath.js';
 
 describe('parseSubpath', () => {
   const accepted: [string, string][] = [

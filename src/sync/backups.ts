@@ -5,8 +5,8 @@
 // created, replaced and deleted, and what the pull wrote, to notice later edits).
 import { cpSync, existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { YolovmError } from './errors.js';
-import { stateDir } from './state.js';
+import { YolovmError } from '../core/errors.js';
+import { stateDir } from '../config/state.js';
 
 export interface PullRecord {
   dir: string;

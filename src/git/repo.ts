@@ -3,10 +3,10 @@
 // terminal) through proc.ts, which ends them with us on a signal.
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { spawnSync } from 'node:child_process';
-import { YolovmError } from './errors.js';
+import { YolovmError } from '../core/errors.js';
 import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
-import { finished, runSync, start } from './proc.js';
-import { safeRelayed } from './text.js';
+import { finished, runSync, start } from '../core/proc.js';
+import { safeRelayed } from '../core/text.js';
 
 export interface Repo {
   git: SimpleGit;

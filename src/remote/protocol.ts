@@ -1,8 +1,8 @@
 // The git remote-helper protocol (gitremote-helpers(7)), pure: parsing what git
 // says and formatting what we answer. No I/O here, so it is tested alone.
-import { Answer } from './answers.js';
-import { shown } from './errors.js';
-import { isBranchName } from './plumbing.js';
+import { Answer } from '../vm/answers.js';
+import { shown } from '../core/errors.js';
+import { isBranchName } from '../git/plumbing.js';
 
 export type HelperCommand =
   | { kind: 'capabilities' }

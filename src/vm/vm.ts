@@ -2,11 +2,11 @@
 // command line (every argument quoted), running it over ssh, and turning its
 // exit statuses into messages.
 import { readFileSync } from 'node:fs';
-import { EXIT, YolovmError } from './errors.js';
-import { showAs } from './log.js';
-import { shq, shqAll } from './shell.js';
-import type { SshTarget } from './ssh.js';
-import { MAX_ANSWER, runSsh } from './ssh-child.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { showAs } from '../core/log.js';
+import { shq, shqAll } from '../core/shell.js';
+import type { SshTarget } from '../ssh/ssh.js';
+import { MAX_ANSWER, runSsh } from '../ssh/relay.js';
 import { answerTooLarge } from './answers.js';
 
 export const VM_EXIT = {

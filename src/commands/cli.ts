@@ -1,12 +1,12 @@
 // Shared command-line handling for git yolo-push, git yolo-fetch and yolo-dir:
 // commander, with its errors turned into ours (one line, a hint, exit 1).
 import { Command, CommanderError } from 'commander';
-import { checkVmName, setVmRequest } from './config.js';
-import { YolovmError } from './errors.js';
-import { info, setQuiet, setVerbose } from './log.js';
-import { notARepository } from './plumbing.js';
-import { runSync } from './proc.js';
-import { VERSION } from './version.js';
+import { checkVmName, setVmRequest } from '../config/config.js';
+import { YolovmError } from '../core/errors.js';
+import { info, setQuiet, setVerbose } from '../core/log.js';
+import { notARepository } from '../git/plumbing.js';
+import { runSync } from '../core/proc.js';
+import { VERSION } from '../core/version.js';
 
 export interface CommonOptions {
   verbose?: boolean;

@@ -5,21 +5,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isSecretLike } from './boundary.js';
-import { recordHandoffs } from './handoff.js';
-import { EXIT, YolovmError } from './errors.js';
-import { subpathKey } from './config.js';
-import { debug, info, notice, plural } from './log.js';
-import { modulesAt } from './submodules.js';
-import { rememberPush } from './state.js';
-import { commitsAmong } from './plumbing.js';
-import { runSync } from './proc.js';
+import { isSecretLike } from '../core/boundary.js';
+import { recordHandoffs } from '../git/handoff.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { subpathKey } from '../config/config.js';
+import { debug, info, notice, plural } from '../core/log.js';
+import { modulesAt } from '../git/submodules.js';
+import { rememberPush } from '../config/state.js';
+import { commitsAmong } from '../git/plumbing.js';
+import { runSync } from '../core/proc.js';
 import * as proto from './protocol.js';
-import type { Session } from './session.js';
-import { hostInUrl, sshCommandString, sshFailure } from './ssh.js';
-import { runRelayed } from './ssh-child.js';
-import { refusal, retryRefused, withSession } from './connection.js';
-import { runOnVm, vmCommand, VM_EXIT, vmFailure } from './vm.js';
+import type { Session } from '../vm/session.js';
+import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
+import { runRelayed } from '../ssh/relay.js';
+import { refusal, retryRefused, withSession } from '../ssh/connection.js';
+import { runOnVm, vmCommand, VM_EXIT, vmFailure } from '../vm/vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
@@ -258,7 +258,10 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       const complaint = proto.sendPackComplaint(relay.all);
       if (complaint === undefined && (held !== '' || relay.all.some(proto.isConnectionLost))) throw sshFailure(held, s.target);
       const fatal = complaint ?? `git send-pack failed (exit ${String(code)})`;
-      return { statuses: proto.missingStatuses([], specs, fatal), head: relay.vmHead };
+      return {
+        statuses: proto.missingStatuses([], specs, fatal),
+        head: relay.vmHeadLine === undefined ? undefined : proto.parseHead(relay.vmHeadLine),
+      };
     }
     if (!req.quietVm && statuses.some(proto.isDirtyWorktreeRejection)) {
       notice(
@@ -272,7 +275,10 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
       );
     if (!opts.dryRun) recordPushed(s, req, specs, statuses);
     if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
-    return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head: relay.vmHead };
+    return {
+      statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')],
+      head: relay.vmHeadLine === undefined ? undefined : proto.parseHead(relay.vmHeadLine),
+    };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }

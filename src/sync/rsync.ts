@@ -1,12 +1,12 @@
 // rsync behind one module: the argument list (pure, tested alone) and a runner
 // that shows one progress line on a terminal and collects what changed.
 import { isAbsolute, posix } from 'node:path';
-import { refusal, retryRefused, withSession } from './connection.js';
-import { YolovmError } from './errors.js';
-import { runRelayed, type StderrRelay } from './ssh-child.js';
-import { hostInUrl, sshFailure, type SshTarget } from './ssh.js';
-import { safeLine } from './text.js';
-import { vmFailure, type VmPlace } from './vm.js';
+import { refusal, retryRefused, withSession } from '../ssh/connection.js';
+import { YolovmError } from '../core/errors.js';
+import { runRelayed, type StderrRelay } from '../ssh/relay.js';
+import { hostInUrl, sshFailure, type SshTarget } from '../ssh/ssh.js';
+import { safeLine } from '../core/text.js';
+import { vmFailure, type VmPlace } from '../vm/vm.js';
 
 /** Excluded on both sides by default: never sent, and never deleted locally by a pull. */
 export const DEFAULT_EXCLUDES = ['.git/', 'node_modules/', '__pycache__/', '.venv/'];

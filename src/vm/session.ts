@@ -1,16 +1,16 @@
 // What every command needs before it talks to the VM: which VM, its settings,
 // its address, how its host key is checked, and the ssh invocation. Resolved
 // once per command.
-import { loadConfig, type Config, type Setting } from './config.js';
-import { EXIT, YolovmError } from './errors.js';
-import { hostKeyPolicy, recordedFingerprint } from './hostkeys.js';
-import { debug, info, notice } from './log.js';
-import { sshTarget, type SshTarget } from './ssh.js';
-import { runSsh } from './ssh-child.js';
-import { ensureShared } from './connection.js';
-import { refreshSshConfig } from './ssh-config.js';
-import { findVm, type VmFound } from './terraform.js';
-import { displayPath, parseSubpath, parseWorkspaceBase } from './workspace.js';
+import { loadConfig, type Config, type Setting } from '../config/config.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { hostKeyPolicy, recordedFingerprint } from '../ssh/hostkeys.js';
+import { debug, info, notice } from '../core/log.js';
+import { sshTarget, type SshTarget } from '../ssh/ssh.js';
+import { runSsh } from '../ssh/relay.js';
+import { ensureShared } from '../ssh/connection.js';
+import { refreshSshConfig } from '../ssh/config-block.js';
+import { findVm, type VmFound } from '../config/terraform.js';
+import { displayPath, parseSubpath, parseWorkspaceBase } from '../config/subpath.js';
 import type { VmPlace } from './vm.js';
 
 export interface Session {

@@ -3,11 +3,10 @@
 // stderr, holding back ssh's own error lines, and one place says what a
 // failure was: an SSH failure, a VM exit status, or the program's own.
 import { refusal, retryRefused, withSession } from './connection.js';
-import { debug } from './log.js';
-import { CommandNotFound, finished, start } from './proc.js';
-import { parseHead, type VmHead } from './protocol.js';
+import { debug } from '../core/log.js';
+import { CommandNotFound, finished, start } from '../core/proc.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
-import { safeRelayed } from './text.js';
+import { safeRelayed } from '../core/text.js';
 
 // What the relay keeps of a child's stderr, whatever the VM floods it with: the
 // first lines (where ssh's, git's and rsync's complaints are), cut to a length.
@@ -38,8 +37,8 @@ export class StderrRelay {
   untracked: number | undefined;
   /** What a yolo-dir push kept on the VM (vm.sh dir-push), unchecked: its reader validates it. */
   kept: string | undefined;
-  /** The VM work tree after a push, when the script reported it. */
-  vmHead: VmHead | undefined;
+  /** The VM work tree after a push, when the script reported it (its reader parses it: protocol.parseHead). */
+  vmHeadLine: string | undefined;
 
   push(chunk: string): void {
     this.partial += chunk;
@@ -55,7 +54,7 @@ export class StderrRelay {
       if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
       else if (marker?.[1] === 'kept') this.kept = marker[2];
       else if (marker?.[1] === 'untracked') this.untracked = /^\d{1,9}$/.test(marker[2] ?? '') ? Number(marker[2]) : undefined;
-      else if (marker?.[1] === 'head') this.vmHead = parseHead(marker[2] ?? '');
+      else if (marker?.[1] === 'head') this.vmHeadLine = marker[2] ?? '';
       // ssh may end lines with \r\n; a progress meter redraws with bare \r.
       else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));
       else if (this.hold?.test(line)) keep(this.own, line.replace(/\r$/, ''));

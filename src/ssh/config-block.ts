@@ -10,11 +10,16 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_VM } from './config.js';
-import { debug, info } from './log.js';
-import { plainSsh, sshResolved } from './ssh.js';
-import { readText, writeText } from './state.js';
-import type { Session } from './session.js';
+import { DEFAULT_VM, type Config } from '../config/config.js';
+import { debug, info } from '../core/log.js';
+import { plainSsh, sshResolved, type SshTarget } from './ssh.js';
+import { readText, writeText } from '../config/state.js';
+
+/** What the block is made from: the settings and the ssh invocation of a VM (a session has both). */
+export interface Reached {
+  cfg: Config;
+  target: SshTarget;
+}
 
 /** The ssh host name the block defines: yolovm, or yolovm-<name> for a named VM. */
 export function sshAlias(vm: string): string {
@@ -59,13 +64,13 @@ export function carriedOptions(sshG: string, managedKeys: boolean, exists: (path
 }
 
 /** carriedOptions for this session's VM, asked of `ssh -G` with the user's own ssh command (nothing when it cannot say). */
-export function carriedFor(s: Session): string[] {
+export function carriedFor(s: Reached): string[] {
   const resolved = sshResolved(plainSsh(s.cfg), s.target.destination);
   return resolved === undefined ? [] : carriedOptions(resolved, s.target.hostKeys !== undefined, existsSync);
 }
 
 /** The block for this session's VM; `carried` from carriedFor (pure apart from the control directory). */
-export function renderBlock(s: Session, carried: readonly string[] = []): string {
+export function renderBlock(s: Reached, carried: readonly string[] = []): string {
   const alias = sshAlias(s.cfg.vm.value);
   const keys = s.target.hostKeys;
   const persist = s.cfg.controlPersist.value;
@@ -140,7 +145,7 @@ export function withoutBlock(text: string, alias: string): string {
  * follows a one-off address (`YOLOVM_HOST=... git yolo-push`): only `yolovm
  * ssh-config` writes the block for an address that has no instance.
  */
-export function refreshSshConfig(s: Session): void {
+export function refreshSshConfig(s: Reached): void {
   if (!s.target.hostKeys?.instance) return;
   const file = userSshConfig();
   const text = readText(file);

@@ -1,7 +1,7 @@
 // Workspace subpaths: what a user may name on the VM, checked before anything
 // touches the VM. A subpath is relative to the workspace base and stays in it.
 
-import { YolovmError } from './errors.js';
+import { YolovmError } from '../core/errors.js';
 
 const MAX_SEGMENT_BYTES = 255;
 const MAX_PATH_BYTES = 1024;

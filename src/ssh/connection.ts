@@ -11,8 +11,8 @@
 //     bounded time, and then named as what it is: the VM was not lost.
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXIT, YolovmError } from './errors.js';
-import { debug } from './log.js';
+import { EXIT, YolovmError } from '../core/errors.js';
+import { debug } from '../core/log.js';
 
 /** How long a process waits for another to open the connection, and retries refusals. */
 export const WAIT_MS = 30_000;

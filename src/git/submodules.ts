@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitsAmong } from './plumbing.js';
-import { runSync } from './proc.js';
+import { runSync } from '../core/proc.js';
 
 export interface Submodule {
   name: string;

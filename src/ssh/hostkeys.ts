@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Config, Setting } from './config.js';
-import { YolovmError } from './errors.js';
-import { debug } from './log.js';
-import { readText, stateDir, writeText } from './state.js';
-import type { VmFound } from './terraform.js';
+import type { Config, Setting } from '../config/config.js';
+import { YolovmError } from '../core/errors.js';
+import { debug } from '../core/log.js';
+import { readText, stateDir, writeText } from '../config/state.js';
+import type { VmFound } from '../config/terraform.js';
 
 export interface HostKeyPolicy {
   /** The name ssh files the key under: yolovm-<instance id>. */

@@ -2,8 +2,8 @@
 // (parent: the VM's HEAD) without touching the agent's index, work tree, HEAD,
 // stash or refs; the host then fetches that commit by id into refs/yolovm/.
 import { Answer } from './answers.js';
-import { shown } from './errors.js';
-import { parseStatusZ, type Change } from './plumbing.js';
+import { shown } from '../core/errors.js';
+import { parseStatusZ, type Change } from '../git/plumbing.js';
 import type { Session } from './session.js';
 import { runOnVm } from './vm.js';
 

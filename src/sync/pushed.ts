@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify, unescapeName } from './backups.js';
 import { literalPattern, type SyncResult } from './rsync.js';
-import { stateDir, writeText } from './state.js';
+import { stateDir, writeText } from '../config/state.js';
 
 export interface PushRecord {
   /** The VM location (`user@host:~/workspace/app`) and instance it went to. */

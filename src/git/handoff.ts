@@ -8,7 +8,7 @@
 // <location> is the workspace subpath, encoded into one ref component,
 // reversibly: bytes other than [A-Za-z0-9-] become %XX, and the workspace
 // root is `_` (an encoded name never is).
-import { runSync } from './proc.js';
+import { runSync } from '../core/proc.js';
 
 export function encodeLocation(subpath: string): string {
   if (subpath === '') return '_';

@@ -2,10 +2,10 @@
 // git and no simple-git, which costs ~25 ms at every start (see README,
 // Dependencies): which ids are commits here, a branch and its repository in one
 // process, commit counts, and `git status --porcelain -z` read the one way.
-import { YolovmError } from './errors.js';
+import { YolovmError } from '../core/errors.js';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { finished, runAsync, runSync, start } from './proc.js';
+import { finished, runAsync, runSync, start } from '../core/proc.js';
 
 /** The type of each of `shas` that a repository (the current one, or `gitDir`) has, with one git process. */
 function objectTypes(shas: readonly string[], at: { cwd?: string; gitDir?: string }): [string, string][] {

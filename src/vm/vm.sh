@@ -97,8 +97,9 @@ make_snapshot() {
     git commit-tree "$tree" ${1:+-p "$1"} -m "yolovm: uncommitted work in $PWD") || return 1
   # How much the snapshot carries: the size of every blob it has that HEAD has not.
   from=${1:-$(git hash-object -t tree /dev/null)}
-  bytes=$(git diff-tree -r --no-commit-id "$from" "$snap" | awk '$4 !~ /^0+$/ { print $4 }' |
-    git cat-file --batch-check='%(objectsize)' | awk '{ n += $1 } END { print n + 0 }')
+  # (Blobs only: a submodule's gitlink names a commit this repository may not have.)
+  bytes=$(git diff-tree -r --no-commit-id "$from" "$snap" | awk '$4 !~ /^0+$/ && $2 != "160000" { print $4 }' |
+    git cat-file --batch-check='%(objectsize)' | awk '$1 ~ /^[0-9]+$/ { n += $1 } END { printf "%d\n", n }')
   printf "%s\t%s\n" "$snap" "$bytes"
 }
 # The marker a yolo-dir push or pull leaves for a directory, outside the workspace:

@@ -7,9 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Setting } from './config.js';
 import { expandHome } from './config.js';
-import { shown, YolovmError } from './errors.js';
-import { debug } from './log.js';
-import { CommandNotFound, runSync } from './proc.js';
+import { shown, YolovmError } from '../core/errors.js';
+import { debug } from '../core/log.js';
+import { CommandNotFound, runSync } from '../core/proc.js';
 
 const NO_ADDRESS_HINT = 'Run `terraform apply` (or `./vm-up.sh`) in the terraform dir, or set YOLOVM_HOST.';
 

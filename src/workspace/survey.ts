@@ -2,14 +2,14 @@
 // plain directory in one ssh round trip; this module parses that and decides,
 // with what the host has, what destroying the VM now would lose.
 import { existsSync } from 'node:fs';
-import { Answer } from './answers.js';
-import { shown } from './errors.js';
-import { locationRefs } from './handoff.js';
-import { objectsAmong } from './plumbing.js';
-import { runSync } from './proc.js';
-import type { Session } from './session.js';
-import { pushedFrom, readState, type State } from './state.js';
-import { runOnVm } from './vm.js';
+import { Answer } from '../vm/answers.js';
+import { shown } from '../core/errors.js';
+import { locationRefs } from '../git/handoff.js';
+import { objectsAmong } from '../git/plumbing.js';
+import { runSync } from '../core/proc.js';
+import type { Session } from '../vm/session.js';
+import { pushedFrom, readState, type State } from '../config/state.js';
+import { runOnVm } from '../vm/vm.js';
 
 export interface SurveyRepo {
   kind: 'repo';

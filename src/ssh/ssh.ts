@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from './config.js';
-import { EXIT, YolovmError } from './errors.js';
+import type { Config } from '../config/config.js';
+import { EXIT, YolovmError } from '../core/errors.js';
 import { controlTag, hostKeyOptions, type HostKeyPolicy } from './hostkeys.js';
-import { runSync } from './proc.js';
-import { shqAll, splitWords } from './shell.js';
+import { runSync } from '../core/proc.js';
+import { shqAll, splitWords } from '../core/shell.js';
 
 export interface SshTarget {
   host: string;

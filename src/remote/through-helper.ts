@@ -4,12 +4,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, YolovmError, type ExitCode } from '../errors.js';
-import { isQuiet, isVerbose } from '../log.js';
-import { transfer, type Transfer } from '../git.js';
-import { DEFAULT_VM } from '../config.js';
-import { FOUND_ENV, type Session } from '../session.js';
-import { parseReport, REPORT_ENV } from '../protocol.js';
+import { EXIT, YolovmError, type ExitCode } from '../core/errors.js';
+import { isQuiet, isVerbose } from '../core/log.js';
+import { transfer, type Transfer } from '../git/repo.js';
+import { DEFAULT_VM } from '../config/config.js';
+import { FOUND_ENV, type Session } from '../vm/session.js';
+import { parseReport, REPORT_ENV } from './protocol.js';
 
 export interface HelperRun extends Transfer {
   /** The helper's own exit status when it failed (it has printed why). */

@@ -3,9 +3,9 @@
 // sent, the answer may be a lie or a flood. Every parser of a VM answer checks
 // each field with these before anything is used, and refuses the whole answer,
 // naming the field, when one is wrong: nothing is written for it.
-import { EXIT, shown, YolovmError } from './errors.js';
-import { isBranchName, isRefName } from './plumbing.js';
-import { hasControl } from './text.js';
+import { EXIT, shown, YolovmError } from '../core/errors.js';
+import { isBranchName, isRefName } from '../git/plumbing.js';
+import { hasControl } from '../core/text.js';
 
 /** The error for an answer that is not what vm.sh says it sends. */
 export function badAnswer(mode: string, what: string): YolovmError {

@@ -4,9 +4,9 @@
 // the settings that say which machine it is (address, terraform output) are
 // never taken from the default VM's.
 import { homedir } from 'node:os';
-import { debug } from './log.js';
-import { CommandNotFound, runAsync, runSync, type RunResult } from './proc.js';
-import { shown, YolovmError } from './errors.js';
+import { debug } from '../core/log.js';
+import { CommandNotFound, runAsync, runSync, type RunResult } from '../core/proc.js';
+import { shown, YolovmError } from '../core/errors.js';
 
 let cliVm: VmRequest | undefined;
 
