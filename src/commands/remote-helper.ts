@@ -5,7 +5,8 @@
 import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';
-import { setVerbose } from '../core/log.js';
+import { isVerbose, setVerbose } from '../core/log.js';
+import { safeLine } from '../core/text.js';
 import { VERSION } from '../core/version.js';
 import { listVm, sendPack } from '../remote/push.js';
 import * as proto from '../remote/protocol.js';
@@ -35,6 +36,7 @@ function readLine(): string | null {
 
 /** Write all of it to git, synchronously (an async stdout write could be lost at exit). */
 function send(data: string | Buffer): void {
+  if (typeof data === 'string') for (const line of data.replace(/\n$/, '').split('\n')) trace('->', line);
   let buf = typeof data === 'string' ? Buffer.from(data) : data;
   while (buf.length > 0) {
     try {
@@ -43,6 +45,15 @@ function send(data: string | Buffer): void {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
     }
   }
+}
+
+/**
+ * Every protocol line, as git's GIT_TRANSPORT_HELPER_DEBUG shows its side:
+ * with YOLOVM_HELPER_DEBUG=1 (or -v), on stderr, escaped. The streams after
+ * `connect` are git's own protocol and are not shown.
+ */
+function trace(direction: '<-' | '->', line: string): void {
+  if (process.env.YOLOVM_HELPER_DEBUG === '1' || isVerbose()) process.stderr.write(`yolovm helper: ${direction} ${safeLine(line)}\n`);
 }
 
 /** `yolovm::x` arrives as `x`; `yolovm://x` arrives whole. */
@@ -184,6 +195,7 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
   for (;;) {
     const line = readLine();
     if (line === null) return 0;
+    trace('<-', line);
     const cmd = proto.parseCommand(line);
     switch (cmd.kind) {
       case 'capabilities':

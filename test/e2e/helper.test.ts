@@ -39,6 +39,16 @@ describe('push', () => {
     assert.equal((await vm.vmGit('myapp', ['status', '--porcelain'])).stdout, '');
   });
 
+  it('YOLOVM_HELPER_DEBUG=1 traces every protocol line, as GIT_TRANSPORT_HELPER_DEBUG does for git', async () => {
+    const r = await vm.run('git', ['ls-remote', 'yolovm::myapp'], { cwd: repo, env: { YOLOVM_HELPER_DEBUG: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^yolovm helper: <- capabilities$/m);
+    assert.match(r.stderr, /^yolovm helper: -> connect$/m);
+    assert.match(r.stderr, /^yolovm helper: <- connect git-upload-pack$/m);
+    const quiet = await vm.run('git', ['ls-remote', 'yolovm::myapp'], { cwd: repo });
+    assert.doesNotMatch(quiet.stderr, /yolovm helper:/);
+  });
+
   it('updates the VM work tree on a second push', async () => {
     writeFileSync(join(repo, 'auth.txt'), 'login\nlogout\n');
     await git('commit', '-q', '-am', 'logout');
