@@ -100,6 +100,8 @@ describe('refusals are tried again', () => {
       return first.startsWith('SSH-');
     };
     try {
+      // The harness's own probe (is sshd listening?) holds a startup slot until sshd sees it close.
+      await waitUntil(() => /Connection closed by 127\.0\.0\.1 port/.test(tight.sshdLog()), "sshd to end the harness's probe", 30_000);
       // Fill the slots: until sshd drops one of these.
       while (await hold());
       // Watched as it runs: the retry is what this waits for, then the crowd goes.
@@ -112,7 +114,13 @@ describe('refusals are tried again', () => {
           res(code ?? 1);
         }),
       );
-      await waitUntil(() => /sshd refused \(MaxStartups\): again in \d+ ms/.test(stderr), 'yolovm to retry a dropped handshake', 30_000);
+      await waitUntil(
+        () => /sshd refused \(MaxStartups\): again in \d+ ms/.test(stderr),
+        'yolovm to retry a dropped handshake',
+        30_000,
+      ).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; its stderr so far:\n${stderr}\nsshd:\n${tight.sshdLog()}`);
+      });
       for (const h of held) h.destroy();
       assert.equal(await done, 0, stderr);
       assert.match(stderr, /^yolovm: \+ ssh .* true$/m);
