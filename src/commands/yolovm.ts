@@ -16,7 +16,7 @@ import { recordSaved, stateDir } from '../config/state.js';
 import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../workspace/survey.js';
 import { runOnVm, VM_EXIT, vmFailure } from '../vm/vm.js';
 import { parseSubpath } from '../config/subpath.js';
-import { runThroughHelper, vmUrl } from '../remote/through-helper.js';
+import { fetchThroughHelper, vmUrl } from '../remote/through-helper.js';
 import { pullFresh } from '../sync/mirror.js';
 
 function describe(e: SurveyEntry, u: Unsaved): string {
@@ -222,7 +222,7 @@ function savedExtras(e: SurveyEntry): string {
 
 /** Fetch from the VM location into a git directory (the helper does the transfer). */
 async function fetchInto(s: Session, gitDir: string, subpath: string, specs: string[]): Promise<void> {
-  const r = await runThroughHelper(process.cwd(), s, [
+  const r = await fetchThroughHelper(process.cwd(), s, [
     '--git-dir',
     gitDir,
     'fetch',

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, YolovmError, type ExitCode } from '../core/errors.js';
-import { isQuiet, isVerbose } from '../core/log.js';
+import { debug, isQuiet, isVerbose } from '../core/log.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { transfer, type Transfer } from '../git/repo.js';
 import { DEFAULT_VM } from '../config/config.js';
 import { FOUND_ENV, type Session } from '../vm/session.js';
@@ -48,6 +49,24 @@ export async function runThroughHelper(cwd: string, s: Session, args: readonly s
     return { ...r, helperExit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fetch through the helper into refs/yolovm/, tried again when another
+ * yolovm command in the same repository moved one of those refs while it ran
+ * (`cannot lock ref ... is at X but expected Y`): both wrote what the VM has,
+ * so the next try finds it there. A few tries at most.
+ */
+export async function fetchThroughHelper(cwd: string, s: Session, args: readonly string[], hide?: RegExp): Promise<HelperRun> {
+  // Those lines are ours to judge (and in r.stderr when the last try fails too).
+  const race = "cannot lock ref 'refs/yolovm/|\\(unable to update local ref\\)";
+  const quiet = new RegExp(hide ? `${hide.source}|${race}` : race);
+  for (let attempt = 1; ; attempt++) {
+    const r = await runThroughHelper(cwd, s, args, quiet);
+    if (r.code === 0 || attempt >= 5 || !/cannot lock ref 'refs\/yolovm\//.test(r.stderr)) return r;
+    debug(`another command moved a ref under refs/yolovm/ meanwhile: fetching again (try ${String(attempt + 1)})`);
+    await sleep(20 * attempt + Math.random() * 50);
   }
 }
 

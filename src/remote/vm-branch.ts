@@ -8,7 +8,7 @@ import { locationRefs } from '../git/handoff.js';
 import * as git from '../git/repo.js';
 import { movedOnVm, vmModulePlace } from '../git/submodules.js';
 import type { Session } from '../vm/session.js';
-import { gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
+import { fetchThroughHelper, gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
 
 /**
  * git fetch's own lines that our summary says better: the "From" header and the
@@ -50,7 +50,7 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
     return sha;
   }
   // git's own "couldn't find remote ref" is replaced by ours below.
-  const r = await runThroughHelper(
+  const r = await fetchThroughHelper(
     repo.top,
     s,
     [

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeRepo, startVm, waitUntil, type RunResult, type TestVm } from '../harness/vm.js';
@@ -37,6 +38,8 @@ before(async () => {
   repo = await makeRepo(vm, 'app');
   const r = await vm.run('git', ['push', 'yolovm::app', 'main'], { cwd: repo });
   assert.equal(r.code, 0, r.stderr);
+  // Uncommitted work on the VM: every yolo-diff at once saves it into the same ref here.
+  writeFileSync(join(vm.workspace, 'app', 'wip.txt'), 'the agent is busy\n');
 });
 after(async () => {
   await vm.stop();
