@@ -223,7 +223,7 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
     }
     const kept = /^(\d{1,9}) (\.cache\/yolovm\/pushed-over\/[\w.-]{1,64})$/.exec(r.relay.kept ?? '');
     if (kept?.[1] && kept[2]) r.kept = { count: Number(kept[1]), path: `~/${kept[2]}` };
-    if (!dryRun) recordPush(where, instance, dir, r);
+    if (!dryRun) recordPush(where, instance, dir, last, r);
     return r;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

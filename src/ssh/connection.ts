@@ -94,6 +94,17 @@ function staleLock(lock: string): boolean {
   }
 }
 
+/** Remove `lock` when it is stale (see staleLock); whether it was. */
+function removeIfStale(lock: string): boolean {
+  if (!staleLock(lock)) return false;
+  try {
+    unlinkSync(lock);
+  } catch {
+    /* another process removed it first */
+  }
+  return true;
+}
+
 /**
  * Make sure the shared connection at `socket` is open before this process
  * runs anything over ssh: at once when it is there; else open it (`open`)
@@ -116,14 +127,7 @@ export async function ensureShared(socket: string | undefined, open: () => Promi
       }
       return;
     }
-    if (staleLock(lock)) {
-      try {
-        unlinkSync(lock);
-      } catch {
-        /* another process removed it first */
-      }
-      continue;
-    }
+    if (removeIfStale(lock)) continue;
     // Past the wait, go on alone: ssh opens a connection of its own (and says why, if it cannot).
     if (Date.now() > deadline) return;
     await sleep(wait);
@@ -163,15 +167,7 @@ async function takeSlot(socket: string): Promise<string | undefined> {
       const slot = slots[(first + i) % SESSIONS] ?? '';
       if (takeLock(slot)) return slot;
     }
-    for (const slot of slots) {
-      if (staleLock(slot)) {
-        try {
-          unlinkSync(slot);
-        } catch {
-          /* another process removed it first */
-        }
-      }
-    }
+    for (const slot of slots) removeIfStale(slot);
     if (Date.now() > deadline) {
       debug(`no free session slot after ${String(WAIT_MS / 1000)} s: going on without one`);
       return undefined;

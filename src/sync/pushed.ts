@@ -36,11 +36,18 @@ export function lastPush(where: string, instance: string | undefined): PushRecor
 
 /**
  * After a push: what the VM has of ours is what this one listed, and what
- * earlier ones sent that it did not delete (names escaped as rsync writes them).
+ * earlier ones sent (`last`, as read before it) that it did not delete (names
+ * escaped as rsync writes them).
  */
-export function recordPush(where: string, instance: string | undefined, local: string, r: Pick<SyncResult, 'listed' | 'changes'>): void {
+export function recordPush(
+  where: string,
+  instance: string | undefined,
+  local: string,
+  last: PushRecord | undefined,
+  r: Pick<SyncResult, 'listed' | 'changes'>,
+): void {
   const gone = new Set(classify(r.changes).deleted);
-  const entries = new Set((lastPush(where, instance)?.entries ?? []).filter((e) => !gone.has(e) && !gone.has(`${e}/`)));
+  const entries = new Set((last?.entries ?? []).filter((e) => !gone.has(e) && !gone.has(`${e}/`)));
   for (const e of r.listed) entries.add(unescapeName(e));
   const rec: PushRecord = { where, instance: instance ?? '', local, time: new Date().toISOString(), entries: [...entries] };
   writeText(recordFile(where, instance ?? ''), `${JSON.stringify(rec)}\n`);
