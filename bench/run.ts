@@ -634,7 +634,7 @@ async function main(): Promise<void> {
     const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
     await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
       ...viaShared,
-      vmCommand('list', place, true, ['0']),
+      vmCommand({ mode: 'list' }, place, true),
     ]);
     await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
       ...viaShared,

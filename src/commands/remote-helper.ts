@@ -128,7 +128,7 @@ class Helper {
     // stdin is git's fd 0 itself; stdout passes through us so that a failure
     // before the first byte is reported by us rather than as "hung up".
     const stream = { connected: false }; // set from the data callback
-    const { code, relay } = await runSsh(s.target, vmCommand(mode, place, true, [v2 ? '2' : '0']), {
+    const { code, relay } = await runSsh(s.target, vmCommand(mode === 'upload-pack' ? { mode, v2 } : { mode }, place, true), {
       stdin: 0,
       onStdout: (chunk) => {
         if (!stream.connected) {

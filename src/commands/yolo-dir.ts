@@ -208,7 +208,7 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
       progress: showProgress(),
       compressLevel: compressLevel(opts),
       // The VM side checks first, then runs rsync in the same connection (see vm.sh dir-push).
-      rsyncPath: vmCommand('dir-push', s.place(subpath), true, [dryRun ? '1' : '0', rootOk ? '1' : '0', opts.force ? '1' : '0', 'rsync']),
+      rsyncPath: vmCommand({ mode: 'dir-push', dryRun, rootOk, keepAll: opts.force, server: 'rsync' }, s.place(subpath), true),
     });
     const r: Pushed = await rsync.runRsync(args, showProgress(), s.target);
     if (r.code !== 0) {
@@ -384,7 +384,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
   const dryRun = opts.dryRun ?? false;
   const s = await openSession(true);
   // Must exist; creates nothing. Names the files whose set-id or sticky bits the pull drops.
-  const check = await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath), args: dryRun ? ['1'] : [] });
+  const check = await runOnVm(s.target, s.place(subpath), { mode: 'dir-pull', dryRun });
   const setId = parseSetId(check.stdout);
   const existed = existsSync(dir) && readdirSync(dir).length > 0;
   const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dir-'));
@@ -549,7 +549,7 @@ export function parseLs(out: string): LsEntry[] {
 export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
   const s = await openSession(true);
-  const { stdout } = await runOnVm(s.target, { mode: 'ls', place: s.place(subpath) });
+  const { stdout } = await runOnVm(s.target, s.place(subpath), { mode: 'ls' });
   const entries = parseLs(stdout);
   const out: string[] = [`${s.where(subpath)}:`];
   if (entries.length === 0) out.push('  (empty)');

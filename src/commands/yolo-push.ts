@@ -158,7 +158,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   }
   if (!opts.dryRun) {
     // The VM reported its work tree after the push (or at listing); ask only if it did not.
-    const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, { mode: 'status', place: s.place(subpath) })).stdout);
+    const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, s.place(subpath), { mode: 'status' })).stdout);
     if (head) reportWorkTree(head, branch);
   }
   if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);

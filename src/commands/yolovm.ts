@@ -2,8 +2,8 @@
 // destroying the VM never loses work (ssh-config is in ssh-config.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, YolovmError } from '../core/errors.js';
-import { padCells, safeLine, widest } from '../core/text.js';
+import { EXIT, shown, YolovmError } from '../core/errors.js';
+import { hasControl, padCells, safeLine, widest } from '../core/text.js';
 import { encodeLocation, locationRefs } from '../git/handoff.js';
 import { recordedFingerprint } from '../ssh/hostkeys.js';
 import { info, notice, output, plural } from '../core/log.js';
@@ -107,11 +107,17 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
   if (opts.dryRun) return saveDryRun(s, entries, verdicts);
   const dated = join(stateDir(), 'saved', stamp());
   let saved = 0;
+  const unsavable: string[] = [];
   for (const e of entries) {
     const u = verdicts.get(e) ?? noLoss;
-    const label = e.subpath || '(workspace root)';
+    const label = safeLine(e.subpath || '(workspace root)');
     if (!isUnsaved(u)) {
       info(`${label}: nothing to save`);
+      continue;
+    }
+    // The agent may name a directory so that no subpath can address it.
+    if (hasControl(e.subpath)) {
+      unsavable.push(shown(e.subpath));
       continue;
     }
     saved++;
@@ -173,7 +179,15 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
       ? 'Nothing to save: the host already has everything.'
       : `Saved ${plural(saved, 'project')}; \`yolovm status --check\` now passes unless the agent changed something since.`,
   );
+  if (unsavable.length > 0) throw cannotSave(unsavable);
   return EXIT.ok;
+}
+
+function cannotSave(names: readonly string[]): YolovmError {
+  return new YolovmError(
+    `Not saved: ${names.join(', ')}: a name with a control character, which no subpath can name`,
+    'Rename it on the VM (`yolovm ssh -- mv ...`), then run `yolovm save` again; everything else was saved.',
+  );
 }
 
 /** `yolovm save -n`: each project that holds unsaved work, what of it, and where it would go. */
@@ -269,7 +283,7 @@ export async function clean(subpathArg: string, opts: CleanOptions): Promise<num
     info(`Would delete ${s.where(subpath)}${entries.length > 0 ? ` (${entries.map((e) => e.subpath || '.').join(', ')})` : ''}`);
     return EXIT.ok;
   }
-  await runOnVm(s.target, { mode: 'clean', place: s.place(subpath) });
+  await runOnVm(s.target, s.place(subpath), { mode: 'clean' });
   info(`Deleted ${s.where(subpath)}${entries.length > 0 ? ` (${entries.map((e) => e.subpath || '.').join(', ')})` : ''}`);
   return EXIT.ok;
 }
@@ -431,7 +445,7 @@ export async function doctor(): Promise<number> {
   if (s) {
     try {
       s = await meetVm(s);
-      const { stdout } = await runOnVm(s.target, { mode: 'doctor', place: s.place('') });
+      const { stdout } = await runOnVm(s.target, s.place(''), { mode: 'doctor' });
       const facts = new Map(stdout.split('\n').map((l) => [l.split('\t')[0] ?? '', l.split('\t').slice(1)] as const));
       links.push({
         name: 'ssh',

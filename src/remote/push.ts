@@ -19,7 +19,7 @@ import type { Session } from '../vm/session.js';
 import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
 import { runRelayed } from '../ssh/relay.js';
 import { refusal, retryRefused, withSession } from '../ssh/connection.js';
-import { runOnVm, vmCommand, VM_EXIT, vmFailure } from '../vm/vm.js';
+import { runOnVm, vmCommand, VM_EXIT, vmFailure, type Checkout } from '../vm/vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
@@ -36,7 +36,7 @@ export interface VmRefs {
  */
 export async function listVm(s: Session, { subpath, withHead = false }: { subpath: string; withHead?: boolean }): Promise<VmRefs> {
   const place = s.place(subpath);
-  const { stdout } = await runOnVm(s.target, { mode: 'list', place, args: [withHead ? '1' : '0'] });
+  const { stdout } = await runOnVm(s.target, place, { mode: 'list', withHead });
   const listed = proto.parseList(stdout);
   if (listed.state === 'notdir') throw vmFailure(VM_EXIT.notDir, place) ?? new Error('notdir');
   const ours = s.cfg.objectFormat;
@@ -63,7 +63,7 @@ export interface PushResult {
 }
 
 /** Which branch the VM work tree is put on after a push. */
-export type Checkout = 'auto' | 'none' | `refs/heads/${string}`;
+export type { Checkout };
 
 export interface SendPackRequest {
   subpath: string;
@@ -214,14 +214,19 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
   } else {
     const head = req.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
     const checkout = opts.noCheckout ? 'none' : req.checkout;
-    receivePack = vmCommand('receive-pack', place, req.quietVm, [
-      opts.dryRun ? '1' : '0',
-      head,
-      req.reportHead ? '1' : '0',
-      checkout,
-      s.cfg.objectFormat,
-      req.gitDirOnly ? 'gitdir' : 'worktree',
-    ]);
+    receivePack = vmCommand(
+      {
+        mode: 'receive-pack',
+        dryRun: opts.dryRun,
+        head,
+        report: req.reportHead,
+        checkout,
+        format: s.cfg.objectFormat,
+        gitDir: req.gitDirOnly,
+      },
+      place,
+      req.quietVm,
+    );
     destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
     if (req.gitDir) env.GIT_DIR = req.gitDir;
     env.GIT_SSH_COMMAND = sshCommandString(s.target);

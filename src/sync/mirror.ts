@@ -16,7 +16,7 @@ export function vmPath(s: Session, subpath: string): string {
 
 /** Pull the VM's `subpath` whole into `local`, a new directory (nothing there to protect). */
 export async function pullFresh(s: Session, subpath: string, local: string): Promise<SyncResult> {
-  await runOnVm(s.target, { mode: 'dir-pull', place: s.place(subpath) });
+  await runOnVm(s.target, s.place(subpath), { mode: 'dir-pull' });
   mkdirSync(local, { recursive: true });
   const args = rsyncArgs(s.target, {
     direction: 'pull',

@@ -3,6 +3,7 @@
 // once per command.
 import { loadConfig, type Config, type Setting } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';
+import { safeLine } from '../core/text.js';
 import { hostKeyPolicy, recordedFingerprint } from '../ssh/hostkeys.js';
 import { debug, info, notice } from '../core/log.js';
 import { sshTarget, type SshTarget } from '../ssh/ssh.js';
@@ -65,7 +66,7 @@ export function resolveSession(inRepository: boolean, cfg: Config = loadConfig(i
     found,
     target,
     place: (subpath) => ({ base, subpath, display: displayPath(base, subpath) }),
-    where: (subpath) => `${target.user}@${target.host}:${displayPath(base, subpath)}`,
+    where: (subpath) => safeLine(`${target.user}@${target.host}:${displayPath(base, subpath)}`),
   };
 }
 

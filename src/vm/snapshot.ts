@@ -50,7 +50,7 @@ export function checkedChanges(a: Answer, changes: Change[]): Change[] {
 
 /** Ask the VM for its work tree; with `commit`, also make a snapshot of uncommitted work. */
 export async function vmWorkTree(s: Session, subpath: string, commit: boolean): Promise<VmWorkTree> {
-  const { stdout } = await runOnVm(s.target, { mode: 'snapshot', place: s.place(subpath), args: [commit ? '0' : '1'] });
+  const { stdout } = await runOnVm(s.target, s.place(subpath), { mode: 'snapshot', dryRun: !commit });
   return parseSnapshot(stdout);
 }
 

@@ -1,11 +1,56 @@
 #!/bin/sh
 # yolovm's VM side: everything yolovm runs on the VM is in this file. The host
-# sends it as `sh -c SCRIPT yolovm MODE BASE SUBPATH QUIET ARGS...`, each argument
-# quoted: arguments are data here, never code. Problems are reported by exit
-# status (see VM_EXIT in vm.ts), and the host turns those into messages.
+# (src/vm/vm.ts) sends it as one command line, every word quoted, so arguments
+# are data here, never code:
+#
+#   sh -c SCRIPT yolovm MODE BASE SUBPATH [OPTION]... [-- COMMAND...]
+#
+# BASE is the workspace (~/ allowed), SUBPATH a checked path under it ("" for
+# BASE itself); the place worked on is BASE/SUBPATH. Options (all modes accept
+# --quiet, which silences the "yolovm: ..." lines on stderr):
+#
+#   list [--with-head]                  refs for a push; see mode_list
+#   upload-pack [--v2] | upload-archive git's server (fetch, clone, ls-remote, archive)
+#   receive-pack [--dry-run] [--report] [--head=REF] [--checkout=auto|none|refs/heads/B]
+#                [--format=sha1|sha256] [--gitdir]     git's receiver, creating the repository
+#   snapshot [--dry-run]                uncommitted work as a commit, and git status -z
+#   status                              "STATE BRANCH" of the repository
+#   survey [--snapshots]                every repository and directory, NUL-framed
+#   dir-push [--dry-run] [--root-ok] [--keep-all] [-- RSYNC-SERVER...]
+#   dir-pull [--dry-run]                set-id files, NUL-framed
+#   doctor | clean | ls
+#
+# Answers are on stdout, described at each mode. Problems are exit statuses
+# 40-46 (die, below; VM_EXIT in vm.ts names the same, checked by a unit test),
+# and, where another program's (send-pack, rsync) stands between us and the
+# host, a marker line on stderr: yolovm:exit:N, yolovm:head:STATE BRANCH,
+# yolovm:kept:N PATH, yolovm:untracked:N.
 set -u
-mode=$1 base=$2 sub=$3 quiet=$4
-shift 4
+mode=$1 base=$2 sub=$3
+shift 3
+quiet=0 dry=0 report=0 with_head=0 v2=0 snapshots=0 root_ok=0 keep_all=0
+new_head= checkout=auto format=sha1 kind=worktree
+while [ $# -gt 0 ]; do
+  case $1 in
+  --quiet) quiet=1 ;;
+  --dry-run) dry=1 ;;
+  --report) report=1 ;;
+  --with-head) with_head=1 ;;
+  --v2) v2=1 ;;
+  --snapshots) snapshots=1 ;;
+  --root-ok) root_ok=1 ;;
+  --keep-all) keep_all=1 ;;
+  --gitdir) kind=gitdir ;;
+  --head=*) new_head=${1#--head=} ;;
+  --checkout=*) checkout=${1#--checkout=} ;;
+  --format=*) format=${1#--format=} ;;
+  --) shift; break ;;
+  -*) echo "yolovm: unknown option $1" >&2; exit 2 ;;
+  # git send-pack appends the URL's path (/yolovm) to receive-pack: not ours.
+  *) break ;;
+  esac
+  shift
+done
 case $base in
   "~") base=$HOME ;;
   "~/"*) base=$HOME/${base#"~/"} ;;
@@ -107,10 +152,9 @@ make_snapshot() {
 sync_marker() { printf "%s/.cache/yolovm/synced/%s" "$HOME" "$(printf "%s" "$1" | md5sum | cut -c1-32)"; }
 mark_synced() { m=$(sync_marker "$dir") && mkdir -p "${m%/*}" && touch "$m"; }
 
-case $mode in
-list)
-  # The refs git needs before a push; the first line says whether a repository is
-  # there (and, when $1 is 1, the work tree's state and branch).
+# The refs git needs before a push; the first line says whether a repository is
+# there (and, with --with-head, the work tree's state and branch).
+mode_list() {
   need git 40
   if ! find_repo; then
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then echo notdir; exit 0; fi
@@ -128,7 +172,7 @@ list)
     "ref: "*) head=${line#"ref: "} ;;
     *) head= ;;
   esac
-  if [ "${1:-0}" = 1 ]; then echo "repo $(head_state "${head#refs/heads/}")"; else echo repo; fi
+  if [ "$with_head" = 1 ]; then echo "repo $(head_state "${head#refs/heads/}")"; else echo repo; fi
   # The repository's hash algorithm, in the form git's list output takes it.
   printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
   refs=$(git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)")
@@ -139,23 +183,25 @@ list)
   elif sha=$(git --git-dir="$gd" rev-parse -q --verify HEAD); then
     echo "$sha HEAD"
   fi
-  ;;
-upload-pack|upload-archive)
-  # Fetch, clone, ls-remote, archive: git's own server on the repository. Any
-  # object may be asked for by id: snapshots of uncommitted work have no ref.
+}
+
+# Fetch, clone, ls-remote, archive: git's own server on the repository. Any
+# object may be asked for by id: snapshots of uncommitted work have no ref.
+mode_upload_pack() {
   need git 40
   find_repo || why_unusable
-  if [ "${1:-0}" = 2 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
+  if [ "$v2" = 1 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
   exec git -c uploadpack.allowAnySHA1InWant=true "$mode" "$gd"
-  ;;
-snapshot)
-  # The work tree's uncommitted work (staged, unstaged, untracked; what .gitignore
-  # ignores left out) as a commit whose parent is HEAD, built on a copy of the
-  # index: the agent's index, work tree, HEAD, stash and reflogs are untouched, and
-  # no ref is written (the host fetches the commit by id). Prints
-  #   head<TAB>SHA<TAB>BRANCH          (SHA empty before the first commit, BRANCH when detached)
-  #   clean | bare | dirty (with $1 = 1) | snapshot<TAB>SHA<TAB>BYTES
-  # then `git status --porcelain -z` of the work tree.
+}
+
+# The work tree's uncommitted work (staged, unstaged, untracked; what .gitignore
+# ignores left out) as a commit whose parent is HEAD, built on a copy of the
+# index: the agent's index, work tree, HEAD, stash and reflogs are untouched, and
+# no ref is written (the host fetches the commit by id). Prints
+#   head<TAB>SHA<TAB>BRANCH          (SHA empty before the first commit, BRANCH when detached)
+#   clean | bare | dirty (with --dry-run) | snapshot<TAB>SHA<TAB>BYTES
+# then `git status --porcelain -z` of the work tree.
+mode_snapshot() {
   need git 40
   find_repo || why_unusable
   b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
@@ -167,22 +213,23 @@ snapshot)
   trap 'rm -f "$tmp"' EXIT
   git --no-optional-locks status --porcelain -z >"$tmp" || die 45
   if [ ! -s "$tmp" ]; then echo clean; exit 0; fi
-  # $1 = 1: only say what is uncommitted (a dry run writes nothing on the VM).
-  if [ "${1:-0}" = 1 ]; then echo dirty; cat "$tmp"; exit 0; fi
+  # A dry run only says what is uncommitted: it writes nothing on the VM.
+  if [ "$dry" = 1 ]; then echo dirty; cat "$tmp"; exit 0; fi
   made=$(make_snapshot "$h") || die 45
   printf "snapshot\t%s\n" "$made"
   cat "$tmp"
-  ;;
-receive-pack)
-  # Push: create the repository on first push, with HEAD on the pushed branch so
-  # the push fills the work tree; let pushes update a clean checked-out branch;
-  # afterwards check a branch out ($4: `auto`, the one branch the push created or
-  # moved; `none`; or refs/heads/NAME, that branch even if it did not move),
-  # unless the work tree holds uncommitted work, which is never touched. A new
-  # repository gets the pushing repository's hash algorithm ($5: sha1, sha256).
-  # $6 = gitdir: make a git directory at $dir itself (a submodule's, under the
-  # superproject's .git/modules/), not a work tree.
-  dry=$1 head=$2 report=${3:-0} checkout=${4:-auto} format=${5:-sha1} kind=${6:-worktree}
+}
+
+# Push: create the repository on first push, with HEAD on the pushed branch so
+# the push fills the work tree; let pushes update a clean checked-out branch;
+# afterwards check a branch out (--checkout: `auto`, the one branch the push
+# created or moved; `none`; or refs/heads/NAME, that branch even if it did not
+# move), unless the work tree holds uncommitted work, which is never touched. A
+# new repository gets HEAD --head and the pushing repository's hash algorithm
+# (--format). --gitdir: make a git directory at $dir itself (a submodule's, under
+# the superproject's .git/modules/), not a work tree. --report: the work tree's
+# state and branch afterwards, as the marker yolovm:head:STATE BRANCH.
+mode_receive_pack() {
   need git 40
   made=
   if ! find_repo; then
@@ -203,14 +250,14 @@ receive-pack)
     else
       (cd "$dir" && git init -q --object-format="$format") || die 45
     fi
-    if [ -n "$head" ]; then git --git-dir="$(cd "$dir" && git rev-parse --absolute-git-dir)" symbolic-ref HEAD "$head" || die 45; fi
+    if [ -n "$new_head" ]; then git --git-dir="$(cd "$dir" && git rev-parse --absolute-git-dir)" symbolic-ref HEAD "$new_head" || die 45; fi
     find_repo || die 45
     say "created a git repository at $dir"
   fi
   if [ "$bare" = 0 ] && [ "$dry" = 0 ]; then
     git --git-dir="$gd" config receive.denyCurrentBranch updateInstead || die 45
   fi
-  # With $report 1, the work tree's state for the host's summary. Taken before
+  # With --report, the work tree's state for the host's summary. Taken before
   # receiving: a push never changes whether the tree is dirty (updateInstead refuses
   # a dirty one, a switch happens only when clean), and right after a large checkout
   # `git status` would re-hash every "racily clean" file.
@@ -245,24 +292,24 @@ receive-pack)
     b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
     printf "yolovm:head:%s %s\n" "${state%% *}" "$b" >&2
   fi
-  ;;
-status)
-  # Which branch the repository is on and whether its work tree is clean.
+}
+
+# Which branch the repository is on and whether its work tree is clean.
+mode_status() {
   need git 40
   find_repo || why_unusable
   head_state
-  ;;
-dir-push)
-  # Before rsync sends a directory: rsync is here, the target is a directory (made
-  # if missing), and, when it is the workspace itself ($2 = 0), it holds no other
-  # projects (see crowded). $1 = 1: a dry run, which makes nothing. Then rsync's
-  # server command ($4...: as rsync --rsync-path appends it) runs in the same
-  # connection, keeping what it replaces or deletes in a backup; afterwards only
-  # the copies of files changed on the VM since the last sync stay there (all of
-  # them when yolo-dir never synced the directory, or $3 = 1: --force), and their
-  # number and place are reported: "yolovm:kept:N PATH" (PATH under ~).
-  dry=${1:-0} root_ok=${2:-0} keep_all=${3:-0}
-  shift 3
+}
+
+# Before rsync sends a directory: rsync is here, the target is a directory (made
+# if missing), and, when it is the workspace itself (unless --root-ok), it holds
+# no other projects (see crowded). --dry-run makes nothing. Then rsync's server
+# command (after --, as rsync --rsync-path appends it) runs in the same
+# connection, keeping what it replaces or deletes in a backup; afterwards only
+# the copies of files changed on the VM since the last sync stay there (all of
+# them when yolo-dir never synced the directory, or with --keep-all), and their
+# number and place are reported: "yolovm:kept:N PATH" (PATH under ~).
+mode_dir_push() {
   need rsync 44
   if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
   if [ -z "$sub" ] && [ "$root_ok" != 1 ] && [ -d "$dir" ] && crowded; then die 46; fi
@@ -287,81 +334,93 @@ dir-push)
   fi
   [ "$status" != 0 ] || mark_synced
   exit "$status"
-  ;;
-dir-pull)
-  # Before rsync brings a directory back: it must exist (nothing is created).
-  # Prints the files with set-user-id, set-group-id or sticky bits, which the
-  # pull leaves out of their modes (./PATH, NUL-terminated; 64 KiB of them at most).
+}
+
+# Before rsync brings a directory back: it must exist (nothing is created).
+# Prints the files with set-user-id, set-group-id or sticky bits, which the
+# pull leaves out of their modes (./PATH, NUL-terminated; 64 KiB of them at most).
+mode_dir_pull() {
   need rsync 44
   [ -d "$dir" ] || why_unusable
-  # $1 = 1: a dry run, which leaves no trace.
-  [ "${1:-0}" = 1 ] || mark_synced
+  # A dry run leaves no trace.
+  [ "$dry" = 1 ] || mark_synced
   (cd "$dir" && find . -name .git -prune -o ! -type l -perm /7000 -print0 2>/dev/null | head -c 65536)
-  ;;
-survey)
-  # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git
-  # repository (nested ones too), then every other top-level directory. Fields are
-  # NUL-terminated:
-  #   repo PATH BRANCH HEAD STATE CHANGES SNAPSHOT BYTES NTIPS (BRANCH SHA)... NREFS (REF SHA)...
-  #        NSTASH SHA... NLOST SHA...
-  # (NREFS: every other ref, full names; the stash entries newest first; NLOST: the
-  # commits no ref holds that the HEAD reflog reaches, see below)
-  #   dir PATH CHANGED          (CHANGED: 1, 0, or - when yolo-dir never synced it)
-  # PATH is relative to $dir ("." for $dir). With $1 = 1, dirty work trees get a
-  # snapshot (see make_snapshot); otherwise SNAPSHOT is empty.
+}
+
+# The refs in $refs ("SHA REF" lines) of one kind, NUL-framed: `heads` (BRANCH
+# SHA) or `other` (REF SHA, the stash left out).
+list_refs() {
+  [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
+    case $ref in
+    refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
+    refs/stash) ;;
+    *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;;
+    esac
+  done
+}
+# How many lines $1 has (0 when empty).
+nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
+# One repository (a work tree, or a bare one) for mode_survey, $1 relative to
+# $dir (a trailing / is dropped: it keeps a name's final newline through $(...)).
+survey_repo() {
+  r=${1%/}
+  (
+    cd "$r" || exit 0
+    gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
+    b=$(git symbolic-ref -q --short HEAD) || b=
+    h=$(git rev-parse -q --verify HEAD^{commit}) || h=
+    n=$(git --no-optional-locks status --porcelain 2>/dev/null | wc -l | tr -d ' ')
+    snap= size=0
+    if [ "$n" != 0 ] && [ "$snapshots" = 1 ]; then
+      made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
+    fi
+    st=clean
+    [ "$n" = 0 ] || st=dirty
+    printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
+    # Every ref (no ref name holds a space or a newline), split below into the
+    # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
+    refs=$(git for-each-ref --format='%(objectname) %(refname)')
+    heads=$(printf "%s" "$refs" | grep ' refs/heads/')
+    other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
+    printf "%s\0" "$(nl_count "$heads")"
+    list_refs heads
+    printf "%s\0" "$(nl_count "$other")"
+    list_refs other
+    # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
+    st=
+    case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
+    printf "%s\0" "$(nl_count "$st")"
+    [ -z "$st" ] || printf "%s\0" $st
+    # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
+    # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
+    lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
+      git rev-list --parents --stdin 2>/dev/null |
+      awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
+    printf "%s\0" "$(nl_count "$lost")"
+    [ -z "$lost" ] || printf "%s\0" $lost
+  )
+}
+
+# The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git
+# repository (nested ones too), then every other top-level directory. Fields are
+# NUL-terminated:
+#   repo PATH BRANCH HEAD STATE CHANGES SNAPSHOT BYTES NTIPS (BRANCH SHA)... NREFS (REF SHA)...
+#        NSTASH SHA... NLOST SHA...
+# (NREFS: every other ref, full names; the stash entries newest first; NLOST: the
+# commits no ref holds that the HEAD reflog reaches, see below)
+#   dir PATH CHANGED          (CHANGED: 1, 0, or - when yolo-dir never synced it)
+# PATH is relative to $dir ("." for $dir). With --snapshots, dirty work trees get
+# a snapshot (see make_snapshot); otherwise SNAPSHOT is empty.
+mode_survey() {
   [ -d "$dir" ] || why_unusable
   cd "$dir" || die 42
-  has_git=1 snapshots=${1:-0}
+  has_git=1
   command -v git >/dev/null 2>&1 || has_git=0
-  # One repository (a work tree, or a bare one), $1 relative to $dir.
-  survey_repo() {
-    r=$1
-    (
-      cd "$r" || exit 0
-      gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
-      b=$(git symbolic-ref -q --short HEAD) || b=
-      h=$(git rev-parse -q --verify HEAD^{commit}) || h=
-      n=$(git --no-optional-locks status --porcelain 2>/dev/null | wc -l | tr -d ' ')
-      snap= size=0
-      if [ "$n" != 0 ] && [ "$snapshots" = 1 ]; then
-        made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
-      fi
-      st=clean
-      [ "$n" = 0 ] || st=dirty
-      printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
-      # Every ref (no ref name holds a space or a newline), split below into the
-      # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
-      refs=$(git for-each-ref --format='%(objectname) %(refname)')
-      list_refs() { [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
-        case $ref in refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
-        refs/stash) ;;
-        *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;; esac
-      done; }
-      nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
-      heads=$(printf "%s" "$refs" | grep ' refs/heads/')
-      other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
-      printf "%s\0" "$(nl_count "$heads")"
-      list_refs heads
-      printf "%s\0" "$(nl_count "$other")"
-      list_refs other
-      # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
-      st=
-      case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
-      printf "%s\0" "$(nl_count "$st")"
-      [ -z "$st" ] || printf "%s\0" $st
-      # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
-      # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
-      lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
-        git rev-list --parents --stdin 2>/dev/null |
-        awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
-      printf "%s\0" "$(nl_count "$lost")"
-      [ -z "$lost" ] || printf "%s\0" $lost
-    )
-  }
-  find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print | sed 's|/\.git$||' | sort |
-    while IFS= read -r r; do
+  # NUL-framed until read: a newline in a path travels as \001 through `read`.
+  find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print0 | sed -z 's|/\.git$||' |
+    sort -z | tr '\n\000' '\001\n' | while IFS= read -r r; do
       [ "$has_git" = 1 ] || break
-      survey_repo "$r"
+      survey_repo "$(printf "%s/" "$r" | tr '\001' '\n')"
     done
   # Inside a repository every directory is its own (a submodule's empty one too).
   [ -e .git ] && exit 0
@@ -380,41 +439,58 @@ survey)
     else c=0; fi
     printf "dir\0%s\0%s\0" "$d" "$c"
   done
-  ;;
-doctor)
-  # Facts for `yolovm doctor`: who we are, the workspace base, git and rsync.
+}
+
+# Facts for `yolovm doctor`: who we are, the workspace base, git and rsync.
+mode_doctor() {
   printf "user\t%s\n" "$(id -un)"
   if [ ! -e "$base" ]; then w=missing; elif [ -d "$base" ] && [ -w "$base" ]; then w=writable; else w=read-only; fi
   printf "workspace\t%s\t%s\n" "$base" "$w"
   printf "git\t%s\n" "$(git --version 2>/dev/null)"
   printf "rsync\t%s\n" "$(rsync --version 2>/dev/null | head -n 1)"
-  ;;
-clean)
-  # Delete a workspace path (the host has checked that nothing unsaved is there).
+}
+
+# Delete a workspace path (the host has checked that nothing unsaved is there).
+mode_clean() {
   [ -e "$dir" ] || [ -L "$dir" ] || why_unusable
   rm -rf -- "$dir" || die 45
-  ;;
-ls)
-  # The workspace listing: one record per entry, NUL-terminated:
-  # kind<TAB>branch<TAB>state<TAB>name (branch and state only for repositories).
+}
+
+# One entry of the listing (see mode_ls).
+ls_entry() {
+  if [ "$1" = "$dir" ]; then name=.; else name=${1##*/}; fi
+  if [ -d "$1" ] && [ -e "$1/.git" ] && command -v git >/dev/null 2>&1; then
+    b=$(git -C "$1" symbolic-ref -q --short HEAD) || b="(detached HEAD)"
+    if [ -n "$(status_of "$1")" ]; then st=dirty; else st=clean; fi
+    printf "repo\t%s\t%s\t%s\0" "$b" "$st" "$name"
+  elif [ -d "$1" ]; then
+    printf "dir\t\t\t%s\0" "$name"
+  else
+    printf "file\t\t\t%s\0" "$name"
+  fi
+}
+# The workspace listing: one record per entry, NUL-terminated:
+# kind<TAB>branch<TAB>state<TAB>name (branch and state only for repositories).
+mode_ls() {
   [ -d "$dir" ] || why_unusable
-  ls_entry() {
-    if [ "$1" = "$dir" ]; then name=.; else name=${1##*/}; fi
-    if [ -d "$1" ] && [ -e "$1/.git" ] && command -v git >/dev/null 2>&1; then
-      b=$(git -C "$1" symbolic-ref -q --short HEAD) || b="(detached HEAD)"
-      if [ -n "$(status_of "$1")" ]; then st=dirty; else st=clean; fi
-      printf "repo\t%s\t%s\t%s\0" "$b" "$st" "$name"
-    elif [ -d "$1" ]; then
-      printf "dir\t\t\t%s\0" "$name"
-    else
-      printf "file\t\t\t%s\0" "$name"
-    fi
-  }
   if [ -e "$dir/.git" ]; then ls_entry "$dir"; fi
   for e in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
     if [ -e "$e" ] || [ -L "$e" ]; then ls_entry "$e"; fi
   done
-  ;;
+}
+
+case $mode in
+list) mode_list ;;
+upload-pack|upload-archive) mode_upload_pack ;;
+snapshot) mode_snapshot ;;
+receive-pack) mode_receive_pack ;;
+status) mode_status ;;
+dir-push) mode_dir_push "$@" ;;
+dir-pull) mode_dir_pull ;;
+survey) mode_survey ;;
+doctor) mode_doctor ;;
+clean) mode_clean ;;
+ls) mode_ls ;;
 *)
   echo "yolovm: unknown mode $mode" >&2
   exit 2

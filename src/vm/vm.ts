@@ -23,19 +23,91 @@ export const VM_EXIT = {
 const SCRIPT = readFileSync(new URL('./vm.sh', import.meta.url), 'utf8');
 showAs(shq(SCRIPT), '"$(cat vm.sh)"');
 
-export type VmMode =
-  | 'list'
-  | 'upload-pack'
-  | 'upload-archive'
-  | 'receive-pack'
-  | 'status'
-  | 'snapshot'
-  | 'survey'
-  | 'clean'
-  | 'doctor'
-  | 'dir-push'
-  | 'dir-pull'
-  | 'ls';
+/** Which branch a push leaves checked out on the VM (see vm.sh mode_receive_pack). */
+export type Checkout = 'auto' | 'none' | `refs/heads/${string}`;
+
+/**
+ * One call of vm.sh: its mode and that mode's options, typed (vm.sh's header
+ * states the same grammar). vmArgs turns it into the script's arguments.
+ */
+export type VmRequest =
+  | { mode: 'list'; withHead?: boolean }
+  | { mode: 'upload-pack'; v2?: boolean }
+  | { mode: 'upload-archive' }
+  | {
+      mode: 'receive-pack';
+      dryRun?: boolean;
+      /** The marker yolovm:head:STATE BRANCH afterwards. */
+      report?: boolean;
+      /** HEAD of a repository the push creates. */
+      head?: string;
+      checkout?: Checkout;
+      format?: string;
+      /** A git directory at the place itself (a submodule's), not a work tree. */
+      gitDir?: boolean;
+    }
+  | { mode: 'snapshot'; dryRun?: boolean }
+  | { mode: 'status' }
+  | { mode: 'survey'; snapshots?: boolean }
+  | {
+      mode: 'dir-push';
+      dryRun?: boolean;
+      /** The workspace itself may be pushed into even when it holds other projects. */
+      rootOk?: boolean;
+      /** Keep a backup of every file replaced, not only those the VM changed. */
+      keepAll?: boolean;
+      /** The program rsync's server command starts with (rsync appends the rest). */
+      server?: string;
+    }
+  | { mode: 'dir-pull'; dryRun?: boolean }
+  | { mode: 'doctor' }
+  | { mode: 'clean' }
+  | { mode: 'ls' };
+
+export type VmMode = VmRequest['mode'];
+
+/** The script's arguments after MODE BASE SUBPATH for one request. */
+export function vmArgs(req: VmRequest, quiet: boolean): string[] {
+  const flags: string[] = quiet ? ['--quiet'] : [];
+  const flag = (on: boolean | undefined, name: string) => {
+    if (on) flags.push(`--${name}`);
+  };
+  const value = (v: string | undefined, name: string) => {
+    if (v) flags.push(`--${name}=${v}`);
+  };
+  switch (req.mode) {
+    case 'list':
+      flag(req.withHead, 'with-head');
+      break;
+    case 'upload-pack':
+      flag(req.v2, 'v2');
+      break;
+    case 'receive-pack':
+      flag(req.dryRun, 'dry-run');
+      flag(req.report, 'report');
+      value(req.head, 'head');
+      value(req.checkout, 'checkout');
+      value(req.format, 'format');
+      flag(req.gitDir, 'gitdir');
+      break;
+    case 'snapshot':
+    case 'dir-pull':
+      flag(req.dryRun, 'dry-run');
+      break;
+    case 'survey':
+      flag(req.snapshots, 'snapshots');
+      break;
+    case 'dir-push':
+      flag(req.dryRun, 'dry-run');
+      flag(req.rootOk, 'root-ok');
+      flag(req.keepAll, 'keep-all');
+      if (req.server) flags.push('--', req.server);
+      break;
+    default:
+      break;
+  }
+  return flags;
+}
 
 export interface VmPlace {
   base: string; // workspace base (YOLOVM_WORKSPACE), may start with ~/
@@ -43,9 +115,9 @@ export interface VmPlace {
   display: string; // ~/workspace/myapp, for messages
 }
 
-/** The remote command string for one mode: the script plus quoted arguments. */
-export function vmCommand(mode: VmMode, place: VmPlace, quiet: boolean, args: readonly string[] = []): string {
-  return shqAll(['sh', '-c', SCRIPT, 'yolovm', mode, place.base, place.subpath, quiet ? '1' : '0', ...args]);
+/** The remote command string for one request: the script plus quoted arguments. */
+export function vmCommand(req: VmRequest, place: VmPlace, quiet: boolean): string {
+  return shqAll(['sh', '-c', SCRIPT, 'yolovm', req.mode, place.base, place.subpath, ...vmArgs(req, quiet)]);
 }
 
 /** The subpath as the user typed it; the workspace itself when there is none. */
@@ -103,22 +175,15 @@ export interface VmResult {
   stdout: string;
 }
 
-export interface VmCall {
-  mode: VmMode;
-  place: VmPlace;
-  /** The mode's own arguments, after the place. */
-  args?: readonly string[];
-}
-
 /**
  * Run one mode of the script on the VM (quietly: its messages are ours to
  * give) and capture its stdout, up to MAX_ANSWER. ssh failures, the script's
  * own exit statuses and an answer over the limit become YolovmErrors.
  */
-export async function runOnVm(t: SshTarget, { mode, place, args = [] }: VmCall): Promise<VmResult> {
-  const r = await runSsh(t, vmCommand(mode, place, true, args), {
+export async function runOnVm(t: SshTarget, place: VmPlace, req: VmRequest): Promise<VmResult> {
+  const r = await runSsh(t, vmCommand(req, place, true), {
     maxStdout: MAX_ANSWER,
-    tooLarge: () => answerTooLarge(mode, MAX_ANSWER),
+    tooLarge: () => answerTooLarge(req.mode, MAX_ANSWER),
   });
   const known = vmFailure(r.relay.vmExit ?? r.code, place);
   if (known) throw known;

@@ -63,7 +63,7 @@ export function parseSurvey(out: string, base: string): SurveyEntry[] {
   };
   const place = (rel: string) => {
     if (rel !== '.' && !rel.startsWith('./')) a.fail(`path ${shown(rel.slice(0, 200))} is not relative to the asked place`);
-    const subpath = joinSubpath(base, a.relPath(rel.replace(/^\.\//, '') || '.', 'path'));
+    const subpath = joinSubpath(base, a.relPath(rel.replace(/^\.\//, '') || '.', 'path', { strict: false }));
     if (seen.has(subpath)) a.fail(`path ${shown(subpath)} is listed twice`);
     seen.add(subpath);
     return subpath;
@@ -113,7 +113,7 @@ export function parseSurvey(out: string, base: string): SurveyEntry[] {
 }
 
 export async function survey(s: Session, subpath: string, snapshots: boolean): Promise<SurveyEntry[]> {
-  const { stdout } = await runOnVm(s.target, { mode: 'survey', place: s.place(subpath), args: [snapshots ? '1' : '0'] });
+  const { stdout } = await runOnVm(s.target, s.place(subpath), { mode: 'survey', snapshots });
   return parseSurvey(stdout, subpath);
 }
 

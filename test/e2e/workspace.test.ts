@@ -243,6 +243,25 @@ describe('the destroy guard sees everything: tags, notes, every stash entry, a d
     assert.match(r.stdout, /^ {4}shared\.git\/ +git main +nothing this host lacks$/m);
   });
 
+  it('a repository whose path holds a newline is surveyed as one (NUL framing), its name shown escaped', async () => {
+    await agent('', 'init', '-q', '-b', 'main', 'odd\nname');
+    await agent('odd\nname', 'commit', '-q', '--allow-empty', '-m', 'first');
+    const r = await yolovm('status', '--check');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('odd'));
+    assert.equal(lines.length, 1, JSON.stringify(r.stdout));
+    assert.match(lines[0] ?? '', /odd\\x0aname\/ +git main +commits this host lacks on main/);
+    // No subpath can name it: save says so in one line, saves the rest, and fails.
+    const saved = await yolovm('save');
+    assert.equal(saved.code, 1, saved.stderr);
+    assert.match(
+      saved.stderr,
+      /^error: Not saved: 'odd\\x0aname': a name with a control character, which no subpath can name\nhint: Rename it/m,
+    );
+    assert.doesNotMatch(saved.stderr, /odd\n/);
+    rmSync(join(vm.workspace, 'odd\nname'), { recursive: true });
+  });
+
   it('a repository never pushed from here: the bundle holds them too', async () => {
     await agent('', 'init', '-q', '-b', 'main', 'hidden2');
     await agent('hidden2', 'commit', '-q', '--allow-empty', '-m', 'first');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { VM_EXIT, vmFailure } from '../../src/vm/vm.js';
+import { VM_EXIT, vmArgs, vmFailure, type VmRequest } from '../../src/vm/vm.js';
 
 const script = readFileSync(new URL('../../src/vm/vm.sh', import.meta.url), 'utf8');
 const place = { base: '~/workspace', subpath: 'app', display: '~/workspace/app' };
@@ -23,5 +23,53 @@ describe('vm.sh exit statuses', () => {
       [],
     );
     for (const c of named) assert.ok(vmFailure(c, place), `no message for ${String(c)}`);
+  });
+});
+
+describe('vmArgs: one typed request, the options vm.sh parses', () => {
+  const cases: [VmRequest, boolean, string[]][] = [
+    [{ mode: 'list' }, true, ['--quiet']],
+    [{ mode: 'list', withHead: true }, false, ['--with-head']],
+    [{ mode: 'upload-pack', v2: true }, true, ['--quiet', '--v2']],
+    [{ mode: 'upload-archive' }, true, ['--quiet']],
+    [{ mode: 'receive-pack', checkout: 'auto', format: 'sha1' }, false, ['--checkout=auto', '--format=sha1']],
+    [
+      {
+        mode: 'receive-pack',
+        dryRun: true,
+        report: true,
+        head: 'refs/heads/a b',
+        checkout: 'refs/heads/x',
+        format: 'sha256',
+        gitDir: true,
+      },
+      true,
+      ['--quiet', '--dry-run', '--report', '--head=refs/heads/a b', '--checkout=refs/heads/x', '--format=sha256', '--gitdir'],
+    ],
+    [{ mode: 'receive-pack', head: '' }, true, ['--quiet']],
+    [{ mode: 'snapshot', dryRun: true }, true, ['--quiet', '--dry-run']],
+    [{ mode: 'snapshot', dryRun: false }, true, ['--quiet']],
+    [{ mode: 'survey', snapshots: true }, true, ['--quiet', '--snapshots']],
+    [{ mode: 'dir-push', rootOk: true, keepAll: true, server: 'rsync' }, true, ['--quiet', '--root-ok', '--keep-all', '--', 'rsync']],
+    [{ mode: 'dir-push', dryRun: true }, true, ['--quiet', '--dry-run']],
+    [{ mode: 'dir-pull', dryRun: true }, true, ['--quiet', '--dry-run']],
+    [{ mode: 'doctor' }, false, []],
+  ];
+  for (const [req, quiet, want] of cases) {
+    it(`${JSON.stringify(req)}${quiet ? ' quiet' : ''} -> ${want.join(' ') || '(none)'}`, () => {
+      assert.deepEqual(vmArgs(req, quiet), want);
+    });
+  }
+  it('every option vmArgs makes is one vm.sh parses, and the other way round', () => {
+    const parsed = new Set([...script.matchAll(/^ {2}(--[a-z0-9-]+=?)\*?\)/gm)].map((m) => m[1]));
+    parsed.delete('--');
+    const made = new Set(
+      cases.flatMap(([req, quiet]) =>
+        vmArgs(req, quiet)
+          .filter((a) => a.startsWith('--') && a !== '--')
+          .map((a) => a.replace(/=.*/, '=')),
+      ),
+    );
+    assert.deepEqual([...made].sort(), [...parsed].sort());
   });
 });
