@@ -14,6 +14,14 @@ import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../vm/snapsh
 import { shqAll } from '../core/shell.js';
 import { parseSubpath } from '../config/subpath.js';
 import { submoduleWork, vmTip } from '../remote/vm-branch.js';
+import {
+  branchUpdate,
+  divergedError,
+  pathsGitWouldOverwrite,
+  updateFailedError,
+  updateHeading,
+  wouldOverwriteError,
+} from '../remote/branch-update.js';
 
 export interface FetchOptions {
   force?: boolean;
@@ -52,7 +60,7 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const vm = await vmTip(repo, s, { branch, subpath, dryRun, wip: tree.snapshot?.sha });
   const local = await git.resolveRef(repo, `refs/heads/${branch}`);
   const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
-  await updateBranch(repo, s, subpath, branch, vm, local, opts);
+  await updateBranch(repo, s, { subpath, branch, vm, local }, opts);
   reportWorkTree(tree, branch, subpath, {
     explicit: subpathArg !== undefined,
     applying: opts.wip === true,
@@ -63,94 +71,99 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   return EXIT.ok;
 }
 
-/** The local branch brought to the VM's tip (or said why not). */
+/** The local branch brought to the VM's tip (or said why not): see branch-update.ts. */
 async function updateBranch(
   repo: git.Repo,
   s: Session,
-  subpath: string,
-  branch: string,
-  vm: string,
-  local: string | undefined,
+  u: { subpath: string; branch: string; vm: string; local: string | undefined },
   opts: FetchOptions,
-): Promise<number> {
-  const from = s.where(subpath);
-  const would = opts.dryRun ? 'Would ' : '';
-  const vmShort = (await git.hasCommit(repo, vm)) ? await git.shortSha(repo, vm) : vm.slice(0, 7);
-
-  if (opts.dryRun && !(await git.hasCommit(repo, vm))) {
-    info(
-      `${would}fetch ${branch} from ${from}: the VM is at ${vmShort}, which is not here yet (${local ? `local ${branch} is at ${await git.shortSha(repo, local)}` : `no local ${branch}`})`,
-    );
-    return EXIT.ok;
-  }
-  if (local === vm) {
-    info(`${branch} is already up to date with ${from} (${vmShort})`);
-    return EXIT.ok;
-  }
-  if (!local) {
-    // What came back: commits no local branch had (listed before the new one exists).
-    const listing = await listCommits(repo, [vm, '--not', '--branches']);
-    if (!opts.dryRun) await git.moveRef(repo, branch, vm, undefined, `yolo-fetch: ${branch} from ${from}`);
-    showCommits(`${opts.dryRun ? 'Would create' : 'Created'} branch ${branch} at ${vmShort} from ${from}`, listing);
-    return EXIT.ok;
-  }
-  const localShort = await git.shortSha(repo, local);
-  if (isAncestor(repo.top, vm, local)) {
-    const ahead = countCommits(repo.top, `${vm}..${local}`);
-    info(`${branch} is already up to date with ${from} (local is ${plural(ahead, 'commit')} ahead, at ${localShort})`);
-    return EXIT.ok;
-  }
-  const fastForward = isAncestor(repo.top, local, vm);
-  if (!fastForward && !opts.force) {
-    const theirs = countCommits(repo.top, `${local}..${vm}`);
-    const ours = countCommits(repo.top, `${vm}..${local}`);
-    throw new YolovmError(
-      `Branch '${branch}' has diverged from the VM: the VM has ${plural(theirs, 'commit')} that local ${branch} lacks, and local has ${plural(ours, 'commit')} the VM lacks (local ${localShort}, VM ${vmShort})`,
-      `Nothing was changed. Merge or rebase with \`git merge ${vmShort}\` (the VM commits are in FETCH_HEAD), or take the VM's version with --force (the old tip is printed so it can be recovered).`,
-      EXIT.git,
-    );
-  }
-  const worktree = await git.worktreeOf(repo, branch);
-  if (!opts.dryRun) {
-    const reason = `yolo-fetch: ${branch} from ${from}${fastForward ? '' : ' (forced)'}`;
-    try {
-      // Like `git merge --ff-only` (and `reset --keep` when forced): unrelated local
-      // edits are carried along, and git refuses by itself when one would be overwritten.
-      if (worktree) await git.moveCheckedOut(worktree, vm, !fastForward);
-      else await git.moveRef(repo, branch, vm, local, reason);
-    } catch (err) {
-      const text = (err as Error).message;
-      const files = [...text.matchAll(/^\t(.+)$/gm)].map((m) => m[1] ?? '');
-      if (worktree && files.length > 0) {
-        throw new YolovmError(
-          `Branch '${branch}' is checked out in ${worktree} with local changes the VM's commits would overwrite: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', ...' : ''}`,
-          `Nothing was changed. Commit or stash them (\`git -C ${worktree} stash\`), then run again; the VM commits are in FETCH_HEAD meanwhile.`,
+): Promise<void> {
+  const { branch, vm, local } = u;
+  const from = s.where(u.subpath);
+  const dryRun = opts.dryRun ?? false;
+  const vmHere = await git.hasCommit(repo, vm);
+  const related = vmHere && local !== undefined && local !== vm;
+  const vmInLocal = related && isAncestor(repo.top, vm, local);
+  const decision = branchUpdate({
+    local,
+    vm,
+    vmHere,
+    vmInLocal,
+    localInVm: related && !vmInLocal && isAncestor(repo.top, local, vm),
+    force: opts.force ?? false,
+  });
+  const vmShort = vmHere ? await git.shortSha(repo, vm) : vm.slice(0, 7);
+  const localShort = local ? await git.shortSha(repo, local) : '';
+  switch (decision) {
+    case 'unknown':
+      info(
+        `Would fetch ${branch} from ${from}: the VM is at ${vmShort}, which is not here yet (${local ? `local ${branch} is at ${localShort}` : `no local ${branch}`})`,
+      );
+      return;
+    case 'up-to-date':
+      info(`${branch} is already up to date with ${from} (${vmShort})`);
+      return;
+    case 'ahead':
+      info(
+        `${branch} is already up to date with ${from} (local is ${plural(countCommits(repo.top, `${vm}..${local ?? ''}`), 'commit')} ahead, at ${localShort})`,
+      );
+      return;
+    case 'diverged':
+      throw divergedError(
+        branch,
+        { local: localShort, vm: vmShort },
+        { theirs: countCommits(repo.top, `${local ?? ''}..${vm}`), ours: countCommits(repo.top, `${vm}..${local ?? ''}`) },
+      );
+    case 'create': {
+      // What came back: commits no local branch had (listed before the new one exists).
+      const listing = await listCommits(repo, [vm, '--not', '--branches']);
+      if (!dryRun) await git.moveRef(repo, branch, vm, undefined, `yolo-fetch: ${branch} from ${from}`);
+      showCommits(updateHeading('create', { branch, from, dryRun, inTree: '', localShort, vmShort }), listing);
+      return;
+    }
+    case 'fast-forward':
+    case 'force': {
+      const old = local ?? '';
+      const worktree = await git.worktreeOf(repo, branch);
+      if (!dryRun)
+        await moveBranch(repo, {
+          branch,
+          vm,
+          local: old,
+          worktree,
+          forced: decision === 'force',
+          reason: `yolo-fetch: ${branch} from ${from}${decision === 'force' ? ' (forced)' : ''}`,
+        });
+      const inTree = worktree ? ` (and the work tree in ${worktree})` : '';
+      showCommits(updateHeading(decision, { branch, from, dryRun, inTree, localShort, vmShort }), await listCommits(repo, `${old}..${vm}`));
+      if (decision === 'force') {
+        const lost = countCommits(repo.top, `${vm}..${old}`);
+        info(
+          `${dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
         );
       }
-      throw new YolovmError(
-        `Could not update '${branch}': ${text.trim().split('\n')[0] ?? ''}`,
-        'Nothing was lost; the VM commits are in FETCH_HEAD. Resolve the problem above and run again.',
-        EXIT.git,
-      );
+      return;
     }
   }
-  const inTree = worktree ? ` (and the work tree in ${worktree})` : '';
-  if (fastForward) {
-    showCommits(
-      `${opts.dryRun ? 'Would fast-forward' : 'Fast-forwarded'} ${branch}${inTree} ${localShort}..${vmShort} from ${from}`,
-      await listCommits(repo, `${local}..${vm}`),
-    );
-  } else {
-    showCommits(
-      `${opts.dryRun ? 'Would force' : 'Forced'} ${branch}${inTree} to the VM's ${vmShort} from ${from}`,
-      await listCommits(repo, `${local}..${vm}`),
-    );
-    const lost = countCommits(repo.top, `${vm}..${local}`);
-    info(
-      `${opts.dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
-    );
+}
+
+/**
+ * Like `git merge --ff-only` (and `reset --keep` when forced): unrelated local
+ * edits are carried along, and git refuses by itself when one would be overwritten.
+ */
+async function moveBranch(
+  repo: git.Repo,
+  m: { branch: string; vm: string; local: string; worktree: string | undefined; forced: boolean; reason: string },
+): Promise<void> {
+  try {
+    if (m.worktree) await git.moveCheckedOut(m.worktree, m.vm, m.forced);
+    else await git.moveRef(repo, m.branch, m.vm, m.local, m.reason);
+  } catch (err) {
+    const text = (err as Error).message;
+    const files = pathsGitWouldOverwrite(text);
+    if (m.worktree && files.length > 0) throw wouldOverwriteError(m.branch, m.worktree, files);
+    throw updateFailedError(m.branch, text);
   }
-  return EXIT.ok;
 }
 
 /** What the VM's uncommitted work says, and where it was saved. */

@@ -1,10 +1,11 @@
+// Settings: git config, environment and defaults, resolved in one place.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, parseGitConfigZ, resolveConfig } from '../../src/config/config.js';
+import { loadConfig, parseGitConfigZ, resolveConfig } from './config.js';
 
 describe('resolveConfig', () => {
   it('uses defaults when nothing is set', () => {

@@ -1,8 +1,9 @@
+// What git send-pack reported, per ref.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { branchRef } from '../../src/git/plumbing.js';
-import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from '../../src/remote/protocol.js';
+import { branchRef } from '../git/plumbing.js';
+import { isDirtyWorktreeRejection, isNonFastForward, parseStatus } from './protocol.js';
 
 describe('send-pack --helper-status lines', () => {
   const out = [

@@ -1,7 +1,7 @@
 // What sshd refused, from ssh's stderr: one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { refusal, refusedError } from '../../src/ssh/connection.js';
+import { refusal, refusedError } from './connection.js';
 
 describe('sshd refusals', () => {
   const table: [string, ReturnType<typeof refusal>][] = [

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { VM_EXIT, vmArgs, vmFailure, type VmRequest } from '../../src/vm/vm.js';
+import { VM_EXIT, vmArgs, vmFailure, type VmRequest } from './vm.js';
 
-const script = readFileSync(new URL('../../src/vm/vm.sh', import.meta.url), 'utf8');
+const script = readFileSync(new URL('./vm.sh', import.meta.url), 'utf8');
 const place = { base: '~/workspace', subpath: 'app', display: '~/workspace/app' };
 
 describe('vm.sh exit statuses', () => {

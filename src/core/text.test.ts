@@ -1,10 +1,8 @@
 // What the VM says reaches the terminal escaped: one function, one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { padCells, safeLine, safeRelayed, safeText, widest } from '../../src/core/text.js';
-import { shown } from '../../src/core/errors.js';
-import { parseLs } from '../../src/commands/yolo-dir.js';
-import { YolovmError } from '../../src/core/errors.js';
+import { padCells, safeLine, safeRelayed, safeText, widest } from './text.js';
+import { shown } from './errors.js';
 
 describe('safeText: control characters from the VM shown escaped', () => {
   const table: [string, string, string][] = [
@@ -34,35 +32,6 @@ describe('safeText: control characters from the VM shown escaped', () => {
     assert.equal(safeRelayed('Counting: 50%\rCounting: 100%\n'), 'Counting: 50%\rCounting: 100%\n');
     assert.equal(safeRelayed('\x1b[2J\r\x1b]52;c;x\x07'), '\\x1b[2J\r\\x1b]52;c;x\\x07');
   });
-});
-
-describe('ls answers', () => {
-  const z = (...rows: string[]) => rows.map((r) => `${r}\0`).join('');
-  it('an honest listing', () => {
-    assert.deepEqual(parseLs(z('repo\tmain\tclean\t.', 'dir\t\t\tnotes', 'file\t\t\ta\tb', 'repo\t(detached HEAD)\tdirty\tx')), [
-      { kind: 'repo', branch: 'main', state: 'clean', name: '.' },
-      { kind: 'dir', branch: '', state: '', name: 'notes' },
-      { kind: 'file', branch: '', state: '', name: 'a\tb' },
-      { kind: 'repo', branch: '(detached HEAD)', state: 'dirty', name: 'x' },
-    ]);
-    assert.deepEqual(parseLs(''), []);
-  });
-  const hostile: [string, string, RegExp][] = [
-    ['an unknown kind', z('link\t\t\tx'), /kind 'link'/],
-    ['a name with a slash', z('file\t\t\t../../etc/passwd'), /not a name in the directory/],
-    ['a dot-dot name', z('dir\t\t\t..'), /not a name/],
-    ['a branch git refuses', z('repo\t-x\tclean\ta'), /branch '-x'/],
-    ['a state for a file', z('file\t\tclean\ta'), /state 'clean' for a file/],
-    ['junk with no terminator', 'x'.repeat(100), /not terminated/],
-  ];
-  for (const [name, answer, why] of hostile) {
-    it(`refuses ${name}`, () => {
-      assert.throws(
-        () => parseLs(answer),
-        (e: Error) => e instanceof YolovmError && e.exitCode === 2 && why.test(e.message),
-      );
-    });
-  }
 });
 
 describe('columns in terminal cells', () => {

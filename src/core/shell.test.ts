@@ -1,8 +1,8 @@
-import { remoteCommand, splitSshOperands } from '../../src/commands/yolovm.js';
+// Quoting for a remote shell, and splitting words: hostile strings, one line a case.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { shq, shqAll, splitWords } from '../../src/core/shell.js';
+import { shq, shqAll, splitWords } from './shell.js';
 
 const HOSTILE = [
   'plain',
@@ -70,31 +70,4 @@ describe('splitWords', () => {
       assert.deepEqual(splitWords(input), want);
     });
   }
-});
-
-describe('yolovm ssh operands and remote command', () => {
-  const table: [string, string | undefined, string[], string[], [string | undefined, string[]]][] = [
-    ['a shell in the root', undefined, [], ['ssh'], [undefined, []]],
-    ['a shell in a subpath', 'app', [], ['ssh', 'app'], ['app', []]],
-    ['-- CMD, no subpath', 'true', [], ['ssh', '--', 'true'], [undefined, ['true']]],
-    ['-- CMD ARGS, no subpath', 'git', ['log', '-1'], ['ssh', '--vm', 'b', '--', 'git', 'log', '-1'], [undefined, ['git', 'log', '-1']]],
-    ['subpath -- CMD', 'app', ['git', 'log'], ['ssh', 'app', '--', 'git', 'log'], ['app', ['git', 'log']]],
-    [
-      "a second -- is the command's",
-      'app',
-      ['git', 'log', '--', 'f'],
-      ['ssh', 'app', '--', 'git', 'log', '--', 'f'],
-      ['app', ['git', 'log', '--', 'f']],
-    ],
-  ];
-  for (const [name, subpath, command, argv, want] of table) {
-    it(name, () => {
-      assert.deepEqual(splitSshOperands(subpath, command, argv), want);
-    });
-  }
-  it("one string through the VM user's shell; several quoted verbatim", () => {
-    assert.equal(remoteCommand([]), 'exec "${SHELL:-/bin/sh}" -l');
-    assert.equal(remoteCommand(['echo $HOME; ls *.md']), `exec "\${SHELL:-/bin/sh}" -c 'echo $HOME; ls *.md'`);
-    assert.equal(remoteCommand(['printf', '%s', '$(x)']), "exec printf %s '$(x)'");
-  });
 });

@@ -1,7 +1,8 @@
+// Workspace subpaths and bases: what is refused, and how each is shown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { YolovmError } from '../../src/core/errors.js';
-import { displayPath, parseSubpath, parseWorkspaceBase, rsyncBase } from '../../src/config/subpath.js';
+import { YolovmError } from '../core/errors.js';
+import { displayPath, parseSubpath, parseWorkspaceBase, rsyncBase } from './subpath.js';
 
 describe('parseSubpath', () => {
   const accepted: [string, string][] = [

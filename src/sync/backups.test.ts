@@ -1,6 +1,7 @@
+// Backups of a pull: what rsync's itemized lines say was replaced.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, unescapeName } from '../../src/sync/backups.js';
+import { classify, unescapeName } from './backups.js';
 
 describe('pull records', () => {
   it('sorts rsync itemized lines into created, replaced and deleted', () => {

@@ -1,13 +1,43 @@
+// The remote-helper protocol: commands, options, push specs, list answers, and recorded transcripts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ROOT } from '../harness/vm.js';
-import * as proto from '../../src/remote/protocol.js';
-import { YolovmError } from '../../src/core/errors.js';
-import { addressFromUrl } from '../../src/commands/remote-helper.js';
+import * as proto from './protocol.js';
+import { YolovmError } from '../core/errors.js';
+
+// The recorded transcripts, from build/src/remote/ (tests run built).
+const FIXTURES = new URL('../../../test/fixtures/', import.meta.url);
 
 const SHA1 = 'a'.repeat(64); // a SHA-256 id, as the list below says
 const OLD = 'b'.repeat(40);
+
+/** Replays a transcript git recorded (GIT_TRANSPORT_HELPER_DEBUG=1) against our answers. */
+function replay(name: string): { commands: proto.HelperCommand[]; statuses: string[] } {
+  const lines = readFileSync(new URL(name, FIXTURES), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Debug: Remote helper: '));
+  const commands: proto.HelperCommand[] = [];
+  const statuses: string[] = [];
+  const opts = proto.defaultOptions();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.startsWith('Debug: Remote helper: <- ')) {
+      const answer = line.slice('Debug: Remote helper: <- '.length);
+      if (/^(ok|error) refs\//.test(answer)) statuses.push(answer);
+      continue;
+    }
+    const cmd = proto.parseCommand(line.slice('Debug: Remote helper: -> '.length));
+    commands.push(cmd);
+    // Where our answer is pure, it must be what git got.
+    const recorded: string[] = [];
+    for (let j = i + 1; j < lines.length && (lines[j] ?? '').startsWith('Debug: Remote helper: <- '); j++)
+      recorded.push((lines[j] ?? '').slice(25));
+    if (cmd.kind === 'capabilities') assert.equal(recorded.map((r) => `${r}\n`).join(''), proto.CAPABILITIES);
+    if (cmd.kind === 'option') assert.equal(proto.applyOption(opts, cmd.name, cmd.value), recorded[0]);
+    if (cmd.kind === 'connect' && cmd.service === 'git-receive-pack') assert.equal(recorded[0], 'fallback');
+  }
+  return { commands, statuses };
+}
 
 describe('list answers from a hostile VM: refused, naming the field', () => {
   const table: [string, string, RegExp][] = [
@@ -147,43 +177,6 @@ describe('list', () => {
     assert.throws(() => proto.parseList('garbage'));
   });
 });
-
-describe('URLs', () => {
-  it('takes the address after yolovm:: or yolovm://', () => {
-    assert.equal(addressFromUrl('myapp'), 'myapp');
-    assert.equal(addressFromUrl('yolovm://path/to/repo'), 'path/to/repo');
-    assert.equal(addressFromUrl('yolovm::x'), 'x');
-    assert.equal(addressFromUrl(''), '');
-  });
-});
-
-/** Replays a transcript git recorded (GIT_TRANSPORT_HELPER_DEBUG=1) against our answers. */
-function replay(name: string): { commands: proto.HelperCommand[]; statuses: string[] } {
-  const lines = readFileSync(`${ROOT}/test/fixtures/${name}`, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('Debug: Remote helper: '));
-  const commands: proto.HelperCommand[] = [];
-  const statuses: string[] = [];
-  const opts = proto.defaultOptions();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (line.startsWith('Debug: Remote helper: <- ')) {
-      const answer = line.slice('Debug: Remote helper: <- '.length);
-      if (/^(ok|error) refs\//.test(answer)) statuses.push(answer);
-      continue;
-    }
-    const cmd = proto.parseCommand(line.slice('Debug: Remote helper: -> '.length));
-    commands.push(cmd);
-    // Where our answer is pure, it must be what git got.
-    const recorded: string[] = [];
-    for (let j = i + 1; j < lines.length && (lines[j] ?? '').startsWith('Debug: Remote helper: <- '); j++)
-      recorded.push((lines[j] ?? '').slice(25));
-    if (cmd.kind === 'capabilities') assert.equal(recorded.map((r) => `${r}\n`).join(''), proto.CAPABILITIES);
-    if (cmd.kind === 'option') assert.equal(proto.applyOption(opts, cmd.name, cmd.value), recorded[0]);
-    if (cmd.kind === 'connect' && cmd.service === 'git-receive-pack') assert.equal(recorded[0], 'fallback');
-  }
-  return { commands, statuses };
-}
 
 describe('recorded transcripts', () => {
   it('a push with --force-with-lease and --atomic', () => {

@@ -1,8 +1,9 @@
+// rsync arguments: quoting, literal patterns, delete-only rules.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { YolovmError } from '../../src/core/errors.js';
-import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from '../../src/sync/rsync.js';
-import { deleteOnlyRules } from '../../src/sync/pushed.js';
+import { YolovmError } from '../core/errors.js';
+import { DEFAULT_EXCLUDES, literalPattern, localArg, remoteArg, rsyncArgs, rsyncQuote, statNumber } from './rsync.js';
+import { deleteOnlyRules } from './pushed.js';
 
 const t = {
   host: '192.0.2.5',

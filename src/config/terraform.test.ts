@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { resolveConfig } from '../../src/config/config.js';
-import { YolovmError } from '../../src/core/errors.js';
-import { checkAddress, findVm, localStatePath, outputFromState, validateHost } from '../../src/config/terraform.js';
-import type { Config } from '../../src/config/config.js';
+import { YolovmError } from '../core/errors.js';
+import { checkAddress, findVm, localStatePath, outputFromState, validateHost, parseOutputName, stateFacts } from './terraform.js';
+import type { Config } from './config.js';
+import { resolveConfig } from './config.js';
 
 const vmAddress = (cfg: Config) => findVm(cfg).host;
 
@@ -137,4 +137,42 @@ describe('the terraform binary', () => {
       );
     });
   }
+});
+
+describe('terraform state: outputs, instance, published key', () => {
+  const domain = (id: string, ip: string, index?: number) => ({
+    ...(index === undefined ? {} : { index_key: index }),
+    attributes: { id, network_interface: [{ addresses: [ip] }] },
+  });
+  const state = (instances: unknown[], outputs: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v }])),
+      resources: [
+        { mode: 'data', type: 'libvirt_domain', instances: [domain('data-source', '10.0.0.1')] },
+        { mode: 'managed', type: 'libvirt_domain', name: 'vm', instances },
+      ],
+    });
+  it('one VM: its id', () => {
+    assert.deepEqual(stateFacts(state([domain('u1', '10.0.0.1')]), '10.0.0.1', 'vm_host_key'), { instance: 'u1' });
+  });
+  it('several (count): the one with the address', () => {
+    const s = state([domain('u0', '10.0.0.1', 0), domain('u1', '10.0.0.2', 1)], { vm_ips: ['10.0.0.1', '10.0.0.2'] });
+    assert.equal(outputFromState(s, 'vm_ips[1]'), '10.0.0.2');
+    assert.equal(stateFacts(s, '10.0.0.2', 'vm_host_key').instance, 'u1');
+    assert.match(stateFacts(s, '10.0.0.3', 'vm_host_key').noInstance ?? '', /none of the 2/);
+  });
+  it('no libvirt_domain: no instance; a published key is read', () => {
+    const s = JSON.stringify({ outputs: { vm_host_key: { value: 'ssh-ed25519 AAAA host\n' } } });
+    assert.deepEqual(stateFacts(s, '10.0.0.1', 'vm_host_key'), {
+      hostKey: 'ssh-ed25519 AAAA host',
+      noInstance: 'the state has no libvirt_domain',
+    });
+  });
+  it('output names: plain, list element, map element; anything else refused', () => {
+    assert.deepEqual(parseOutputName('vm_ip', 'x'), { name: 'vm_ip' });
+    assert.deepEqual(parseOutputName('vm_ips[2]', 'x'), { name: 'vm_ips', index: 2 });
+    assert.deepEqual(parseOutputName('vm_ips["agent2"]', 'x'), { name: 'vm_ips', index: 'agent2' });
+    for (const bad of ['-x', 'a b', 'a[', 'a[-1]', 'a;b', 'a[1][2]']) assert.throws(() => parseOutputName(bad, 'x'), YolovmError);
+    assert.equal(outputFromState(JSON.stringify({ outputs: { m: { value: { agent2: '10.0.0.7' } } } }), 'm["agent2"]'), '10.0.0.7');
+  });
 });

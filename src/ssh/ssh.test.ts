@@ -1,13 +1,13 @@
+// The ssh invocation: what it lends the VM (nothing), and what its failures mean.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../../src/config/config.js';
-import { YolovmError } from '../../src/core/errors.js';
+import { resolveConfig } from '../config/config.js';
+import { YolovmError } from '../core/errors.js';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { controlDir, LEND_NOTHING, parseControlPersist, sshArgs, sshFailure, sshTarget } from '../../src/ssh/ssh.js';
+import { controlDir, LEND_NOTHING, parseControlPersist, sshArgs, sshFailure, sshTarget } from './ssh.js';
 
 const t = { host: '192.0.2.5', user: 'debian' };
 
