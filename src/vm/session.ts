@@ -9,7 +9,6 @@ import { debug, info, notice } from '../core/log.js';
 import { sshTarget, type SshTarget } from '../ssh/ssh.js';
 import { runSsh } from '../ssh/relay.js';
 import { ensureShared } from '../ssh/connection.js';
-import { refreshSshConfig } from '../ssh/config-block.js';
 import { findVm, type VmFound } from '../config/terraform.js';
 import { displayPath, parseSubpath, parseWorkspaceBase } from '../config/subpath.js';
 import type { VmPlace } from './vm.js';
@@ -71,20 +70,19 @@ export function resolveSession(inRepository: boolean, cfg: Config = loadConfig(i
 }
 
 /**
- * A session ready to talk to the VM: the shared connection open, a VM instance
- * met for the first time with its host key recorded, and an ssh-config block of
- * ours following the address.
+ * A session ready to talk to the VM: the shared connection open, and a VM
+ * instance met for the first time with its host key recorded (yolovm's own
+ * state). Nothing of the user's is written: see commands/session.ts.
  */
 export async function openSession(inRepository: boolean, cfg: Config = loadConfig(inRepository)): Promise<Session> {
   return meetVm(resolveSession(inRepository, cfg));
 }
 
-/** The step openSession adds to resolveSession: first contact with a new VM instance, and the ssh-config refresh. */
+/** The step openSession adds to resolveSession: the shared connection, and first contact with a new VM instance. */
 export async function meetVm(s: Session): Promise<Session> {
   // Commands started together share one connection (connection.ts): the first opens it.
   await ensureShared(s.target.socket, () => runSsh(s.target, 'true'));
   await trustFirstKey(s);
-  refreshSshConfig(s);
   return s;
 }
 

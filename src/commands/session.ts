@@ -1,0 +1,22 @@
+// The session every command opens: vm/session.ts meets the VM (shared
+// connection, first host key) and writes nothing of the user's; the one user
+// file a command may touch on the way, the ssh-config block of ours, is
+// refreshed here, in the command layer, where a reader looks for effects.
+import type { Config } from '../config/config.js';
+import { refreshSshConfig } from '../ssh/config-block.js';
+import { meetVm as meet, openSession as open, type Session } from '../vm/session.js';
+
+/** Open a session; an ssh-config block of ours follows a re-created VM instance. */
+export async function openSession(inRepository: boolean, cfg?: Config): Promise<Session> {
+  return followed(await open(inRepository, cfg));
+}
+
+/** meetVm, then the same refresh. */
+export async function meetVm(s: Session): Promise<Session> {
+  return followed(await meet(s));
+}
+
+function followed(s: Session): Session {
+  refreshSshConfig(s);
+  return s;
+}
