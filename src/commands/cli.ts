@@ -5,7 +5,7 @@ import { checkVmName, setVmRequest } from '../config/config.js';
 import { YolovmError } from '../core/errors.js';
 import { info, setQuiet, setVerbose } from '../core/log.js';
 import { notARepository } from '../git/plumbing.js';
-import { runSync } from '../core/proc.js';
+import { runGit } from '../core/proc.js';
 import { VERSION } from '../core/version.js';
 
 export interface CommonOptions {
@@ -76,7 +76,7 @@ export interface BranchCommand {
 
 /** No branch given: the one checked out here, said (as `git push` with push.default=current). */
 function currentBranch(command: string): string {
-  const r = runSync('git', ['symbolic-ref', '-q', '--short', 'HEAD']);
+  const r = runGit(['symbolic-ref', '-q', '--short', 'HEAD']);
   const branch = r.stdout.trim();
   if (r.code === 128) throw notARepository();
   if (r.code !== 0 || branch === '')

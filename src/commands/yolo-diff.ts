@@ -7,7 +7,7 @@ import { EXIT, YolovmError } from '../core/errors.js';
 import * as git from '../git/repo.js';
 import { branchRef, countCommits, isAncestor } from '../git/plumbing.js';
 import { info, isVerbose, output, plural } from '../core/log.js';
-import { finished, start } from '../core/proc.js';
+import { finished, startGit } from '../core/proc.js';
 import { locationRefs } from '../git/handoff.js';
 import { locationOf } from '../vm/session.js';
 import { openSession } from './session.js';
@@ -114,7 +114,7 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
     // The summary on stderr: stdout is git's own output (pager, colours), for pipes.
     info(`${out.join('\n')}\n`);
     const flag = opts.patch ? [] : opts.stat ? ['--stat'] : ['--name-status'];
-    const child = start('git', ['diff', '-M', ...flag, base, target, '--'], { cwd: repo.top, stdio: 'inherit' });
+    const child = startGit(['diff', '-M', ...flag, base, target, '--'], { cwd: repo.top, stdio: 'inherit' });
     const code = await finished(child, 'git');
     return code === 0 ? EXIT.ok : EXIT.git;
   }

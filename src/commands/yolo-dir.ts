@@ -17,8 +17,8 @@ import { backupsDir, listBackups, prune, recordPull, undo } from '../sync/backup
 import { deleteOnlyRules, lastPush, recordPush } from '../sync/pushed.js';
 import { runOnVm, vmCommand, VM_EXIT } from '../vm/vm.js';
 import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../core/boundary.js';
-import { runSync } from '../core/proc.js';
-import { padCells, safeLine, widest } from '../core/text.js';
+import { runGit } from '../core/proc.js';
+import { padCells, safeLine, stamp, widest } from '../core/text.js';
 import { parseSubpath } from '../config/subpath.js';
 
 export interface DirOptions {
@@ -88,7 +88,7 @@ function maybeInGit(dir: string): boolean {
 function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | undefined {
   if (opts.gitignore === false || !maybeInGit(dir)) return undefined;
   // One git process: the list, exactly as git decides it (negations and nested .gitignore included).
-  const r = runSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: dir });
+  const r = runGit(['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z'], { cwd: dir });
   if (r.code !== 0) return undefined; // not a git work tree
   const patterns = r.stdout.split('\0').filter((p) => p !== '');
   if (patterns.length === 0) return undefined;
@@ -331,8 +331,7 @@ async function watch(s: Session, dir: string, subpath: string, opts: DirOptions)
 
 /** Where a pull keeps what it replaced: outside the synced tree, one directory per pull. */
 function backupRoot(dir: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 19);
-  return join(backupsDir(), `${stamp}-${basename(dir) || 'root'}`);
+  return join(backupsDir(), `${stamp()}-${basename(dir) || 'root'}`);
 }
 
 /** Files in a local tree, outside the excluded directories (for the mass-change guard). */

@@ -4,8 +4,8 @@
 // checked out exactly as with `git push yolovm::...`, without starting git push
 // and a second node process for the helper.
 //
-// It runs on every hand-off, so it keeps to plain git (plumbing.ts, no
-// simple-git) and asks as little as it can: one git query beside the config
+// It runs on every hand-off, so it keeps to plain git (plumbing.ts) and asks
+// as little as it can: one git query beside the config
 // read before the first ssh, and no send-pack when the VM is already there.
 import { loadConfig, readGitConfigAsync } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';

@@ -3,11 +3,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, shown, YolovmError } from '../core/errors.js';
-import { hasControl, padCells, safeLine, widest } from '../core/text.js';
+import { hasControl, padCells, safeLine, stamp, widest } from '../core/text.js';
 import { encodeLocation, locationRefs } from '../git/handoff.js';
 import { recordedFingerprint } from '../ssh/hostkeys.js';
 import { info, notice, output, plural } from '../core/log.js';
-import { CommandNotFound, finished, runSync, start } from '../core/proc.js';
+import { CommandNotFound, finished, runSync, start, runGit } from '../core/proc.js';
 import { resolveSession, type Session } from '../vm/session.js';
 import { meetVm, openSession } from './session.js';
 import { shq, shqAll } from '../core/shell.js';
@@ -94,10 +94,6 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
 
 const noLoss = NO_LOSS;
 
-function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
 /** Bring everything home: repositories into the local repository they came from, or bundles; directories by rsync. */
 export async function save(subpathArg: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
   const subpath = parseSubpath(subpathArg ?? '');
@@ -149,7 +145,7 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
     const mirror = join(dated, `.${String(process.pid)}.mirror`);
     mkdirSync(dated, { recursive: true });
     try {
-      const clone = runSync('git', ['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
+      const clone = runGit(['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
       if (clone.code !== 0)
         throw new YolovmError(`Could not make ${mirror}: ${clone.stderr.trim()}`, 'Check free space and permissions there.');
       await fetchInto(s, mirror, e.subpath, [
@@ -158,7 +154,7 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
         // (the other refs come with refs/*)
         ...extraSpecs(e, 'refs/yolovm').filter((spec) => !spec.includes(':refs/yolovm/refs/')),
       ]);
-      const b = runSync('git', ['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
+      const b = runGit(['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
       if (b.code !== 0)
         throw new YolovmError(`git bundle failed for ${label}: ${b.stderr.trim()}`, 'Run again with -v to see the commands run.', EXIT.git);
     } finally {

@@ -5,7 +5,7 @@
 // never taken from the default VM's.
 import { homedir } from 'node:os';
 import { debug } from '../core/log.js';
-import { CommandNotFound, runAsync, runSync, type RunResult } from '../core/proc.js';
+import { runGit, runGitAsync, type RunResult } from '../core/proc.js';
 import { shown, YolovmError } from '../core/errors.js';
 
 let cliVm: VmRequest | undefined;
@@ -219,23 +219,14 @@ function configFrom(r: RunResult): Map<string, Setting> {
   return parseGitConfigZ(r.code === 0 ? r.stdout : '');
 }
 
-function gitMissing(err: unknown): never {
-  if (err instanceof CommandNotFound) throw new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).');
-  throw err;
-}
-
 /** yolovm's git config entries (and the two git settings it follows), in one git process. */
 export function readGitConfig(inRepository: boolean): Map<string, Setting> {
-  try {
-    return configFrom(runSync('git', configArgs(inRepository)));
-  } catch (err) {
-    return gitMissing(err);
-  }
+  return configFrom(runGit(configArgs(inRepository)));
 }
 
 /** The same, not blocking: to run beside another query. */
 export async function readGitConfigAsync(inRepository: boolean): Promise<Map<string, Setting>> {
-  return configFrom(await runAsync('git', configArgs(inRepository)).catch(gitMissing));
+  return configFrom(await runGitAsync(configArgs(inRepository)));
 }
 
 /** `~` and `~/x` in local paths (config values are not expanded by a shell). */

@@ -3,6 +3,7 @@
 // Every child is remembered so a signal to us ends them too.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { debugCommand } from './log.js';
+import { YolovmError } from './errors.js';
 
 export interface RunResult {
   code: number; // exit status; 128+n when killed by signal n
@@ -96,4 +97,42 @@ export function endChildrenOnSignals(): void {
       process.exit(exitCode(null, sig));
     });
   }
+}
+
+// Local git: every git process yolovm starts goes through runGit, runGitAsync
+// or startGit, so "git is not installed" is said one way and -v traces each.
+
+/** The error for a host without git. */
+export function gitNotInstalled(): YolovmError {
+  return new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).');
+}
+
+function noGit(err: unknown): never {
+  throw err instanceof CommandNotFound ? gitNotInstalled() : err;
+}
+
+/** git, run to completion (a quick local question). */
+export function runGit(args: readonly string[], opts: RunOptions = {}): RunResult {
+  try {
+    return runSync('git', args, opts);
+  } catch (err) {
+    return noGit(err);
+  }
+}
+
+/** git, without blocking: several at once. */
+export function runGitAsync(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return runAsync('git', args, opts).catch(noGit);
+}
+
+/** git, started (a transfer whose output we relay). */
+export function startGit(args: readonly string[], opts: SpawnOptions): ChildProcess {
+  return start('git', args, opts);
+}
+
+/** git's output when it succeeded; otherwise `fail` gets git's first error line. */
+export function gitOutput(r: RunResult, fail: (why: string) => Error): string {
+  if (r.code === 0) return r.stdout;
+  const lines = r.stderr.split('\n');
+  throw fail(lines.find((l) => /^(fatal|error): /.test(l)) ?? lines.find((l) => l.trim() !== '') ?? `exit ${String(r.code)}`);
 }

@@ -1,7 +1,7 @@
 // What the VM says reaches the terminal escaped: one function, one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { padCells, safeLine, safeRelayed, safeText, widest } from './text.js';
+import { padCells, safeLine, safeRelayed, safeText, stamp, widest } from './text.js';
 import { shown } from './errors.js';
 
 describe('safeText: control characters from the VM shown escaped', () => {
@@ -49,5 +49,12 @@ describe('columns in terminal cells', () => {
   it('the widest of a column counts a wide character as two', () => {
     assert.equal(widest(['app/', '日本語/']), 7);
     assert.equal(widest([]), 0);
+  });
+});
+
+describe('stamp', () => {
+  it('names a time so that names sort as times do', () => {
+    assert.equal(stamp(new Date('2026-12-02T03:04:05.678Z')), '20261202-030405.678');
+    assert.ok(stamp(new Date('2026-12-02T03:04:05.678Z')) < stamp(new Date('2026-12-02T03:04:06.001Z')));
   });
 });

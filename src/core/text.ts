@@ -47,3 +47,8 @@ export function padCells(text: string, cells: number): string {
 export function widest(texts: readonly string[]): number {
   return Math.max(0, ...texts.map((t) => stringWidth(t)));
 }
+
+/** A UTC time as yolovm names directories after it: 20261202-033030.123 (sorts as it reads). */
+export function stamp(at = new Date()): string {
+  return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 19);
+}

@@ -8,7 +8,7 @@
 // <location> is the workspace subpath, encoded into one ref component,
 // reversibly: bytes other than [A-Za-z0-9-] become %XX, and the workspace
 // root is `_` (an encoded name never is).
-import { runSync } from '../core/proc.js';
+import { runGit } from '../core/proc.js';
 
 export function encodeLocation(subpath: string): string {
   if (subpath === '') return '_';
@@ -58,7 +58,7 @@ export function recordHandoffs(vm: string, subpath: string, pushed: readonly Han
   if (pushed.length === 0) return;
   const refs = locationRefs(subpath, vm);
   const lines = pushed.map((p) => (p.sha === '' ? `delete ${refs.handoff(p.branch)}\n` : `update ${refs.handoff(p.branch)} ${p.sha}\n`));
-  const r = runSync('git', ['update-ref', '-m', `yolovm: pushed to ${subpath || 'the workspace root'}`, '--stdin'], {
+  const r = runGit(['update-ref', '-m', `yolovm: pushed to ${subpath || 'the workspace root'}`, '--stdin'], {
     cwd,
     input: lines.join(''),
   });

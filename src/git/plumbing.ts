@@ -1,18 +1,18 @@
-// git plumbing for the hot paths (the remote helper, git yolo-push), with plain
-// git and no simple-git, which costs ~25 ms at every start (see README,
-// Dependencies): which ids are commits here, a branch and its repository in one
-// process, commit counts, and `git status --porcelain -z` read the one way.
+// git plumbing for the hot paths (the remote helper, git yolo-push): plain git
+// through core/proc.ts runGit (no library: see README, Dependencies): which
+// ids are commits here, a branch and its repository in one process, commit
+// counts, and `git status --porcelain -z` read the one way.
 import { YolovmError } from '../core/errors.js';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { finished, runAsync, runSync, start } from '../core/proc.js';
+import { finished, runGit, runGitAsync, start } from '../core/proc.js';
 
 /** The type of each of `shas` that a repository (the current one, or `gitDir`) has, with one git process. */
 function objectTypes(shas: readonly string[], at: { cwd?: string; gitDir?: string }): [string, string][] {
   const wanted = shas.filter((x) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(x));
   if (wanted.length === 0) return [];
   const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
-  const r = runSync('git', args, { cwd: at.cwd, input: `${wanted.join('\n')}\n` });
+  const r = runGit(args, { cwd: at.cwd, input: `${wanted.join('\n')}\n` });
   return r.stdout
     .split('\n')
     .map((l) => l.split(' ') as [string, string])
@@ -94,7 +94,7 @@ export interface Here {
 
 /** The repository around the current directory, its pre-push hook's path and the commit of `ref`, in one git process. */
 export async function repositoryAndRef(ref: string): Promise<Here> {
-  const r = await runAsync('git', [
+  const r = await runGitAsync([
     'rev-parse',
     '--show-toplevel',
     '--absolute-git-dir',
@@ -134,10 +134,10 @@ export const rangeArgs = (range: Range): string[] => (typeof range === 'string' 
 
 /** `git rev-list --count` of a range. */
 export function countCommits(cwd: string, range: Range): number {
-  return Number(runSync('git', ['rev-list', '--count', ...rangeArgs(range), '--'], { cwd }).stdout.trim());
+  return Number(runGit(['rev-list', '--count', ...rangeArgs(range), '--'], { cwd }).stdout.trim());
 }
 
 /** Whether commit `older` is in the history of `newer`. */
 export function isAncestor(cwd: string, older: string, newer: string): boolean {
-  return runSync('git', ['merge-base', '--is-ancestor', older, newer], { cwd }).code === 0;
+  return runGit(['merge-base', '--is-ancestor', older, newer], { cwd }).code === 0;
 }

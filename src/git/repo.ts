@@ -1,15 +1,14 @@
-// Local git, one small function per operation: queries through simple-git,
-// transfers (fetch, ls-remote through the helper: long, with progress on the
-// terminal) through proc.ts, which ends them with us on a signal.
-import { simpleGit, type SimpleGit } from 'simple-git';
+// Local git, one small function per operation, each one git process through
+// core/proc.ts (which ends them with us on a signal); transfers (fetch,
+// ls-remote through the helper: long, with progress on the terminal) relayed.
 import { spawnSync } from 'node:child_process';
 import { YolovmError } from '../core/errors.js';
 import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
-import { finished, runSync, start } from '../core/proc.js';
+import { finished, runGit, runGitAsync, startGit } from '../core/proc.js';
 import { safeRelayed } from '../core/text.js';
+import { Lines } from '../core/lines.js';
 
 export interface Repo {
-  git: SimpleGit;
   /** Top of the work tree the command runs in. */
   top: string;
   /** Its git directory (for a worktree, the worktree's own). */
@@ -17,26 +16,25 @@ export interface Repo {
 }
 
 /** The repository around the current directory (worktrees included), or the contract's error. One git process. */
+/** git's stdout, or an Error whose message is git's stderr (a caller reads the paths git names in it). */
+async function query(cwd: string, args: readonly string[]): Promise<string> {
+  const r = await runGitAsync(args, { cwd });
+  if (r.code !== 0) throw new Error(r.stderr.trim() || `git ${args[0] ?? ''} failed (exit ${String(r.code)})`);
+  return r.stdout;
+}
+
 export async function openRepo(cwd = process.cwd()): Promise<Repo> {
-  const git = simpleGit({ baseDir: cwd });
-  let top: string;
-  let gitDir: string;
-  try {
-    [top = '', gitDir = ''] = (await git.revparse(['--show-toplevel', '--absolute-git-dir'])).trim().split('\n');
-  } catch {
-    throw notARepository();
-  }
-  return { git: simpleGit({ baseDir: top }), top, gitDir };
+  const r = await runGitAsync(['rev-parse', '--show-toplevel', '--absolute-git-dir'], { cwd });
+  const [top = '', gitDir = ''] = r.stdout.trim().split('\n');
+  if (r.code !== 0 || top === '') throw notARepository();
+  return { top, gitDir };
 }
 
 /** The commit a ref points at, or undefined. */
 export async function resolveRef(repo: Repo, ref: string): Promise<string | undefined> {
-  try {
-    const out = (await repo.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-    return out === '' ? undefined : out;
-  } catch {
-    return undefined;
-  }
+  const r = await runGitAsync(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: repo.top });
+  const out = r.stdout.trim();
+  return r.code !== 0 || out === '' ? undefined : out;
 }
 
 export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
@@ -45,17 +43,17 @@ export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
 
 /** `git log --oneline` of a range, newest first, at most `max` lines. */
 export async function onelineLog(repo: Repo, range: Range, max: number): Promise<string[]> {
-  const out = await repo.git.raw(['log', '--oneline', '--no-decorate', '--no-color', `-${max}`, ...rangeArgs(range)]);
+  const out = await query(repo.top, ['log', '--oneline', '--no-decorate', '--no-color', `-${max}`, ...rangeArgs(range)]);
   return out.split('\n').filter((l) => l !== '');
 }
 
 export async function shortSha(repo: Repo, sha: string): Promise<string> {
-  return (await repo.git.raw(['rev-parse', '--short', sha])).trim();
+  return (await query(repo.top, ['rev-parse', '--short', sha])).trim();
 }
 
 /** The work tree that has `branch` checked out (this one or another worktree), if any. */
 export async function worktreeOf(repo: Repo, branch: string): Promise<string | undefined> {
-  const out = await repo.git.raw(['worktree', 'list', '--porcelain']);
+  const out = await query(repo.top, ['worktree', 'list', '--porcelain']);
   let path: string | undefined;
   for (const line of out.split('\n')) {
     if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
@@ -66,35 +64,35 @@ export async function worktreeOf(repo: Repo, branch: string): Promise<string | u
 
 /** The best common ancestor of two commits, or undefined when they share no history. */
 export async function mergeBase(repo: Repo, a: string, b: string): Promise<string | undefined> {
-  try {
-    const out = (await repo.git.raw(['merge-base', a, b])).trim();
-    return out === '' ? undefined : out;
-  } catch {
-    return undefined;
-  }
+  const r = await runGitAsync(['merge-base', a, b], { cwd: repo.top });
+  const out = r.stdout.trim();
+  return r.code !== 0 || out === '' ? undefined : out;
 }
 
 /** `git diff --raw -z -M` between two commits: what changed, with modes and renames. */
 export function rawDiff(repo: Repo, from: string, to: string): string {
-  const r = runSync('git', ['diff', '--raw', '-z', '-M', '--no-color', from, to, '--'], { cwd: repo.top });
+  const r = runGit(['diff', '--raw', '-z', '-M', '--no-color', from, to, '--'], { cwd: repo.top });
   if (r.code !== 0) throw new YolovmError(`git diff failed: ${r.stderr.trim()}`, 'Run again with -v to see the commands run.');
   return r.stdout;
 }
 
 /** Paths that differ between two commits (both sides of a rename). */
 export function changedPaths(cwd: string, from: string, to: string): string[] {
-  const r = runSync('git', ['diff', '--name-only', '--no-renames', '-z', from, to, '--'], { cwd });
+  const r = runGit(['diff', '--name-only', '--no-renames', '-z', from, to, '--'], { cwd });
   if (r.code !== 0) throw new YolovmError(`git diff failed: ${r.stderr.trim()}`, 'Run again with -v to see the commands run.');
   return r.stdout.split('\0').filter((p) => p !== '');
 }
 
 /** Paths with local changes in a work tree: staged, unstaged and untracked (both sides of a rename). */
 export function dirtyPaths(worktree: string): string[] {
-  const r = runSync('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: worktree });
+  const r = runGit(['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: worktree });
   return parseStatusZ(r.stdout).flatMap((c) => (c.from === undefined ? [c.path] : [c.path, c.from]));
 }
 
-/** Apply the difference between two commits to a work tree as uncommitted changes (binary-safe). */
+/**
+ * Apply the difference between two commits to a work tree as uncommitted
+ * changes (binary-safe: the patch stays bytes, hence spawnSync, not runGit).
+ */
 export function applyDiff(worktree: string, from: string, to: string): void {
   const diff = spawnSync('git', ['diff', '--binary', '--no-color', from, to, '--'], { cwd: worktree, maxBuffer: 1024 * 1024 * 1024 });
   const apply = diff.status === 0 ? spawnSync('git', ['apply', '--whitespace=nowarn'], { cwd: worktree, input: diff.stdout }) : diff;
@@ -106,17 +104,14 @@ export function applyDiff(worktree: string, from: string, to: string): void {
   }
 }
 
-/** Set a setting in this repository's own config. */
 /** Move a branch that is not checked out; fails if it moved meanwhile (old value checked). */
 export async function moveRef(repo: Repo, branch: string, to: string, from: string | undefined, reason: string): Promise<void> {
-  await repo.git.raw(['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '']); // '': the ref must not exist yet (whatever the hash length)
+  await query(repo.top, ['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '']); // '': the ref must not exist yet (whatever the hash length)
 }
 
 /** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */
 export async function moveCheckedOut(worktree: string, to: string, force: boolean): Promise<void> {
-  const git = simpleGit({ baseDir: worktree });
-  if (force) await git.raw(['reset', '--keep', to]);
-  else await git.raw(['merge', '--ff-only', '--quiet', to]);
+  await query(worktree, force ? ['reset', '--keep', to] : ['merge', '--ff-only', '--quiet', to]);
 }
 
 export interface Transfer {
@@ -133,25 +128,28 @@ export interface Transfer {
 const KEPT_STDERR = 1024 * 1024;
 
 export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, hide?: RegExp): Promise<Transfer> {
-  const child = start('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = startGit(args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  let partial = '';
   const show = (text: string) => {
     if (!hide?.test(text)) process.stderr.write(safeRelayed(text));
   };
+  // Whole lines, and progress meters (redrawn with \r) as they come.
+  const lines = new Lines({
+    line: (line) => {
+      show(`${line}\n`);
+    },
+    progress: (text) => {
+      for (const piece of text.match(/[^\r]*\r/g) ?? []) show(piece);
+    },
+  });
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     // Kept for our messages, bounded (the VM's stderr flows through here): the first MiB says why it failed.
     if (stderr.length < KEPT_STDERR) stderr += d;
-    partial += d;
-    // Whole lines, and progress meters (redrawn with \r) as they come.
-    const cut = Math.max(partial.lastIndexOf('\n'), partial.lastIndexOf('\r'));
-    if (cut < 0) return;
-    for (const piece of partial.slice(0, cut + 1).match(/[^\r\n]*[\r\n]/g) ?? []) show(piece);
-    partial = partial.slice(cut + 1);
+    lines.push(d);
   });
   const code = await finished(child, 'git');
-  if (partial !== '') show(partial);
+  lines.end();
   return { code, stdout, stderr };
 }

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitsAmong } from './plumbing.js';
-import { runSync } from '../core/proc.js';
+import { runGit } from '../core/proc.js';
 
 export interface Submodule {
   name: string;
@@ -32,7 +32,7 @@ export function parseModulePaths(z: string): { name: string; path: string }[] {
 
 /** What `commit`'s .gitmodules names (one git process; none without one). `git` is how to reach the repository. */
 export function modulesAt(git: readonly string[], commit: string): { name: string; path: string }[] {
-  const cfg = runSync('git', [...git, 'config', '-z', '--blob', `${commit}:.gitmodules`, '--get-regexp', '^submodule\\..*\\.path$']);
+  const cfg = runGit([...git, 'config', '-z', '--blob', `${commit}:.gitmodules`, '--get-regexp', '^submodule\\..*\\.path$']);
   return cfg.code === 0 ? parseModulePaths(cfg.stdout) : [];
 }
 
@@ -40,7 +40,7 @@ export function modulesAt(git: readonly string[], commit: string): { name: strin
 export function submodulesOf(top: string, commit: string): Submodule[] {
   const modules = modulesAt(['-C', top], commit);
   if (modules.length === 0) return [];
-  const tree = runSync('git', ['-C', top, 'ls-tree', '--full-tree', '-z', commit, '--', ...modules.map((m) => m.path)]);
+  const tree = runGit(['-C', top, 'ls-tree', '--full-tree', '-z', commit, '--', ...modules.map((m) => m.path)]);
   const links = new Map<string, string>();
   for (const rec of tree.stdout.split('\0')) {
     const m = /^160000 commit ([0-9a-f]+)\t(.*)$/s.exec(rec);
@@ -51,7 +51,7 @@ export function submodulesOf(top: string, commit: string): Submodule[] {
 
 function localGitDir(top: string, path: string): string | undefined {
   if (!existsSync(join(top, path, '.git'))) return undefined;
-  const r = runSync('git', ['-C', join(top, path), 'rev-parse', '--absolute-git-dir']);
+  const r = runGit(['-C', join(top, path), 'rev-parse', '--absolute-git-dir']);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -79,7 +79,7 @@ export function sendable(subs: readonly Submodule[]): { ready: Submodule[]; not:
  * lacks: the agent's work inside them, with where it is on the VM.
  */
 export function movedOnVm(top: string, from: string, to: string): Submodule[] {
-  const r = runSync('git', ['-C', top, 'diff-tree', '-r', '-z', '--no-commit-id', from, to]);
+  const r = runGit(['-C', top, 'diff-tree', '-r', '-z', '--no-commit-id', from, to]);
   if (r.code !== 0) return [];
   const moved = new Set<string>();
   const fields = r.stdout.split('\0');

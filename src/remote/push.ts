@@ -13,7 +13,7 @@ import { debug, info, notice, plural } from '../core/log.js';
 import { modulesAt } from '../git/submodules.js';
 import { rememberPush } from '../config/state.js';
 import { commitsAmong } from '../git/plumbing.js';
-import { runSync } from '../core/proc.js';
+import { gitNotInstalled, runGit } from '../core/proc.js';
 import * as proto from './protocol.js';
 import type { Session } from '../vm/session.js';
 import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
@@ -103,18 +103,7 @@ function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.Pus
     (req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? ''),
     { gitDir: req.gitDir },
   );
-  const r = runSync('git', [
-    ...at,
-    'log',
-    '--format=',
-    '--name-only',
-    '--diff-filter=AMR',
-    '--no-renames',
-    ...sources,
-    '--not',
-    ...have,
-    '--',
-  ]);
+  const r = runGit([...at, 'log', '--format=', '--name-only', '--diff-filter=AMR', '--no-renames', ...sources, '--not', ...have, '--']);
   if (r.code !== 0) return;
   const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];
   if (secrets.length === 0) return;
@@ -132,7 +121,7 @@ function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.Pus
 export function rememberLocation(s: Session, gitDir: string, subpath: string): void {
   if (subpath === '' || s.cfg.subpath) return;
   const key = subpathKey(s.cfg.vm.value);
-  const r = runSync('git', ['--git-dir', gitDir, 'config', key, subpath]);
+  const r = runGit(['--git-dir', gitDir, 'config', key, subpath]);
   if (r.code !== 0) {
     notice(`warning: could not remember '${subpath}' as this repository's VM location: ${r.stderr.trim()}`);
     return;
@@ -150,7 +139,7 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
   const shas = new Map(req.resolved);
   const unknown = [...new Set(pushed.map((p) => p.src).filter((src) => src !== '' && !shas.has(src)))];
   if (unknown.length > 0) {
-    const r = runSync('git', ['rev-parse', ...unknown.map((src) => `${src}^{commit}`)]);
+    const r = runGit(['rev-parse', ...unknown.map((src) => `${src}^{commit}`)]);
     if (r.code !== 0) {
       debug(`not recording the hand-off: ${r.stderr.trim()}`);
       return;
@@ -182,8 +171,7 @@ function warnSubmodules(req: SendPackRequest, specs: readonly proto.PushSpec[], 
   const spec = specs.find((p) => p.src !== '' && ok.has(p.dst));
   if (!spec) return;
   const at = req.gitDir ? ['--git-dir', req.gitDir] : [];
-  const commit =
-    req.resolved?.get(spec.src) ?? runSync('git', [...at, 'rev-parse', '-q', '--verify', `${spec.src}^{commit}`]).stdout.trim();
+  const commit = req.resolved?.get(spec.src) ?? runGit([...at, 'rev-parse', '-q', '--verify', `${spec.src}^{commit}`]).stdout.trim();
   const subs = commit ? modulesAt(at, commit) : [];
   if (subs.length === 0) return;
   const paths = subs.slice(0, 5).map((m) => m.path);
@@ -208,7 +196,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
     scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
     const clean = { ...process.env };
     delete clean.GIT_DIR; // else git init would re-initialise the user's repository
-    runSync('git', ['init', '--bare', '-q', scratch], { env: clean });
+    runGit(['init', '--bare', '-q', scratch], { env: clean });
     receivePack = 'git-receive-pack';
     destination = scratch;
   } else {
@@ -248,7 +236,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
           runRelayed('git', proto.sendPackArgs(opts, receivePack, destination, specLines), {
             env,
             sshFailed: failedEarly,
-            notFound: () => new YolovmError('git is not installed', 'Install git (`sudo apt-get install git`).'),
+            notFound: gitNotInstalled,
           }),
         ),
       (r) => (failedEarly(r.code, r.stdout) ? refusal(r.held) : undefined),

@@ -7,10 +7,10 @@ import { debug } from '../core/log.js';
 import { CommandNotFound, finished, start } from '../core/proc.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
 import { safeRelayed } from '../core/text.js';
+import { Lines, MAX_LINE } from '../core/lines.js';
 
 // What the relay keeps of a child's stderr, whatever the VM floods it with: the
 // first lines (where ssh's, git's and rsync's complaints are), cut to a length.
-const MAX_LINE = 64 * 1024;
 const MAX_KEPT = 1000;
 
 function keep(lines: string[], line: string): void {
@@ -23,7 +23,6 @@ function keep(lines: string[], line: string): void {
  * replaced by one clear message when ssh fails, and shown when it did not.
  */
 export class StderrRelay {
-  private partial = '';
   private held: string[] = [];
   /** The program's own error lines (rsync's), held like ssh's when `hold` says so. */
   readonly own: string[] = [];
@@ -40,32 +39,29 @@ export class StderrRelay {
   /** The VM work tree after a push, when the script reported it (its reader parses it: protocol.parseHead). */
   vmHeadLine: string | undefined;
 
-  push(chunk: string): void {
-    this.partial += chunk;
-    // A line that never ends (a flood) is cut, so memory stays bounded.
-    if (this.partial.length > MAX_LINE && !/[\r\n]/.test(this.partial)) this.partial += '\n';
-    for (;;) {
-      const nl = this.partial.indexOf('\n');
-      if (nl < 0) break;
-      const line = this.partial.slice(0, nl);
-      this.partial = this.partial.slice(nl + 1);
-      keep(this.all, line);
-      const marker = /^yolovm:(exit|head|kept|untracked):(.*)$/.exec(line);
-      if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
-      else if (marker?.[1] === 'kept') this.kept = marker[2];
-      else if (marker?.[1] === 'untracked') this.untracked = /^\d{1,9}$/.test(marker[2] ?? '') ? Number(marker[2]) : undefined;
-      else if (marker?.[1] === 'head') this.vmHeadLine = marker[2] ?? '';
-      // ssh may end lines with \r\n; a progress meter redraws with bare \r.
-      else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));
-      else if (this.hold?.test(line)) keep(this.own, line.replace(/\r$/, ''));
-      else process.stderr.write(`${safeRelayed(line)}\n`);
-    }
+  private readonly lines = new Lines({
+    line: (line) => {
+      this.line(line);
+    },
     // Progress meters redraw with \r and no newline: show them at once.
-    const cr = this.partial.lastIndexOf('\r');
-    if (cr >= 0) {
-      process.stderr.write(safeRelayed(this.partial.slice(0, cr + 1)));
-      this.partial = this.partial.slice(cr + 1);
-    }
+    progress: (text) => process.stderr.write(safeRelayed(text)),
+  });
+
+  push(chunk: string): void {
+    this.lines.push(chunk);
+  }
+
+  private line(line: string): void {
+    keep(this.all, line);
+    const marker = /^yolovm:(exit|head|kept|untracked):(.*)$/.exec(line);
+    if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
+    else if (marker?.[1] === 'kept') this.kept = marker[2];
+    else if (marker?.[1] === 'untracked') this.untracked = /^\d{1,9}$/.test(marker[2] ?? '') ? Number(marker[2]) : undefined;
+    else if (marker?.[1] === 'head') this.vmHeadLine = marker[2] ?? '';
+    // ssh may end lines with \r\n; a progress meter redraws with bare \r.
+    else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));
+    else if (this.hold?.test(line)) keep(this.own, line.replace(/\r$/, ''));
+    else process.stderr.write(`${safeRelayed(line)}\n`);
   }
 
   /** ssh's own lines were held back. */
@@ -75,7 +71,7 @@ export class StderrRelay {
 
   /** At the end: ssh failed (the held lines explain it) or not (show them); the program's own, unless it failed. */
   finish(sshFailed: boolean, failed = sshFailed): string {
-    if (this.partial !== '') this.push('\n');
+    this.lines.end();
     const held = this.held.join('\n');
     if (!sshFailed && held !== '') process.stderr.write(`${safeRelayed(held)}\n`);
     else if (sshFailed) debug(`ssh said: ${held}`);

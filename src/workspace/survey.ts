@@ -6,7 +6,7 @@ import { Answer } from '../vm/answers.js';
 import { shown } from '../core/errors.js';
 import { locationRefs } from '../git/handoff.js';
 import { objectsAmong } from '../git/plumbing.js';
-import { runSync } from '../core/proc.js';
+import { runGit } from '../core/proc.js';
 import type { Session } from '../vm/session.js';
 import { pushedFrom, readState, type State } from '../config/state.js';
 import { runOnVm } from '../vm/vm.js';
@@ -136,7 +136,7 @@ export interface Unsaved {
 
 /** The snapshot ref of this location in a local repository, if any. */
 function savedWip(gitDir: string, vm: string, subpath: string): string {
-  const r = runSync('git', ['--git-dir', gitDir, 'rev-parse', '-q', '--verify', `${locationRefs(subpath, vm).wip}^{commit}`]);
+  const r = runGit(['--git-dir', gitDir, 'rev-parse', '-q', '--verify', `${locationRefs(subpath, vm).wip}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : '';
 }
 
