@@ -50,6 +50,42 @@ export function parseRawZ(text: string): FileChange[] {
   return out;
 }
 
+/** What the review compares with: what was handed to the VM, else where the VM's branch left the local one. */
+async function reviewBase(repo: git.Repo, handoff: string, branch: string, tip: string): Promise<{ base: string; says: string }> {
+  const handed = await git.resolveRef(repo, handoff);
+  if (handed) return { base: handed, says: 'handed off' };
+  const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  const against = local ?? (await git.resolveRef(repo, 'HEAD'));
+  const base = against ? await git.mergeBase(repo, against, tip) : undefined;
+  if (!base) {
+    throw new YolovmError(
+      `The VM's '${branch}' shares no history with ${local ? `local ${branch}` : 'this repository'}`,
+      `Nothing to compare with; fetch it to look at it: \`git yolo-fetch ${branch}\`.`,
+    );
+  }
+  return { base, says: `no hand-off recorded; merge base with ${local ? `local ${branch}` : 'HEAD'}` };
+}
+
+/** The review's file list: one line a file, those that would run on the host flagged, and a warning under them. */
+export function fileLines(files: readonly FileChange[]): string[] {
+  const out = [
+    files.length === 0 ? 'No files changed.' : `Files (${plural(files.length, 'file')}, from the hand-off to the VM work tree):`,
+  ];
+  let flagged = 0;
+  for (const f of files) {
+    const why = runsOnHost(f.path, f.becameExecutable) ?? (f.from ? runsOnHost(f.from) : undefined);
+    if (why) flagged++;
+    const name = f.from ? `${f.from} -> ${f.path}` : f.path;
+    out.push(`  ${f.status} ${(WORD[f.status] ?? f.status).padEnd(8)} ${name}${why ? `   ! runs on the host (${why})` : ''}`);
+  }
+  if (flagged > 0)
+    out.push(
+      '',
+      `! ${plural(flagged, 'file')} would run code on this machine when you use your usual tools: review before running anything.`,
+    );
+  return out;
+}
+
 const WORD: Record<string, string> = { A: 'created', M: 'edited', D: 'deleted', R: 'renamed', C: 'copied', T: 'type changed' };
 
 export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
@@ -79,21 +115,7 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   });
   const target = wip ? refs.wip : tip;
 
-  // The base: what was handed to the VM, else where the VM's branch left the local one.
-  let base = await git.resolveRef(repo, refs.handoff(branch));
-  let baseSays = 'handed off';
-  if (!base) {
-    const local = await git.resolveRef(repo, `refs/heads/${branch}`);
-    const against = local ?? (await git.resolveRef(repo, 'HEAD'));
-    base = against ? await git.mergeBase(repo, against, tip) : undefined;
-    baseSays = `no hand-off recorded; merge base with ${local ? `local ${branch}` : 'HEAD'}`;
-    if (!base) {
-      throw new YolovmError(
-        `The VM's '${branch}' shares no history with ${local ? `local ${branch}` : 'this repository'}`,
-        `Nothing to compare with; fetch it to look at it: \`git yolo-fetch ${branch}\`.`,
-      );
-    }
-  }
+  const { base, says: baseSays } = await reviewBase(repo, refs.handoff(branch), branch, tip);
 
   const short = async (sha: string) => git.shortSha(repo, sha);
   const commits = countCommits(repo.top, `${base}..${tip}`);
@@ -119,23 +141,7 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
     return code === 0 ? EXIT.ok : EXIT.git;
   }
 
-  const files = parseRawZ(git.rawDiff(repo, base, target));
-  out.push(
-    '',
-    files.length === 0 ? 'No files changed.' : `Files (${plural(files.length, 'file')}, from the hand-off to the VM work tree):`,
-  );
-  let flagged = 0;
-  for (const f of files) {
-    const why = runsOnHost(f.path, f.becameExecutable) ?? (f.from ? runsOnHost(f.from) : undefined);
-    if (why) flagged++;
-    const name = f.from ? `${f.from} -> ${f.path}` : f.path;
-    out.push(`  ${f.status} ${(WORD[f.status] ?? f.status).padEnd(8)} ${name}${why ? `   ! runs on the host (${why})` : ''}`);
-  }
-  if (flagged > 0)
-    out.push(
-      '',
-      `! ${plural(flagged, 'file')} would run code on this machine when you use your usual tools: review before running anything.`,
-    );
+  out.push('', ...fileLines(parseRawZ(git.rawDiff(repo, base, target))));
   const inSubmodules = submoduleWork(repo.top, s, subpath, base, target);
   if (inSubmodules.length > 0) out.push('', ...inSubmodules);
   out.push('', `The whole patch: ${shqAll(['git', 'yolo-diff', '-p', branch, ...(subpathArg !== undefined ? [subpath] : [])])}`);

@@ -1,7 +1,7 @@
 // The VM's `ls` answer: checked, and names shown escaped.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLs } from './yolo-dir.js';
+import { massGuard, parseLs } from './yolo-dir.js';
 import { YolovmError } from '../core/errors.js';
 
 describe('ls answers', () => {
@@ -31,4 +31,19 @@ describe('ls answers', () => {
       );
     });
   }
+});
+
+describe("a pull's mass-change guard", () => {
+  const cases: [string, number, boolean, number | undefined, ReturnType<typeof massGuard>][] = [
+    ['a small tree is not probed', 20, false, undefined, 'none'],
+    ['a sizeable tree is probed first', 21, false, undefined, 'probe'],
+    ['--force skips the probe', 500, true, undefined, 'none'],
+    ['half of it changed: allowed', 100, false, 50, 'ok'],
+    ['more than half: refused', 100, false, 51, 'refuse'],
+    ['nothing changed', 100, false, 0, 'ok'],
+  ];
+  for (const [name, files, force, hit, want] of cases)
+    it(`${name} -> ${want}`, () => {
+      assert.equal(massGuard(files, force, hit), want);
+    });
 });

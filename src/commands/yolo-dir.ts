@@ -375,6 +375,34 @@ function hostRunning(changes: readonly string[], dir: string): string[] {
   return out;
 }
 
+/**
+ * The mass-change guard of a pull into a sizeable tree (more than MASS_MIN_FILES
+ * files): probe it with a dry run first (unless --force), then refuse when it
+ * would replace or delete more than half of the files there.
+ */
+export function massGuard(localFiles: number, force: boolean, destructiveChanges?: number): 'none' | 'probe' | 'refuse' | 'ok' {
+  if (destructiveChanges !== undefined) return destructiveChanges * 2 > localFiles ? 'refuse' : 'ok';
+  return localFiles > MASS_MIN_FILES && !force ? 'probe' : 'none';
+}
+
+function massPullRefused(where: string, localDir: string, hit: number, local: number): YolovmError {
+  return new YolovmError(
+    `Refusing to pull ${where} into ${shown(localDir)}: it would replace or delete ${String(hit)} of its ${String(local)} files`,
+    'Is this the wrong directory or subpath? Check with `yolo-dir pull -n`; pull anyway with --force (what it replaces is kept in a backup).',
+  );
+}
+
+/** After a pull that changed local files: its record and itemized list beside the backup, and where to undo it from. */
+function keepPullRecord(backup: string, dir: string, where: string, changes: readonly string[]): void {
+  mkdirSync(backup, { recursive: true });
+  writeFileSync(join(backup, 'changes.txt'), `# yolo-dir pull of ${where} into ${dir}, itemized by rsync\n${changes.join('\n')}\n`);
+  recordPull(backup, dir, where, [...changes]);
+  // Said even with -q: the one place to undo this pull from.
+  notice(
+    `${destructive(changes).length > 0 ? `Local files it replaced or deleted are kept in ${join(backup, 'files')}` : 'It replaced or deleted no local file'} (every change: ${join(backup, 'changes.txt')}); undo this pull with \`yolo-dir undo ${basename(backup)}\``,
+  );
+}
+
 export async function dirPull(localDir: string, subpathArg: string | undefined, opts: DirOptions): Promise<number> {
   const dir = resolve(localDir);
   if (existsSync(dir) && !statSync(dir).isDirectory())
@@ -415,16 +443,11 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
     // A pull that would replace or delete most of a sizeable tree is almost always the wrong directory.
     const local = countFiles(dir, opts);
     let probe: rsync.SyncResult | undefined;
-    if (local > MASS_MIN_FILES && !opts.force) {
+    if (massGuard(local, opts.force ?? false) === 'probe') {
       probe = await rsync.runRsync(sync(true), false, s.target);
       if (probe.code !== 0) throw rsync.rsyncFailure(probe, s.target, s.place(subpath));
       const hit = destructive(probe.changes).length;
-      if (hit * 2 > local) {
-        throw new YolovmError(
-          `Refusing to pull ${s.where(subpath)} into ${shown(localDir)}: it would replace or delete ${String(hit)} of its ${String(local)} files`,
-          'Is this the wrong directory or subpath? Check with `yolo-dir pull -n`; pull anyway with --force (what it replaces is kept in a backup).',
-        );
-      }
+      if (massGuard(local, false, hit) === 'refuse') throw massPullRefused(s.where(subpath), localDir, hit, local);
     }
     if (!dryRun) mkdirSync(dir, { recursive: true });
     // When the probe found nothing to change, a second pass would only set mtimes: skip it.
@@ -442,16 +465,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
       for (const f of review) info(`  ${f}`);
     }
     if (!dryRun && existed && r.changes.length > 0) {
-      mkdirSync(backup, { recursive: true });
-      writeFileSync(
-        join(backup, 'changes.txt'),
-        `# yolo-dir pull of ${s.where(subpath)} into ${dir}, itemized by rsync\n${r.changes.join('\n')}\n`,
-      );
-      recordPull(backup, dir, s.where(subpath), r.changes);
-      // Said even with -q: the one place to undo this pull from.
-      notice(
-        `${destructive(r.changes).length > 0 ? `Local files it replaced or deleted are kept in ${join(backup, 'files')}` : 'It replaced or deleted no local file'} (every change: ${join(backup, 'changes.txt')}); undo this pull with \`yolo-dir undo ${basename(backup)}\``,
-      );
+      keepPullRecord(backup, dir, s.where(subpath), r.changes);
     } else if (!dryRun && existsSync(backup)) {
       rmSync(backup, { recursive: true, force: true });
     }

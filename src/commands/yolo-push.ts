@@ -9,8 +9,8 @@
 // read before the first ssh, and no send-pack when the VM is already there.
 import { loadConfig, readGitConfigAsync } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';
-import { info, isQuiet, isVerbose, notice, plural } from '../core/log.js';
-import { defaultOptions, isDirtyWorktreeRejection, isNonFastForward, parseHead, parseStatus, type VmHead } from '../remote/protocol.js';
+import { info, isQuiet, isVerbose, notice } from '../core/log.js';
+import { defaultOptions, parseHead, parseStatus, type VmHead } from '../remote/protocol.js';
 import { listVm, rememberLocation, sendPack } from '../remote/push.js';
 import { locationOf, type Session } from '../vm/session.js';
 import { openSession } from './session.js';
@@ -20,6 +20,7 @@ import { joinSubpath } from '../workspace/survey.js';
 import { runOnVm } from '../vm/vm.js';
 import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../git/plumbing.js';
 import { vmUrl } from '../remote/through-helper.js';
+import { noPushStatus, pushKind, pushRejected, pushSummary } from '../remote/push-report.js';
 import { parseSubpath } from '../config/subpath.js';
 
 export interface YoloPushOptions {
@@ -99,64 +100,16 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     warnSubmodules: !recurse,
   });
   const status = parseStatus(result.statuses, ref);
-  if (!status)
-    throw new YolovmError(
-      `Push of '${branch}' to ${dest} failed: no status from git send-pack`,
-      'Run again with -v to see the commands and their output.',
-      EXIT.git,
-    );
-  if (!status.ok) {
-    const why = status.message;
-    if (vm.state === 'none' && isDirtyWorktreeRejection(why)) {
-      throw new YolovmError(
-        `Push of '${branch}' refused: files already at ${dest} would be overwritten (${why})`,
-        'Nothing was left on the VM: the repository the push started there was removed. Push to a new subpath, or move those files away on the VM.',
-        EXIT.git,
-      );
-    }
-    if (isDirtyWorktreeRejection(why)) {
-      throw new YolovmError(
-        `Push of '${branch}' refused: the VM work tree at ${dest} has uncommitted changes (${why})`,
-        'Nothing on the VM was touched. Commit that work on the VM and `git yolo-fetch` it, or push to another branch.',
-        EXIT.git,
-      );
-    }
-    if (isNonFastForward(why)) {
-      throw new YolovmError(
-        `Push of '${branch}' rejected: the VM has commits that ${branch} does not (${why})`,
-        `Bring them back first with \`git yolo-fetch ${branch}${subpathArg ? ` ${subpathArg}` : ''}\`, or overwrite them with --force.`,
-        EXIT.git,
-      );
-    }
-    throw new YolovmError(`Push of '${branch}' to ${dest} rejected: ${why}`, 'See the messages above from git and the VM.', EXIT.git);
-  }
-  const verb = opts.dryRun ? 'Would push' : 'Pushed';
+  if (!status) throw noPushStatus(branch, dest);
+  if (!status.ok)
+    throw pushRejected(status.message, {
+      branch,
+      dest,
+      created: vm.state === 'none',
+      fetchArgs: `${branch}${subpathArg ? ` ${subpathArg}` : ''}`,
+    });
   if (vm.state === 'none') info(`${opts.dryRun ? 'Would create' : 'Created'} a git repository at ${dest}`);
-  if (old === local || status.message === 'up to date') {
-    info(`${branch} is already up to date on ${dest} (${short})`);
-  } else if (!old) {
-    // Count what moved: commits the VM had under other branches did not travel.
-    const vmTips = commitsAmong(
-      vm.refs.map((l) => l.split(' ')[0] ?? ''),
-      { cwd: repo.top },
-    );
-    info(
-      `${verb} new branch ${branch} to ${dest}: ${plural(countCommits(repo.top, [local, '--not', ...vmTips]), 'commit')}, up to ${short}`,
-    );
-  } else if (commitsAmong([old], { cwd: repo.top }).length === 0) {
-    // The VM's old commits never came here: name the tip so it can be recovered there.
-    info(
-      `${verb} ${branch} to ${dest}: ${old.slice(0, 7)}...${short} (forced update); the VM's old tip ${old.slice(0, 7)} is not in this repository (on the VM: \`git branch rescue ${old.slice(0, 7)}\` recovers it)`,
-    );
-  } else if (isAncestor(repo.top, old, local)) {
-    const oldShort = old.slice(0, 7);
-    info(`${verb} ${branch} to ${dest}: ${plural(countCommits(repo.top, [`${old}..${local}`]), 'commit')}, ${oldShort}..${short}`);
-  } else {
-    const oldShort = old.slice(0, 7);
-    const added = plural(countCommits(repo.top, [`${old}..${local}`]), 'new commit');
-    const replaced = plural(countCommits(repo.top, [`${local}..${old}`]), 'VM commit');
-    info(`${verb} ${branch} to ${dest}: ${oldShort}...${short} (forced update): ${added}; replaced ${replaced}, old tip ${oldShort}`);
-  }
+  info(movedSummary(repo.top, { branch, dest, dryRun: opts.dryRun ?? false, old, local, message: status.message, vmRefs: vm.refs }));
   if (!opts.dryRun) {
     // The VM reported its work tree after the push (or at listing); ask only if it did not.
     const head = result.head ?? vm.head ?? parseHead((await runOnVm(s.target, s.place(subpath), { mode: 'status' })).stdout);
@@ -165,6 +118,44 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   if (!opts.dryRun) rememberLocation(s, repo.gitDir, subpath);
   if (recurse) await pushSubmodules(s, repo.top, subpath, local, opts);
   return EXIT.ok;
+}
+
+/** What the push did, in one line: the git questions its kind needs, then the words (push-report.ts). */
+function movedSummary(
+  top: string,
+  p: {
+    branch: string;
+    dest: string;
+    dryRun: boolean;
+    old: string | undefined;
+    local: string;
+    message: string | undefined;
+    vmRefs: readonly string[];
+  },
+): string {
+  const { old, local } = p;
+  const oldHere = old !== undefined && old !== local && commitsAmong([old], { cwd: top }).length > 0;
+  const kind = pushKind({
+    old,
+    local,
+    message: p.message,
+    oldHere,
+    fastForward: old !== undefined && oldHere && isAncestor(top, old, local),
+  });
+  const count = (range: string[]) => countCommits(top, range);
+  const words = { ...p, old: old ?? '', added: 0, replaced: 0 };
+  if (kind === 'new-branch') {
+    // Count what moved: commits the VM had under other branches did not travel.
+    const vmTips = commitsAmong(
+      p.vmRefs.map((l) => l.split(' ')[0] ?? ''),
+      { cwd: top },
+    );
+    words.added = count([local, '--not', ...vmTips]);
+  } else if (kind === 'fast-forward' || kind === 'forced') {
+    words.added = count([`${old ?? ''}..${local}`]);
+    if (kind === 'forced') words.replaced = count([`${local}..${old ?? ''}`]);
+  }
+  return pushSummary(kind, words);
 }
 
 /**

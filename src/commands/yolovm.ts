@@ -118,58 +118,7 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
       continue;
     }
     saved++;
-    if (e.kind === 'dir') {
-      const local = join(dated, 'dirs', e.subpath);
-      // Everything, into a fresh folder: nothing local there to protect.
-      await pullFresh(s, e.subpath, local);
-      recordSaved(s.where(e.subpath), { path: local });
-      info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
-      continue;
-    }
-    const refs = locationRefs(e.subpath, s.cfg.vm.value);
-    const into = u.pushedFrom[0];
-    const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : []), ...extraSpecs(e, refs.base)];
-    const extras = savedExtras(e);
-    if (into) {
-      await fetchInto(s, into, e.subpath, specs);
-      info(
-        `${label}: ${plural(Object.keys(e.tips).length, 'branch', 'branches')}${e.snapshot ? ' and the uncommitted work' : ''} -> ${into} as ${refs.base}/vm/*${e.snapshot ? ` and ${refs.wip}` : ''}`,
-      );
-      if (extras) info(`  and ${extras} -> ${refs.base}/{refs,stash,reflog}/...`);
-      info(`  restore a branch: git --git-dir=${shq(into)} branch <name> ${refs.base}/vm/<name>`);
-      continue;
-    }
-    // Never pushed from here: a bundle of all its refs and the snapshot.
-    // Named as in refs/yolovm/: reversibly encoded, no spaces or slashes.
-    const bundle = join(dated, `${encodeLocation(e.subpath)}.bundle`);
-    const mirror = join(dated, `.${String(process.pid)}.mirror`);
-    mkdirSync(dated, { recursive: true });
-    try {
-      const clone = runGit(['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
-      if (clone.code !== 0)
-        throw new YolovmError(`Could not make ${mirror}: ${clone.stderr.trim()}`, 'Check free space and permissions there.');
-      await fetchInto(s, mirror, e.subpath, [
-        '+refs/*:refs/*',
-        ...(e.snapshot ? [`+${e.snapshot}:refs/yolovm/wip`] : []),
-        // (the other refs come with refs/*)
-        ...extraSpecs(e, 'refs/yolovm').filter((spec) => !spec.includes(':refs/yolovm/refs/')),
-      ]);
-      const b = runGit(['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
-      if (b.code !== 0)
-        throw new YolovmError(`git bundle failed for ${label}: ${b.stderr.trim()}`, 'Run again with -v to see the commands run.', EXIT.git);
-    } finally {
-      rmSync(mirror, { recursive: true, force: true });
-    }
-    recordSaved(s.where(e.subpath), {
-      path: bundle,
-      heads: e.tips,
-      wip: e.snapshot || undefined,
-      objects: [...Object.values(e.refs), ...e.stash, ...e.lost],
-    });
-    info(`${label}: all refs${e.snapshot ? ' and the uncommitted work (refs/yolovm/wip)' : ''}${extras ? `, ${extras}` : ''} -> ${bundle}`);
-    info(
-      `  restore: git clone ${shq(bundle)} <dir>${e.snapshot ? `; then git -C <dir> fetch ${shq(bundle)} refs/yolovm/wip && git -C <dir> diff HEAD FETCH_HEAD | git -C <dir> apply` : ''}`,
-    );
+    await saveEntry(s, e, u, dated, label);
   }
   info(
     saved === 0
@@ -178,6 +127,62 @@ export async function save(subpathArg: string | undefined, opts: { dryRun?: bool
   );
   if (unsavable.length > 0) throw cannotSave(unsavable);
   return EXIT.ok;
+}
+
+/** One project brought home: a directory by rsync, a repository into the one it came from, else a bundle. */
+async function saveEntry(s: Session, e: SurveyEntry, u: Unsaved, dated: string, label: string): Promise<void> {
+  if (e.kind === 'dir') {
+    const local = join(dated, 'dirs', e.subpath);
+    // Everything, into a fresh folder: nothing local there to protect.
+    await pullFresh(s, e.subpath, local);
+    recordSaved(s.where(e.subpath), { path: local });
+    info(`${label}: files -> ${local} (restore: \`yolo-dir push ${shq(local)} ${shq(e.subpath)}\`)`);
+    return;
+  }
+  const refs = locationRefs(e.subpath, s.cfg.vm.value);
+  const into = u.pushedFrom[0];
+  const specs = [`+refs/heads/*:${refs.base}/vm/*`, ...(e.snapshot ? [`+${e.snapshot}:${refs.wip}`] : []), ...extraSpecs(e, refs.base)];
+  const extras = savedExtras(e);
+  if (into) {
+    await fetchInto(s, into, e.subpath, specs);
+    info(
+      `${label}: ${plural(Object.keys(e.tips).length, 'branch', 'branches')}${e.snapshot ? ' and the uncommitted work' : ''} -> ${into} as ${refs.base}/vm/*${e.snapshot ? ` and ${refs.wip}` : ''}`,
+    );
+    if (extras) info(`  and ${extras} -> ${refs.base}/{refs,stash,reflog}/...`);
+    info(`  restore a branch: git --git-dir=${shq(into)} branch <name> ${refs.base}/vm/<name>`);
+    return;
+  }
+  // Never pushed from here: a bundle of all its refs and the snapshot.
+  // Named as in refs/yolovm/: reversibly encoded, no spaces or slashes.
+  const bundle = join(dated, `${encodeLocation(e.subpath)}.bundle`);
+  const mirror = join(dated, `.${String(process.pid)}.mirror`);
+  mkdirSync(dated, { recursive: true });
+  try {
+    const clone = runGit(['init', '-q', '--bare', `--object-format=${s.cfg.objectFormat}`, mirror]);
+    if (clone.code !== 0)
+      throw new YolovmError(`Could not make ${mirror}: ${clone.stderr.trim()}`, 'Check free space and permissions there.');
+    await fetchInto(s, mirror, e.subpath, [
+      '+refs/*:refs/*',
+      ...(e.snapshot ? [`+${e.snapshot}:refs/yolovm/wip`] : []),
+      // (the other refs come with refs/*)
+      ...extraSpecs(e, 'refs/yolovm').filter((spec) => !spec.includes(':refs/yolovm/refs/')),
+    ]);
+    const b = runGit(['--git-dir', mirror, 'bundle', 'create', '-q', bundle, '--all']);
+    if (b.code !== 0)
+      throw new YolovmError(`git bundle failed for ${label}: ${b.stderr.trim()}`, 'Run again with -v to see the commands run.', EXIT.git);
+  } finally {
+    rmSync(mirror, { recursive: true, force: true });
+  }
+  recordSaved(s.where(e.subpath), {
+    path: bundle,
+    heads: e.tips,
+    wip: e.snapshot || undefined,
+    objects: [...Object.values(e.refs), ...e.stash, ...e.lost],
+  });
+  info(`${label}: all refs${e.snapshot ? ' and the uncommitted work (refs/yolovm/wip)' : ''}${extras ? `, ${extras}` : ''} -> ${bundle}`);
+  info(
+    `  restore: git clone ${shq(bundle)} <dir>${e.snapshot ? `; then git -C <dir> fetch ${shq(bundle)} refs/yolovm/wip && git -C <dir> diff HEAD FETCH_HEAD | git -C <dir> apply` : ''}`,
+  );
 }
 
 function cannotSave(names: readonly string[]): YolovmError {

@@ -19,7 +19,7 @@ import type { Session } from '../vm/session.js';
 import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
 import { runRelayed } from '../ssh/relay.js';
 import { refusal, retryRefused, withSession } from '../ssh/connection.js';
-import { runOnVm, vmCommand, VM_EXIT, vmFailure, type Checkout } from '../vm/vm.js';
+import { runOnVm, vmCommand, VM_EXIT, vmFailure, type Checkout, type VmPlace } from '../vm/vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
@@ -181,45 +181,67 @@ function warnSubmodules(req: SendPackRequest, specs: readonly proto.PushSpec[], 
   );
 }
 
+interface Receiver {
+  /** The receive-pack command send-pack starts (over ssh, or locally for a scratch repository). */
+  receivePack: string;
+  destination: string;
+  /** A scratch repository a dry run asks instead of a VM that has none yet. */
+  scratch: string | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Where send-pack pushes: vm.sh receive-pack over the shared connection, or, for a dry run into nothing, a scratch repository. */
+function receiver(s: Session, req: SendPackRequest, specs: proto.PushSpec[]): Receiver {
+  const opts = req.options;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (opts.dryRun && req.repoState !== 'repo') {
+    // Nothing on the VM yet, and a dry run must not create it: ask an empty
+    // repository of our own what would happen instead.
+    const scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
+    const clean = { ...process.env };
+    delete clean.GIT_DIR; // else git init would re-initialise the user's repository
+    runGit(['init', '--bare', '-q', scratch], { env: clean });
+    return { receivePack: 'git-receive-pack', destination: scratch, scratch, env };
+  }
+  const receivePack = vmCommand(
+    {
+      mode: 'receive-pack',
+      dryRun: opts.dryRun,
+      head: req.repoState === 'repo' ? '' : proto.headForNewRepository(specs),
+      report: req.reportHead,
+      checkout: opts.noCheckout ? 'none' : req.checkout,
+      format: s.cfg.objectFormat,
+      gitDir: req.gitDirOnly,
+    },
+    s.place(req.subpath),
+    req.quietVm,
+  );
+  if (req.gitDir) env.GIT_DIR = req.gitDir;
+  env.GIT_SSH_COMMAND = sshCommandString(s.target);
+  env.GIT_SSH_VARIANT = 'ssh';
+  return { receivePack, destination: `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`, scratch: undefined, env };
+}
+
+/** What the VM said beside the statuses: a dirty work tree left alone, files a first push found there. */
+function tellAfterPush(place: VmPlace, statuses: readonly string[], untracked: number | undefined, quietVm: boolean): void {
+  if (!quietVm && statuses.some(proto.isDirtyWorktreeRejection)) {
+    notice(
+      `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
+        'hint: commit or stash that work on the VM (or push to another branch), then push again',
+    );
+  }
+  if (untracked !== undefined)
+    notice(
+      `warning: ${place.display} already held files when the push made it a repository: ${plural(untracked, 'file')} there ${untracked === 1 ? 'is' : 'are'} now untracked (left as ${untracked === 1 ? 'it was' : 'they were'}; \`git status\` on the VM lists them)`,
+    );
+}
+
 /** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
 export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
   const { options: opts, specs: specLines } = req;
   const place = s.place(req.subpath);
   const specs = specLines.map(proto.parsePushSpec);
-  let receivePack: string;
-  let destination: string;
-  let scratch: string | undefined;
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (opts.dryRun && req.repoState !== 'repo') {
-    // Nothing on the VM yet, and a dry run must not create it: ask an empty
-    // repository of our own what would happen instead.
-    scratch = mkdtempSync(join(tmpdir(), 'yolovm-dry-'));
-    const clean = { ...process.env };
-    delete clean.GIT_DIR; // else git init would re-initialise the user's repository
-    runGit(['init', '--bare', '-q', scratch], { env: clean });
-    receivePack = 'git-receive-pack';
-    destination = scratch;
-  } else {
-    const head = req.repoState === 'repo' ? '' : proto.headForNewRepository(specs);
-    const checkout = opts.noCheckout ? 'none' : req.checkout;
-    receivePack = vmCommand(
-      {
-        mode: 'receive-pack',
-        dryRun: opts.dryRun,
-        head,
-        report: req.reportHead,
-        checkout,
-        format: s.cfg.objectFormat,
-        gitDir: req.gitDirOnly,
-      },
-      place,
-      req.quietVm,
-    );
-    destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
-    if (req.gitDir) env.GIT_DIR = req.gitDir;
-    env.GIT_SSH_COMMAND = sshCommandString(s.target);
-    env.GIT_SSH_VARIANT = 'ssh';
-  }
+  const { receivePack, destination, scratch, env } = receiver(s, req, specs);
   if (!opts.dryRun) warnSecrets(s, req, specs);
   try {
     // ssh runs under send-pack: it failed when send-pack reported no ref at all.
@@ -256,16 +278,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
         head: relay.vmHeadLine === undefined ? undefined : proto.parseHead(relay.vmHeadLine),
       };
     }
-    if (!req.quietVm && statuses.some(proto.isDirtyWorktreeRejection)) {
-      notice(
-        `yolovm: the VM work tree at ${place.display} has uncommitted changes, so it was not updated; nothing on the VM was touched\n` +
-          'hint: commit or stash that work on the VM (or push to another branch), then push again',
-      );
-    }
-    if (relay.untracked !== undefined)
-      notice(
-        `warning: ${place.display} already held files when the push made it a repository: ${plural(relay.untracked, 'file')} there ${relay.untracked === 1 ? 'is' : 'are'} now untracked (left as ${relay.untracked === 1 ? 'it was' : 'they were'}; \`git status\` on the VM lists them)`,
-      );
+    tellAfterPush(place, statuses, relay.untracked, req.quietVm);
     if (!opts.dryRun) recordPushed(s, req, specs, statuses);
     if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
     return {
