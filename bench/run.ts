@@ -151,502 +151,19 @@ async function main(): Promise<void> {
   const started = performance.now();
   vm = await startVm();
   try {
-    const home = join(vm.dir, 'home');
-    const user = vm.env.YOLOVM_USER ?? 'root';
-    const sshCmd = `ssh -F ${vm.sshConfig}`;
-    const plainEnv = { GIT_SSH_COMMAND: sshCmd };
-    const plainUrl = (p: string) => `ssh://${user}@127.0.0.1${join(vm.workspace, p)}`;
-    const tf = join(vm.dir, 'tf');
-    mkdirSync(tf);
-    writeFileSync(join(tf, 'main.tf'), 'output "vm_ip" {\n  value = "127.0.0.1"\n}\n');
-    const tfEnv = { TF_IN_AUTOMATION: '1' };
-    must(await vm.run('terraform', ['init', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform init');
-    must(await vm.run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform apply');
-    // Both sides find the VM through terraform: yolovm reads the state, the original runs terraform.
-    const viaTf = { YOLOVM_HOST: undefined, YOLOVM_TERRAFORM_DIR: tf };
-    const orig = (script: string, args: string[], cwd: string) =>
-      vm.run(join(ROOT, 'bench', 'original', script), args, {
-        cwd,
-        env: { ORIG_SSH: sshCmd, ORIG_WS: vm.workspace, ORIG_TF: tf, ORIG_USER: user },
-      });
-
-    const repo = await makeRepo(vm, 'small');
-    const git = (...a: string[]) => vm.run('git', a, { cwd: repo });
-    let n = 0;
-    const newCommit = async () => {
-      writeFileSync(join(repo, 'change.txt'), `change ${++n}\n`);
-      must(await git('add', 'change.txt'), 'add');
-      must(await git('commit', '-q', '-m', `change ${n}`), 'commit');
-    };
-    // Targets exist before timing: each round is an update, as in daily use.
-    must(await git('push', '-q', 'yolovm::push-ours', 'main'), 'seed');
-    // Plain targets are set up as yolovm sets up its own (on main, updateInstead), so the
-    // VM does the same work on both sides: the comparison is of the transport.
-    must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'push-plain']), 'init plain');
-    must(await vm.vmGit('push-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config plain');
-    must(await vm.run('git', ['push', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'seed plain');
-    process.stderr.write(`yolovm benchmark (loopback sshd; medians of ${ROUNDS} rounds)\n`);
-
-    // --- the everyday commands against their floors: a user's own ControlMaster, plus one Node.js start ---
-    // (a 200-file repository, nothing to push; a 20-file directory, no change)
-    const perfy = await makeRepo(vm, 'perfy');
-    makeTree(join(perfy, 'src'), 200);
-    must(await vm.run('git', ['add', '-A'], { cwd: perfy }), 'add perfy');
-    must(await vm.run('git', ['commit', '-q', '-m', '200 files'], { cwd: perfy }), 'commit perfy');
-    must(await vm.run('git', ['branch', 'feat'], { cwd: perfy }), 'branch perfy');
-    const cm = join(vm.dir, 'cm');
-    mkdirSync(cm, { mode: 0o700 });
-    const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
-    // The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once.
-    const afterNodeStart = (fn: () => Promise<unknown>): Side => ({
-      run: async () => {
-        must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
-        await fn();
-      },
-    });
-    must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'perfy-plain']), 'init perfy-plain');
-    must(await vm.vmGit('perfy-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config perfy-plain');
-    const plainPush = async () =>
-      must(await vm.run('git', ['push', '-q', plainUrl('perfy-plain'), 'feat'], { cwd: perfy, env: { GIT_SSH_COMMAND: cmSsh } }), 'plain');
-    const helperPush = async () => must(await vm.run('git', ['push', '-q', 'yolovm::perfy', 'feat'], { cwd: perfy }), 'helper push');
-    await plainPush();
-    await helperPush();
-    await compare(
-      'floors',
-      'git yolo-push, nothing to push, warm',
-      ROUNDS,
-      { run: async () => must(await vm.run('git', ['yolo-push', '-q', 'feat', 'perfy'], { cwd: perfy }), 'yolo-push') },
-      { run: helperPush },
-      'git push yolovm::',
-      1.2,
-    );
-    await compare(
-      'floors',
-      'git push yolovm::, nothing to push, warm',
-      ROUNDS,
-      { run: helperPush },
-      afterNodeStart(plainPush),
-      'node -e 0 + git push ssh:// (own ControlMaster)',
-      1.25,
-    );
-    const floorTree = join(home, 'tree-floor');
-    makeTree(floorTree, 20);
-    mkdirSync(join(vm.workspace, 'floor-plain'));
-    const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', floorTree, 'floor-ours']), 'yolo-dir push');
-    const plainRsync = async () =>
-      must(
-        await vm.run('rsync', ['-az', '-e', cmSsh, `${floorTree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'floor-plain')}/`]),
-        'rsync',
-      );
-    await dirPush();
-    await plainRsync();
-    await compare(
-      'floors',
-      'yolo-dir push 20 files, no change, warm',
-      ROUNDS,
-      { run: dirPush },
-      afterNodeStart(plainRsync),
-      'node -e 0 + rsync -az (own ControlMaster)',
-      1.25,
-    );
+    const b = await setup();
+    await floors(b);
     if (process.env.BENCH_ONLY === 'floors') return;
-
-    // --- git push / fetch / clone vs plain git over ssh:// ---
-    for (const temp of ['cold', 'warm'] as const) {
-      const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
-      await compare(
-        'git',
-        `push, ${temp}`,
-        ROUNDS,
-        {
-          setup: async () => {
-            await newCommit();
-            await prep();
-          },
-          run: async () => must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push'),
-        },
-        {
-          run: async () =>
-            must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push'),
-        },
-        'git push ssh://',
-        temp === 'warm' ? 0.6 : 1.3,
-      );
-      await compare(
-        'git',
-        `fetch, ${temp}`,
-        ROUNDS,
-        {
-          setup: async () => {
-            for (const p of ['push-ours', 'push-plain'])
-              must(await vm.vmGit(p, ['commit', '-q', '--allow-empty', '-m', 'vm side']), 'vm commit');
-            await prep();
-          },
-          run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'),
-        },
-        {
-          run: async () =>
-            must(await vm.run('git', ['fetch', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain fetch'),
-        },
-        'git fetch ssh://',
-      );
-      await compare(
-        'git',
-        `clone, ${temp}`,
-        ROUNDS,
-        {
-          setup: async (i) => {
-            rmSync(join(home, `c-ours-${i}`), { recursive: true, force: true });
-            await prep();
-          },
-          run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', `c-ours-${i}`], { cwd: home }), 'clone'),
-        },
-        {
-          setup: (i) => {
-            rmSync(join(home, `c-plain-${i}`), { recursive: true, force: true });
-          },
-          run: async (i) =>
-            must(await vm.run('git', ['clone', '-q', plainUrl('push-plain'), `c-plain-${i}`], { cwd: home, env: plainEnv }), 'plain clone'),
-        },
-        'git clone ssh://',
-      );
-    }
-
-    // --- git yolo-push vs the original vm-git-push sequence ---
-    for (const temp of ['cold', 'warm'] as const) {
-      await compare(
-        'yolo-push',
-        `git yolo-push, ${temp}`,
-        ROUNDS,
-        {
-          setup: async () => {
-            await newCommit();
-            if (temp === 'cold') await closeShared();
-          },
-          run: async () => must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo, env: viaTf }), 'yolo-push'),
-        },
-        { run: async () => must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push') },
-        'original vm-git-push',
-        temp === 'cold' ? 0.45 : 0.3,
-      );
-    }
-
-    // --- the return leg: yolo-fetch (with a snapshot of uncommitted work) and yolo-diff vs git fetch ---
-    // Each round the agent commits, and leaves one file edited: a snapshot is made every time.
-    const rv = await makeRepo(vm, 'review');
-    must(await vm.run('git', ['push', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'seed review');
-    writeFileSync(join(vm.workspace, 'review', 'README'), 'edited by the agent, not committed\n');
-    let agent = 0;
-    const agentCommits = async () => {
-      writeFileSync(join(vm.workspace, 'review', `agent-${++agent}.txt`), 'work\n');
-      must(await vm.vmGit('review', ['add', `agent-${agent}.txt`]), 'agent add');
-      must(await vm.vmGit('review', ['commit', '-q', '-m', `agent ${agent}`]), 'agent commit');
-    };
-    const plainFetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'fetch');
-    await compare(
-      'return leg',
-      'git yolo-fetch (+ snapshot), warm',
-      ROUNDS,
-      {
-        setup: agentCommits,
-        run: async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch'),
-      },
-      { setup: agentCommits, run: plainFetch },
-      'git fetch yolovm::',
-    );
-    await compare(
-      'return leg',
-      'git yolo-diff, warm',
-      ROUNDS,
-      { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff') },
-      { setup: agentCommits, run: plainFetch },
-      'git fetch yolovm::',
-    );
-
-    // --- yolovm status over a workspace of 50 repositories vs one yolo-dir ls ---
-    for (let i = 0; i < 50; i++) {
-      must(await vm.vmGit('', ['init', '-q', '-b', 'main', `many/r${String(i)}`]), 'init many');
-      must(await vm.vmGit(`many/r${String(i)}`, ['commit', '-q', '--allow-empty', '-m', 'c']), 'commit many');
-      if (i % 10 === 0) writeFileSync(join(vm.workspace, 'many', `r${String(i)}`, 'wip.txt'), 'uncommitted\n');
-    }
-    await compare(
-      'workspace',
-      'yolovm status, 50 repositories (10 dirty), warm',
-      ROUNDS,
-      { run: async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status') },
-      { run: async () => must(await vm.run('yolo-dir', ['ls', 'many']), 'yolo-dir ls') },
-      'yolo-dir ls',
-    );
-
-    // --- yolo-dir vs plain rsync -az and the original scripts ---
-    const small = join(home, 'tree-small');
-    const big = join(home, 'tree-10k');
-    makeTree(small, 20);
-    makeTree(big, 10_000);
-    const rsyncPush = (src: string, dst: string) =>
-      vm.run('rsync', ['-az', '-e', sshCmd, `${src}/`, `${user}@127.0.0.1:${join(vm.workspace, dst)}/`]);
-    for (const [label, tree, rounds] of [
-      ['20 files', small, ROUNDS],
-      ['10,000 files', big, LARGE_ROUNDS],
-    ] as const) {
-      for (const temp of ['cold', 'warm'] as const) {
-        const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
-        const t = `${label.replace(/\W/g, '')}-${temp}`;
-        await compare(
-          'yolo-dir',
-          `push ${label}, ${temp}`,
-          rounds,
-          {
-            setup: prep,
-            run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
-          },
-          { run: async (i) => must(await orig('vm-dir-push', [tree, `d-orig-${t}-${i}`], home), 'vm-dir-push') },
-          'original vm-dir-push',
-          temp === 'warm' ? 0.5 : undefined,
-        );
-        await compare(
-          'yolo-dir',
-          `push ${label} vs rsync, ${temp}`,
-          rounds,
-          {
-            setup: prep,
-            run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `r-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
-          },
-          {
-            setup: (i) => {
-              mkdirSync(join(vm.workspace, `r-plain-${t}-${i}`), { recursive: true });
-            },
-            run: async (i) => must(await rsyncPush(tree, `r-plain-${t}-${i}`), 'rsync'),
-          },
-          'rsync -az',
-        );
-      }
-      const t = label.replace(/\W/g, '');
-      await compare(
-        'yolo-dir',
-        `push ${label}, no change, warm`,
-        rounds,
-        { run: async () => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir push') },
-        { run: async () => must(await orig('vm-dir-push', [tree, `d-orig-${t}-warm-0`], home), 'vm-dir-push') },
-        'original vm-dir-push',
-        0.5,
-      );
-      await compare(
-        'yolo-dir',
-        `pull ${label}, warm`,
-        rounds,
-        {
-          setup: (i) => {
-            rmSync(join(home, `p-ours-${t}-${i}`), { recursive: true, force: true });
-          },
-          run: async (i) =>
-            must(
-              await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-${i}`), `d-ours-${t}-warm-0`], { env: viaTf }),
-              'yolo-dir pull',
-            ),
-        },
-        {
-          setup: (i) => {
-            rmSync(join(home, `p-orig-${t}-${i}`), { recursive: true, force: true });
-          },
-          run: async (i) => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-${i}`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull'),
-        },
-        'original vm-dir-pull',
-      );
-      await compare(
-        'yolo-dir',
-        `pull ${label}, no change, warm`,
-        rounds,
-        {
-          run: async () =>
-            must(
-              await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-0`), `d-ours-${t}-warm-0`], { env: viaTf }),
-              'yolo-dir pull',
-            ),
-        },
-        { run: async () => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-0`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
-        'original vm-dir-pull',
-      );
-    }
-
-    // --- larger work: the transfer itself should cost what plain git costs ---
-    const large = join(home, 'large');
-    process.stderr.write('  making a 1,000-commit repository with ~100 MB of blob history...\n');
-    await makeLargeRepo(large);
-    await compare(
-      'large',
-      'push 1,000 commits / ~100 MB to a new path, warm',
-      LARGE_ROUNDS,
-      { run: async (i) => must(await vm.run('git', ['push', '-q', `yolovm::large-ours-${i}`, 'main'], { cwd: large }), 'large push') },
-      {
-        setup: async (i) => {
-          must(await vm.vmGit('', ['init', '-q', '-b', 'main', `large-plain-${i}`]), 'init');
-          must(await vm.vmGit(`large-plain-${i}`, ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config');
-        },
-        run: async (i) =>
-          must(
-            await vm.run('git', ['push', '-q', plainUrl(`large-plain-${i}`), 'main'], { cwd: large, env: plainEnv }),
-            'plain large push',
-          ),
-      },
-      'git push ssh://',
-      1.05,
-    );
-    await compare(
-      'large',
-      'clone 1,000 commits / ~100 MB, warm',
-      LARGE_ROUNDS,
-      {
-        setup: (i) => {
-          rmSync(join(home, `lc-ours-${i}`), { recursive: true, force: true });
-        },
-        run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::large-ours-0', `lc-ours-${i}`], { cwd: home }), 'large clone'),
-      },
-      {
-        setup: (i) => {
-          rmSync(join(home, `lc-plain-${i}`), { recursive: true, force: true });
-        },
-        run: async (i) =>
-          must(
-            await vm.run('git', ['clone', '-q', plainUrl('large-plain-0'), `lc-plain-${i}`], { cwd: home, env: plainEnv }),
-            'plain large clone',
-          ),
-      },
-      'git clone ssh://',
-      1.03,
-    );
-
-    // --- many at once: 20 cold commands of four kinds together, against one cold command (OpenSSH's default limits) ---
-    const crowd = () =>
-      Promise.all(
-        Array.from({ length: 20 }, async (_, i) => {
-          const [cmd, args, cwd] = [
-            ['git', ['fetch', '-q', 'yolovm::push-ours', 'main'], repo],
-            ['yolovm', ['status', 'many'], home],
-            ['git', ['yolo-diff', 'main', 'review'], rv],
-            ['yolo-dir', ['ls'], home],
-          ][i % 4] as [string, string[], string];
-          must(await vm.run(cmd, args, { cwd, timeoutMs: 120_000 }), `${cmd} ${args.join(' ')} (one of 20 at once)`);
-        }),
-      );
-    await compare(
-      'many at once',
-      '20 commands started together, cold (fetch, status, yolo-diff, ls)',
-      3,
-      { setup: closeShared, run: crowd },
-      { setup: closeShared, run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch') },
-      'one git fetch yolovm::, cold',
-    );
-    await closeShared();
-    auths.push({ what: '20 commands started together', cold: await authsOf(crowd), warm: await authsOf(crowd) });
-
-    // --- SSH authentications per command (sshd's log) ---
-    const count = async (what: string, fn: () => Promise<unknown>) => {
-      await closeShared();
-      const cold = await authsOf(fn);
-      const warm = await authsOf(fn);
-      auths.push({ what, cold, warm });
-    };
-    await count('git push yolovm::', async () => {
-      await newCommit();
-      must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push');
-    });
-    await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
-    await count('git yolo-fetch (with a snapshot)', async () => {
-      await agentCommits();
-      must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch');
-    });
-    await count('git yolo-diff', async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff'));
-    await count('yolovm status (50 repositories)', async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status'));
-    await count('git clone yolovm::', async () => {
-      rmSync(join(home, 'auth-clone'), { recursive: true, force: true });
-      must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone');
-    });
-    await count('git yolo-push', async () => {
-      await newCommit();
-      must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push');
-    });
-    await count('git yolo-fetch', async () =>
-      must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-fetch'),
-    );
-    await count('yolo-dir push', async () => must(await vm.run('yolo-dir', ['push', '-q', small, 'auth-dir']), 'yolo-dir push'));
-    await count('yolo-dir pull', async () =>
-      must(await vm.run('yolo-dir', ['pull', '-q', join(home, 'auth-pull'), 'auth-dir']), 'yolo-dir pull'),
-    );
-    const origAuths = await authsOf(async () => {
-      await newCommit();
-      must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push');
-    });
-    auths.push({ what: 'original vm-git-push (no sharing)', cold: origAuths, warm: origAuths });
-
-    // --- start-up: the helper answering `capabilities`, against `node -e 0` ---
-    const helper: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < 2 * ROUNDS + 1; i++) {
-      helper.push(await spawnTime(join(ROOT, 'bin', 'git-remote-yolovm'), ['origin', 'yolovm::x'], 'capabilities\n'));
-      bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
-    }
-    rows.push({
-      group: 'start-up',
-      what: 'git-remote-yolovm to `capabilities` and exit',
-      ours: median(helper),
-      base: median(bare),
-      baseName: 'node -e 0',
-      target: 1.15,
-    });
-
-    // --- where the time goes ---
-    const sock = join(vm.dir, 'run', 'yolovm');
-    must(await vm.run('git', ['ls-remote', 'yolovm::push-ours'], { cwd: repo }), 'warm up');
-    const sample = async (what: string, cmd: string, args: string[]) => {
-      const xs: number[] = [];
-      for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
-      parts.push({ what, ms: median(xs) });
-    };
-    await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', [
-      '-F',
-      vm.sshConfig,
-      '-o',
-      'ControlPath=none',
-      `${user}@127.0.0.1`,
-      'true',
-    ]);
-    await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', [
-      '-F',
-      vm.sshConfig,
-      '-o',
-      `ControlPath=${sock}/%C`,
-      `${user}@127.0.0.1`,
-      'true',
-    ]);
-    await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
-    // What `git push yolovm::` adds to `git push ssh://` when there is nothing to push.
-    await sample("the helper's settings (`git config --get-regexp`, one process)", 'git', [
-      '-C',
-      repo,
-      'config',
-      '-z',
-      '--show-origin',
-      '--get-regexp',
-      '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
-    ]);
-    const viaShared = ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`];
-    const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
-    await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
-      ...viaShared,
-      vmCommand({ mode: 'list' }, place, true),
-    ]);
-    await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
-      ...viaShared,
-      `git-receive-pack --advertise-refs ${join(vm.workspace, 'push-ours')}`,
-    ]);
-    const nop = join(vm.dir, 'nop-helper');
-    mkdirSync(nop);
-    writeFileSync(join(nop, 'git-remote-nop'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    await sample('git starting a remote helper (one that exits at once)', 'sh', [
-      '-c',
-      `PATH=${nop}:$PATH git -C ${repo} ls-remote nop::x 2>/dev/null; exit 0`,
-    ]);
+    await transport(b);
+    await yoloPushRows(b);
+    await returnLeg(b);
+    await statusRows();
+    await dirRows(b);
+    await largerWork(b);
+    await manyAtOnce(b);
+    await authentications(b);
+    await startUp();
+    await whereTimeGoes(b);
   } finally {
     await closeShared();
     for (const pid of existsSync(join(vm.dir, 'cm')) ? masterPids(join(vm.dir, 'cm')) : []) signal(pid, 'SIGTERM');
@@ -654,6 +171,535 @@ async function main(): Promise<void> {
     // Also after BENCH_ONLY=floors returned early (and, partial, after a failure).
     report((performance.now() - started) / 1000);
   }
+}
+
+type Bench = Awaited<ReturnType<typeof setup>>;
+
+/** The VM, its terraform state, and the repositories and trees several sections use. */
+async function setup() {
+  const home = join(vm.dir, 'home');
+  const user = vm.env.YOLOVM_USER ?? 'root';
+  const sshCmd = `ssh -F ${vm.sshConfig}`;
+  const plainEnv = { GIT_SSH_COMMAND: sshCmd };
+  const plainUrl = (p: string) => `ssh://${user}@127.0.0.1${join(vm.workspace, p)}`;
+  const tf = join(vm.dir, 'tf');
+  mkdirSync(tf);
+  writeFileSync(join(tf, 'main.tf'), 'output "vm_ip" {\n  value = "127.0.0.1"\n}\n');
+  const tfEnv = { TF_IN_AUTOMATION: '1' };
+  must(await vm.run('terraform', ['init', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform init');
+  must(await vm.run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: tf, env: tfEnv }), 'terraform apply');
+  // Both sides find the VM through terraform: yolovm reads the state, the original runs terraform.
+  const viaTf = { YOLOVM_HOST: undefined, YOLOVM_TERRAFORM_DIR: tf };
+  const orig = (script: string, args: string[], cwd: string) =>
+    vm.run(join(ROOT, 'bench', 'original', script), args, {
+      cwd,
+      env: { ORIG_SSH: sshCmd, ORIG_WS: vm.workspace, ORIG_TF: tf, ORIG_USER: user },
+    });
+
+  const repo = await makeRepo(vm, 'small');
+  const git = (...a: string[]) => vm.run('git', a, { cwd: repo });
+  let n = 0;
+  const newCommit = async () => {
+    writeFileSync(join(repo, 'change.txt'), `change ${++n}\n`);
+    must(await git('add', 'change.txt'), 'add');
+    must(await git('commit', '-q', '-m', `change ${n}`), 'commit');
+  };
+  // Targets exist before timing: each round is an update, as in daily use.
+  must(await git('push', '-q', 'yolovm::push-ours', 'main'), 'seed');
+  // Plain targets are set up as yolovm sets up its own (on main, updateInstead), so the
+  // VM does the same work on both sides: the comparison is of the transport.
+  must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'push-plain']), 'init plain');
+  must(await vm.vmGit('push-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config plain');
+  must(await vm.run('git', ['push', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'seed plain');
+  process.stderr.write(`yolovm benchmark (loopback sshd; medians of ${ROUNDS} rounds)\n`);
+
+  // Used by several sections: the repository the agent works in for the return leg, a small tree.
+  const rv = await makeRepo(vm, 'review');
+  must(await vm.run('git', ['push', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'seed review');
+  writeFileSync(join(vm.workspace, 'review', 'README'), 'edited by the agent, not committed\n');
+  let agent = 0;
+  const agentCommits = async () => {
+    writeFileSync(join(vm.workspace, 'review', `agent-${++agent}.txt`), 'work\n');
+    must(await vm.vmGit('review', ['add', `agent-${agent}.txt`]), 'agent add');
+    must(await vm.vmGit('review', ['commit', '-q', '-m', `agent ${agent}`]), 'agent commit');
+  };
+  const small = join(home, 'tree-small');
+  makeTree(small, 20);
+  return { home, user, sshCmd, plainEnv, plainUrl, tf, viaTf, orig, repo, git, newCommit, rv, agentCommits, small };
+}
+
+/** The everyday commands against their floors: a user's own ControlMaster, plus one Node.js start. */
+async function floors(b: Bench): Promise<void> {
+  const { home, user, sshCmd, plainUrl } = b;
+  // (a 200-file repository, nothing to push; a 20-file directory, no change)
+  const perfy = await makeRepo(vm, 'perfy');
+  makeTree(join(perfy, 'src'), 200);
+  must(await vm.run('git', ['add', '-A'], { cwd: perfy }), 'add perfy');
+  must(await vm.run('git', ['commit', '-q', '-m', '200 files'], { cwd: perfy }), 'commit perfy');
+  must(await vm.run('git', ['branch', 'feat'], { cwd: perfy }), 'branch perfy');
+  const cm = join(vm.dir, 'cm');
+  mkdirSync(cm, { mode: 0o700 });
+  const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
+  // The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once.
+  const afterNodeStart = (fn: () => Promise<unknown>): Side => ({
+    run: async () => {
+      must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+      await fn();
+    },
+  });
+  must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'perfy-plain']), 'init perfy-plain');
+  must(await vm.vmGit('perfy-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config perfy-plain');
+  const plainPush = async () =>
+    must(await vm.run('git', ['push', '-q', plainUrl('perfy-plain'), 'feat'], { cwd: perfy, env: { GIT_SSH_COMMAND: cmSsh } }), 'plain');
+  const helperPush = async () => must(await vm.run('git', ['push', '-q', 'yolovm::perfy', 'feat'], { cwd: perfy }), 'helper push');
+  await plainPush();
+  await helperPush();
+  await compare(
+    'floors',
+    'git yolo-push, nothing to push, warm',
+    ROUNDS,
+    { run: async () => must(await vm.run('git', ['yolo-push', '-q', 'feat', 'perfy'], { cwd: perfy }), 'yolo-push') },
+    { run: helperPush },
+    'git push yolovm::',
+    1.2,
+  );
+  await compare(
+    'floors',
+    'git push yolovm::, nothing to push, warm',
+    ROUNDS,
+    { run: helperPush },
+    afterNodeStart(plainPush),
+    'node -e 0 + git push ssh:// (own ControlMaster)',
+    1.25,
+  );
+  const floorTree = join(home, 'tree-floor');
+  makeTree(floorTree, 20);
+  mkdirSync(join(vm.workspace, 'floor-plain'));
+  const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', floorTree, 'floor-ours']), 'yolo-dir push');
+  const plainRsync = async () =>
+    must(await vm.run('rsync', ['-az', '-e', cmSsh, `${floorTree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'floor-plain')}/`]), 'rsync');
+  await dirPush();
+  await plainRsync();
+  await compare(
+    'floors',
+    'yolo-dir push 20 files, no change, warm',
+    ROUNDS,
+    { run: dirPush },
+    afterNodeStart(plainRsync),
+    'node -e 0 + rsync -az (own ControlMaster)',
+    1.25,
+  );
+}
+
+/** Git push / fetch / clone vs plain git over ssh://. */
+async function transport(b: Bench): Promise<void> {
+  const { home, plainEnv, plainUrl, repo, git, newCommit } = b;
+  for (const temp of ['cold', 'warm'] as const) {
+    const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
+    await compare(
+      'git',
+      `push, ${temp}`,
+      ROUNDS,
+      {
+        setup: async () => {
+          await newCommit();
+          await prep();
+        },
+        run: async () => must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push'),
+      },
+      {
+        run: async () =>
+          must(await vm.run('git', ['push', '-q', '-f', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain push'),
+      },
+      'git push ssh://',
+      temp === 'warm' ? 0.6 : 1.3,
+    );
+    await compare(
+      'git',
+      `fetch, ${temp}`,
+      ROUNDS,
+      {
+        setup: async () => {
+          for (const p of ['push-ours', 'push-plain'])
+            must(await vm.vmGit(p, ['commit', '-q', '--allow-empty', '-m', 'vm side']), 'vm commit');
+          await prep();
+        },
+        run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'),
+      },
+      {
+        run: async () =>
+          must(await vm.run('git', ['fetch', '-q', plainUrl('push-plain'), 'main'], { cwd: repo, env: plainEnv }), 'plain fetch'),
+      },
+      'git fetch ssh://',
+    );
+    await compare(
+      'git',
+      `clone, ${temp}`,
+      ROUNDS,
+      {
+        setup: async (i) => {
+          rmSync(join(home, `c-ours-${i}`), { recursive: true, force: true });
+          await prep();
+        },
+        run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', `c-ours-${i}`], { cwd: home }), 'clone'),
+      },
+      {
+        setup: (i) => {
+          rmSync(join(home, `c-plain-${i}`), { recursive: true, force: true });
+        },
+        run: async (i) =>
+          must(await vm.run('git', ['clone', '-q', plainUrl('push-plain'), `c-plain-${i}`], { cwd: home, env: plainEnv }), 'plain clone'),
+      },
+      'git clone ssh://',
+    );
+  }
+}
+
+/** Git yolo-push vs the original vm-git-push sequence. */
+async function yoloPushRows(b: Bench): Promise<void> {
+  const { viaTf, orig, repo, newCommit } = b;
+  for (const temp of ['cold', 'warm'] as const) {
+    await compare(
+      'yolo-push',
+      `git yolo-push, ${temp}`,
+      ROUNDS,
+      {
+        setup: async () => {
+          await newCommit();
+          if (temp === 'cold') await closeShared();
+        },
+        run: async () => must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo, env: viaTf }), 'yolo-push'),
+      },
+      { run: async () => must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push') },
+      'original vm-git-push',
+      temp === 'cold' ? 0.45 : 0.3,
+    );
+  }
+}
+
+/** The return leg: yolo-fetch (with a snapshot of uncommitted work) and yolo-diff vs git fetch. */
+async function returnLeg(b: Bench): Promise<void> {
+  const { rv, agentCommits } = b;
+  // Each round the agent commits, and leaves one file edited: a snapshot is made every time.
+  const plainFetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::review', 'main'], { cwd: rv }), 'fetch');
+  await compare(
+    'return leg',
+    'git yolo-fetch (+ snapshot), warm',
+    ROUNDS,
+    {
+      setup: agentCommits,
+      run: async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch'),
+    },
+    { setup: agentCommits, run: plainFetch },
+    'git fetch yolovm::',
+  );
+  await compare(
+    'return leg',
+    'git yolo-diff, warm',
+    ROUNDS,
+    { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff') },
+    { setup: agentCommits, run: plainFetch },
+    'git fetch yolovm::',
+  );
+}
+
+/** `yolovm status` over a workspace of 50 repositories vs one yolo-dir ls. */
+async function statusRows(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    must(await vm.vmGit('', ['init', '-q', '-b', 'main', `many/r${String(i)}`]), 'init many');
+    must(await vm.vmGit(`many/r${String(i)}`, ['commit', '-q', '--allow-empty', '-m', 'c']), 'commit many');
+    if (i % 10 === 0) writeFileSync(join(vm.workspace, 'many', `r${String(i)}`, 'wip.txt'), 'uncommitted\n');
+  }
+  await compare(
+    'workspace',
+    'yolovm status, 50 repositories (10 dirty), warm',
+    ROUNDS,
+    { run: async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status') },
+    { run: async () => must(await vm.run('yolo-dir', ['ls', 'many']), 'yolo-dir ls') },
+    'yolo-dir ls',
+  );
+}
+
+/** Yolo-dir vs plain rsync -az and the original scripts. */
+async function dirRows(b: Bench): Promise<void> {
+  const { home, user, sshCmd, viaTf, orig, small } = b;
+  const big = join(home, 'tree-10k');
+  makeTree(big, 10_000);
+  const rsyncPush = (src: string, dst: string) =>
+    vm.run('rsync', ['-az', '-e', sshCmd, `${src}/`, `${user}@127.0.0.1:${join(vm.workspace, dst)}/`]);
+  for (const [label, tree, rounds] of [
+    ['20 files', small, ROUNDS],
+    ['10,000 files', big, LARGE_ROUNDS],
+  ] as const) {
+    for (const temp of ['cold', 'warm'] as const) {
+      const prep = temp === 'cold' ? closeShared : () => Promise.resolve();
+      const t = `${label.replace(/\W/g, '')}-${temp}`;
+      await compare(
+        'yolo-dir',
+        `push ${label}, ${temp}`,
+        rounds,
+        {
+          setup: prep,
+          run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
+        },
+        { run: async (i) => must(await orig('vm-dir-push', [tree, `d-orig-${t}-${i}`], home), 'vm-dir-push') },
+        'original vm-dir-push',
+        temp === 'warm' ? 0.5 : undefined,
+      );
+      await compare(
+        'yolo-dir',
+        `push ${label} vs rsync, ${temp}`,
+        rounds,
+        {
+          setup: prep,
+          run: async (i) => must(await vm.run('yolo-dir', ['push', '-q', tree, `r-ours-${t}-${i}`], { env: viaTf }), 'yolo-dir push'),
+        },
+        {
+          setup: (i) => {
+            mkdirSync(join(vm.workspace, `r-plain-${t}-${i}`), { recursive: true });
+          },
+          run: async (i) => must(await rsyncPush(tree, `r-plain-${t}-${i}`), 'rsync'),
+        },
+        'rsync -az',
+      );
+    }
+    const t = label.replace(/\W/g, '');
+    await compare(
+      'yolo-dir',
+      `push ${label}, no change, warm`,
+      rounds,
+      { run: async () => must(await vm.run('yolo-dir', ['push', '-q', tree, `d-ours-${t}-warm-0`], { env: viaTf }), 'yolo-dir push') },
+      { run: async () => must(await orig('vm-dir-push', [tree, `d-orig-${t}-warm-0`], home), 'vm-dir-push') },
+      'original vm-dir-push',
+      0.5,
+    );
+    await compare(
+      'yolo-dir',
+      `pull ${label}, warm`,
+      rounds,
+      {
+        setup: (i) => {
+          rmSync(join(home, `p-ours-${t}-${i}`), { recursive: true, force: true });
+        },
+        run: async (i) =>
+          must(
+            await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-${i}`), `d-ours-${t}-warm-0`], { env: viaTf }),
+            'yolo-dir pull',
+          ),
+      },
+      {
+        setup: (i) => {
+          rmSync(join(home, `p-orig-${t}-${i}`), { recursive: true, force: true });
+        },
+        run: async (i) => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-${i}`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull'),
+      },
+      'original vm-dir-pull',
+    );
+    await compare(
+      'yolo-dir',
+      `pull ${label}, no change, warm`,
+      rounds,
+      {
+        run: async () =>
+          must(
+            await vm.run('yolo-dir', ['pull', '-q', join(home, `p-ours-${t}-0`), `d-ours-${t}-warm-0`], { env: viaTf }),
+            'yolo-dir pull',
+          ),
+      },
+      { run: async () => must(await orig('vm-dir-pull', [join(home, `p-orig-${t}-0`), `d-orig-${t}-warm-0`], home), 'vm-dir-pull') },
+      'original vm-dir-pull',
+    );
+  }
+}
+
+/** Larger work: the transfer itself should cost what plain git costs. */
+async function largerWork(b: Bench): Promise<void> {
+  const { home, plainEnv, plainUrl } = b;
+  const large = join(home, 'large');
+  process.stderr.write('  making a 1,000-commit repository with ~100 MB of blob history...\n');
+  await makeLargeRepo(large);
+  await compare(
+    'large',
+    'push 1,000 commits / ~100 MB to a new path, warm',
+    LARGE_ROUNDS,
+    { run: async (i) => must(await vm.run('git', ['push', '-q', `yolovm::large-ours-${i}`, 'main'], { cwd: large }), 'large push') },
+    {
+      setup: async (i) => {
+        must(await vm.vmGit('', ['init', '-q', '-b', 'main', `large-plain-${i}`]), 'init');
+        must(await vm.vmGit(`large-plain-${i}`, ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config');
+      },
+      run: async (i) =>
+        must(await vm.run('git', ['push', '-q', plainUrl(`large-plain-${i}`), 'main'], { cwd: large, env: plainEnv }), 'plain large push'),
+    },
+    'git push ssh://',
+    1.05,
+  );
+  await compare(
+    'large',
+    'clone 1,000 commits / ~100 MB, warm',
+    LARGE_ROUNDS,
+    {
+      setup: (i) => {
+        rmSync(join(home, `lc-ours-${i}`), { recursive: true, force: true });
+      },
+      run: async (i) => must(await vm.run('git', ['clone', '-q', 'yolovm::large-ours-0', `lc-ours-${i}`], { cwd: home }), 'large clone'),
+    },
+    {
+      setup: (i) => {
+        rmSync(join(home, `lc-plain-${i}`), { recursive: true, force: true });
+      },
+      run: async (i) =>
+        must(
+          await vm.run('git', ['clone', '-q', plainUrl('large-plain-0'), `lc-plain-${i}`], { cwd: home, env: plainEnv }),
+          'plain large clone',
+        ),
+    },
+    'git clone ssh://',
+    1.03,
+  );
+}
+
+/** Many at once: 20 cold commands of four kinds together, against one cold command (OpenSSH's default limits). */
+async function manyAtOnce(b: Bench): Promise<void> {
+  const { home, repo, git, rv } = b;
+  const crowd = () =>
+    Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const [cmd, args, cwd] = [
+          ['git', ['fetch', '-q', 'yolovm::push-ours', 'main'], repo],
+          ['yolovm', ['status', 'many'], home],
+          ['git', ['yolo-diff', 'main', 'review'], rv],
+          ['yolo-dir', ['ls'], home],
+        ][i % 4] as [string, string[], string];
+        must(await vm.run(cmd, args, { cwd, timeoutMs: 120_000 }), `${cmd} ${args.join(' ')} (one of 20 at once)`);
+      }),
+    );
+  await compare(
+    'many at once',
+    '20 commands started together, cold (fetch, status, yolo-diff, ls)',
+    3,
+    { setup: closeShared, run: crowd },
+    { setup: closeShared, run: async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch') },
+    'one git fetch yolovm::, cold',
+  );
+  await closeShared();
+  auths.push({ what: '20 commands started together', cold: await authsOf(crowd), warm: await authsOf(crowd) });
+}
+
+/** SSH authentications per command (sshd's log). */
+async function authentications(b: Bench): Promise<void> {
+  const { home, orig, repo, git, newCommit, rv, agentCommits, small } = b;
+  const count = async (what: string, fn: () => Promise<unknown>) => {
+    await closeShared();
+    const cold = await authsOf(fn);
+    const warm = await authsOf(fn);
+    auths.push({ what, cold, warm });
+  };
+  await count('git push yolovm::', async () => {
+    await newCommit();
+    must(await git('push', '-q', '-f', 'yolovm::push-ours', 'main'), 'push');
+  });
+  await count('git fetch yolovm::', async () => must(await git('fetch', '-q', 'yolovm::push-ours', 'main'), 'fetch'));
+  await count('git yolo-fetch (with a snapshot)', async () => {
+    await agentCommits();
+    must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], { cwd: rv }), 'yolo-fetch');
+  });
+  await count('git yolo-diff', async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff'));
+  await count('yolovm status (50 repositories)', async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status'));
+  await count('git clone yolovm::', async () => {
+    rmSync(join(home, 'auth-clone'), { recursive: true, force: true });
+    must(await vm.run('git', ['clone', '-q', 'yolovm::push-ours', 'auth-clone'], { cwd: home }), 'clone');
+  });
+  await count('git yolo-push', async () => {
+    await newCommit();
+    must(await vm.run('git', ['yolo-push', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-push');
+  });
+  await count('git yolo-fetch', async () =>
+    must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'yp-ours'], { cwd: repo }), 'yolo-fetch'),
+  );
+  await count('yolo-dir push', async () => must(await vm.run('yolo-dir', ['push', '-q', small, 'auth-dir']), 'yolo-dir push'));
+  await count('yolo-dir pull', async () =>
+    must(await vm.run('yolo-dir', ['pull', '-q', join(home, 'auth-pull'), 'auth-dir']), 'yolo-dir pull'),
+  );
+  const origAuths = await authsOf(async () => {
+    await newCommit();
+    must(await orig('vm-git-push', ['main', 'yp-orig'], repo), 'vm-git-push');
+  });
+  auths.push({ what: 'original vm-git-push (no sharing)', cold: origAuths, warm: origAuths });
+}
+
+/** Start-up: the helper answering `capabilities`, against `node -e 0`. */
+async function startUp(): Promise<void> {
+  const helper: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 2 * ROUNDS + 1; i++) {
+    helper.push(await spawnTime(join(ROOT, 'bin', 'git-remote-yolovm'), ['origin', 'yolovm::x'], 'capabilities\n'));
+    bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
+  }
+  rows.push({
+    group: 'start-up',
+    what: 'git-remote-yolovm to `capabilities` and exit',
+    ours: median(helper),
+    base: median(bare),
+    baseName: 'node -e 0',
+    target: 1.15,
+  });
+}
+
+/** Where the time goes. */
+async function whereTimeGoes(b: Bench): Promise<void> {
+  const { user, repo } = b;
+  const sock = join(vm.dir, 'run', 'yolovm');
+  must(await vm.run('git', ['ls-remote', 'yolovm::push-ours'], { cwd: repo }), 'warm up');
+  const sample = async (what: string, cmd: string, args: string[]) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
+    parts.push({ what, ms: median(xs) });
+  };
+  await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', [
+    '-F',
+    vm.sshConfig,
+    '-o',
+    'ControlPath=none',
+    `${user}@127.0.0.1`,
+    'true',
+  ]);
+  await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', [
+    '-F',
+    vm.sshConfig,
+    '-o',
+    `ControlPath=${sock}/%C`,
+    `${user}@127.0.0.1`,
+    'true',
+  ]);
+  await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
+  // What `git push yolovm::` adds to `git push ssh://` when there is nothing to push.
+  await sample("the helper's settings (`git config --get-regexp`, one process)", 'git', [
+    '-C',
+    repo,
+    'config',
+    '-z',
+    '--show-origin',
+    '--get-regexp',
+    '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
+  ]);
+  const viaShared = ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`];
+  const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
+  await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
+    ...viaShared,
+    vmCommand({ mode: 'list' }, place, true),
+  ]);
+  await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
+    ...viaShared,
+    `git-receive-pack --advertise-refs ${join(vm.workspace, 'push-ours')}`,
+  ]);
+  const nop = join(vm.dir, 'nop-helper');
+  mkdirSync(nop);
+  writeFileSync(join(nop, 'git-remote-nop'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  await sample('git starting a remote helper (one that exits at once)', 'sh', [
+    '-c',
+    `PATH=${nop}:$PATH git -C ${repo} ls-remote nop::x 2>/dev/null; exit 0`,
+  ]);
 }
 
 function report(seconds: number): void {
