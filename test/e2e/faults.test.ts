@@ -18,12 +18,16 @@ import {
   waitUntil,
   type RunResult,
   type TestVm,
+  gitIn,
 } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
 let home: string;
-const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
+const { git } = gitIn(
+  () => vm,
+  () => repo,
+);
 
 async function fsck(subpath: string): Promise<void> {
   const r = await vm.vmGit(subpath, ['fsck', '--no-progress']);

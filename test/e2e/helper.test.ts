@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { alive, makeRepo, signal, startVm, waitGone, type TestVm } from '../harness/vm.js';
+import { alive, makeRepo, signal, startVm, waitGone, type TestVm, gitIn } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
-const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
-const sha = async (rev: string, cwd = repo) => (await vm.run('git', ['rev-parse', rev], { cwd })).stdout.trim();
+const { git, sha } = gitIn(
+  () => vm,
+  () => repo,
+);
 
 before(async () => {
   vm = await startVm();

@@ -5,11 +5,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepo, startVm, type TestVm } from '../harness/vm.js';
+import { makeRepo, startVm, type TestVm, gitIn } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
-const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
+const { git } = gitIn(
+  () => vm,
+  () => repo,
+);
 const log = () => join(repo, '..', 'hook.log');
 
 /** A pre-push hook that records its arguments and stdin, then exits `code`. */

@@ -6,19 +6,17 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeRepo, startVm, type TestVm } from '../harness/vm.js';
+import { makeRepo, startVm, type TestVm, gitIn } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
 const SUB = 'my app ü';
 const REF = 'refs/yolovm/default/my%20app%20%C3%BC';
 const ws = (...p: string[]) => join(vm.workspace, SUB, ...p);
-const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
-const must = async (...args: string[]) => {
-  const r = await git(...args);
-  assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const { git, must } = gitIn(
+  () => vm,
+  () => repo,
+);
 
 /** Everything about the agent's repository that yolovm must never change. */
 async function agentState(): Promise<string> {

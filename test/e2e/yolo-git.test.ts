@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, makeRepo, run, startVm, type TestVm } from '../harness/vm.js';
+import { ROOT, makeRepo, run, startVm, type TestVm, gitIn } from '../harness/vm.js';
 
 let vm: TestVm;
 let repo: string;
-const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
+const { git, sha } = gitIn(
+  () => vm,
+  () => repo,
+);
 const yolo = (...args: string[]) => vm.run('git', args, { cwd: repo });
-const sha = async (rev: string, cwd = repo) => (await vm.run('git', ['rev-parse', rev], { cwd })).stdout.trim();
 
 /** Run a shell command as the agent on the VM, over ssh, like a person would. */
 async function onVm(script: string) {

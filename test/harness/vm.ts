@@ -2,6 +2,7 @@
 // throwaway host and client keys), its own ssh config handed to the commands
 // through YOLOVM_SSH, a private HOME for both sides, and a workspace directory
 // in a temp dir. Only processes started here are ended here, by pid.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -463,6 +464,23 @@ export function gatedSsh(vm: TestVm, marker: string, direction: 'up' | 'down', l
 export function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
+}
+
+/**
+ * git in one directory (both given late: a test's VM and repository are made in `before`):
+ * `git` runs it, `must` insists it succeeds and gives stdout, `sha` resolves a rev.
+ */
+export function gitIn(vm: () => TestVm, where: () => string) {
+  const git = (...args: string[]) => vm().run('git', args, { cwd: where() });
+  return {
+    git,
+    must: async (...args: string[]) => {
+      const r = await git(...args);
+      assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+    sha: async (rev: string, cwd = where()) => (await vm().run('git', ['rev-parse', rev], { cwd })).stdout.trim(),
+  };
 }
 
 /** A local repository with one commit on `main`, in the test VM's host HOME. */
