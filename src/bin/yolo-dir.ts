@@ -1,4 +1,5 @@
-import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
+import { addCommonOptions, applyCommonOptions, fanOutIfFleet, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
+import { YolovmError } from '../core/errors.js';
 import { dirBackups, dirLs, dirPull, dirPush, dirUndo, type DirOptions } from '../commands/yolo-dir.js';
 import { runMain } from '../core/errors.js';
 import { endChildrenOnSignals } from '../core/proc.js';
@@ -9,7 +10,7 @@ runMain(async () => {
   const collect = (v: string, all: string[]) => [...all, v];
   const program = newProgram(
     'yolo-dir',
-    'Examples:\n  yolo-dir push ./my-project myapp    # -> ~/workspace/myapp/\n  yolo-dir pull ./my-project myapp    # <- exact mirror; replaced files kept in a backup\n  yolo-dir ls\n\nSee also: README.md',
+    'Examples:\n  yolo-dir push ./my-project myapp    # -> ~/workspace/myapp/\n  yolo-dir pull ./my-project myapp    # <- exact mirror; replaced files kept in a backup\n  yolo-dir push --all-vms ./my-project myapp   # to every VM of the fleet\n  yolo-dir ls\n\nSee also: README.md',
   ).description('Sync a directory with the VM workspace over rsync (for projects that are not git repositories).');
   // -v and -q work before the command too (`yolo-dir -v push ...`).
   addCommonOptions(program);
@@ -32,8 +33,10 @@ runMain(async () => {
     .option('--include-secrets', 'also send secret-like files (.env, *.pem, id_*, .aws/, ...), held back by default')
     .option('-w, --watch', 'keep pushing changes as they happen (Ctrl-C stops)')
     .action(async (dir: string, subpath: string | undefined, opts: CommonOptions & DirOptions) => {
-      common(opts);
-      code = await dirPush(dir, subpath, opts);
+      const all = { ...program.opts<CommonOptions>(), ...opts };
+      if (opts.watch && (all.allVms || all.vm?.includes(',')))
+        throw new YolovmError('--watch follows one VM', 'Name one with --vm <name>, or push once to several without --watch.');
+      code = (await fanOutIfFleet(all, 'yolo-dir push')) ?? (await dirPush(dir, subpath, opts));
     });
   sync('pull', 'mirror ~/workspace/<subpath>/ into a local directory; nothing local is lost')
     .option('-f, --force', 'pull even when it would replace or delete most of the local tree')

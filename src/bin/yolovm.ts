@@ -1,4 +1,6 @@
-import { addCommonOptions, applyCommonOptions, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
+import { addCommonOptions, applyCommonOptions, fanOutIfFleet, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
+import { vms, type VmsOptions } from '../commands/vms.js';
+import { statusAcross, sshAcross } from '../commands/fleet-views.js';
 import {
   clean,
   doctor,
@@ -19,12 +21,14 @@ runMain(async () => {
   let code = 0;
   const program = newProgram(
     'yolovm',
-    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n  yolovm ssh-config              # then: ssh yolovm\n\nSee also: man yolovm, README.md',
+    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n  yolovm vms --check            # every VM of the fleet, and whether it answers\n  yolovm status --all-vms\n  yolovm ssh --all-vms app -- npm test   # in each VM, then a table of exit status and time\n  yolovm ssh-config              # then: ssh yolovm\n\nSee also: man yolovm, README.md',
   ).description('The VM workspace as a whole: what is there, what destroying the VM would lose, bringing it all home.');
   addCommonOptions(program);
   const common = (opts: CommonOptions) => {
     applyCommonOptions({ ...program.opts<CommonOptions>(), ...opts });
   };
+  /** Several VMs at once (--vm a,b, --all-vms): each VM's run, then the summary; undefined for one VM. */
+  const fleet = (opts: CommonOptions, what: string) => fanOutIfFleet({ ...program.opts<CommonOptions>(), ...opts }, what);
   addCommonOptions(program.command('status'))
     .description(
       'every project in the workspace: branch, commits this host lacks, uncommitted files; plain directories changed since their last sync',
@@ -33,7 +37,11 @@ runMain(async () => {
     .option('--json', 'machine-readable output')
     .option('--check', 'exit 1 when destroying the VM now would lose anything')
     .action(async (subpath: string | undefined, opts: CommonOptions & StatusOptions) => {
-      common(opts);
+      const across = await statusAcross({ ...program.opts<CommonOptions>(), ...opts });
+      if (across !== undefined) {
+        code = across;
+        return;
+      }
       code = await status(subpath, opts);
     });
   addCommonOptions(program.command('save'))
@@ -43,8 +51,7 @@ runMain(async () => {
     .argument('[subpath]', 'only this part of the workspace')
     .option('-n, --dry-run', 'say what would be saved and where; nothing is saved (the VM makes snapshots, as status does)')
     .action(async (subpath: string | undefined, opts: CommonOptions & { dryRun?: boolean }) => {
-      common(opts);
-      code = await save(subpath, opts);
+      code = (await fleet(opts, 'yolovm save')) ?? (await save(subpath, opts));
     });
   addCommonOptions(program.command('clean'))
     .description('delete a workspace path on the VM; refused while it holds work this host lacks')
@@ -61,8 +68,12 @@ runMain(async () => {
     .argument('[command...]', 'after --: a command and its arguments, passed verbatim')
     .option('-A, --forward-agent', 'lend the VM your ssh agent for this session (yolovm never does otherwise)')
     .action(async (subpath: string | undefined, command: string[], opts: CommonOptions & SshOptions) => {
-      common(opts);
       const [where, what] = splitSshOperands(subpath, command, process.argv.slice(2));
+      const across = await sshAcross({ ...program.opts<CommonOptions>(), ...opts }, what);
+      if (across !== undefined) {
+        code = across;
+        return;
+      }
       code = await sshTo(where, what, opts);
     });
   addCommonOptions(program.command('ssh-config'))
@@ -78,8 +89,15 @@ runMain(async () => {
   addCommonOptions(program.command('doctor'))
     .description('check each link from terraform to git and rsync on the VM, and say which is broken and how to fix it')
     .action(async (opts: CommonOptions) => {
+      code = (await fleet(opts, 'yolovm doctor')) ?? (await doctor());
+    });
+  addCommonOptions(program.command('vms'))
+    .description('every VM this host knows: the default one, those configured (yolovm.<name>.*), and the fleet in the terraform state')
+    .option('--check', 'also ask each, in parallel, whether it answers over ssh (exit 2 when one does not)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: CommonOptions & VmsOptions) => {
       common(opts);
-      code = await doctor();
+      code = await vms(opts);
     });
   return (await parseArgs(program, process.argv.slice(2))) ?? code;
 });

@@ -1,17 +1,20 @@
 // Shared command-line handling for git yolo-push, git yolo-fetch and yolo-dir:
 // commander, with its errors turned into ours (one line, a hint, exit 1).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { checkVmName, setVmRequest } from '../config/config.js';
 import { YolovmError } from '../core/errors.js';
 import { info, setQuiet, setVerbose } from '../core/log.js';
 import { notARepository } from '../git/plumbing.js';
 import { runGit } from '../core/proc.js';
 import { VERSION } from '../core/version.js';
+import { allVmNames } from '../config/vms.js';
+import { fanOut, summarize } from './fleet.js';
 
 export interface CommonOptions {
   verbose?: boolean;
   quiet?: boolean;
   vm?: string;
+  allVms?: boolean;
 }
 
 export function newProgram(name: string, usageHint: string): Command {
@@ -34,13 +37,50 @@ export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('-v, --verbose', 'show settings and the commands run')
     .option('-q, --quiet', 'print only errors')
-    .option('--vm <name>', 'which VM: one configured under yolovm.<name>.* (default: $YOLOVM_VM, else the default VM)');
+    .option('--vm <name>', 'which VM (`yolovm vms` lists them; a,b: several at once, where the command allows)')
+    .option('--all-vms', 'every VM `yolovm vms` lists, at once (where the command allows)');
 }
 
+/** The VMs a fleet option names: `--vm a,b` or `--all-vms`; undefined for one VM. */
+export function fleetNames(opts: CommonOptions): string[] | undefined {
+  if (opts.allVms) {
+    if (opts.vm !== undefined) throw new YolovmError('--all-vms and --vm name the VMs twice', 'Give one of them.');
+    return allVmNames(true);
+  }
+  if (opts.vm?.includes(',')) {
+    const names = [...new Set(opts.vm.split(',').filter((n) => n !== ''))];
+    for (const n of names) checkVmName(n, '--vm');
+    return names;
+  }
+  return undefined;
+}
+
+/**
+ * The options every command shares. `fleet`: what to do for several VMs (the
+ * command fans out, fleet.ts); a command without it refuses a list.
+ */
 export function applyCommonOptions(opts: CommonOptions): void {
   if (opts.verbose) setVerbose(true);
   if (opts.quiet) setQuiet(true);
+  if (opts.allVms || opts.vm?.includes(','))
+    throw new YolovmError('This command works on one VM at a time', 'Name one with --vm <name> (`yolovm vms` lists them).');
   if (opts.vm !== undefined) setVmRequest(checkVmName(opts.vm, '--vm'));
+}
+
+/**
+ * For a command that works on several VMs at once: with --vm a,b or --all-vms,
+ * run it on each (fleet.ts) and give the fleet's exit code; else undefined, and
+ * the options are applied for one VM.
+ */
+export async function fanOutIfFleet(opts: CommonOptions, what: string, extra: readonly string[] = []): Promise<number | undefined> {
+  if (opts.verbose) setVerbose(true);
+  if (opts.quiet) setQuiet(true);
+  const names = fleetNames(opts);
+  if (!names) {
+    applyCommonOptions(opts);
+    return undefined;
+  }
+  return summarize(await fanOut(names, process.argv.slice(2), { extra: names.length > 1 ? extra : [] }), what);
 }
 
 /**
@@ -71,6 +111,10 @@ export interface BranchCommand {
   examples: string;
   /** Options of this command alone: [flags, description]. */
   options?: [string, string][];
+  /** Options only fan-out passes (not in -h): [flags, description]. */
+  hiddenOptions?: [string, string][];
+  /** Several VMs at once: the arguments each VM's run gets besides --vm (undefined: one VM only). */
+  fleetExtra?: string[];
   action: (branch: string, subpath: string | undefined, opts: Record<string, boolean | undefined>) => Promise<number>;
 }
 
@@ -96,9 +140,16 @@ export async function runBranchCommand(spec: BranchCommand, argv: readonly strin
     .option('-f, --force', spec.forceHelp)
     .option('-n, --dry-run', 'show what would happen; change nothing on either side');
   for (const [flags, description] of spec.options ?? []) program.option(flags, description);
+  for (const [flags, description] of spec.hiddenOptions ?? []) program.addOption(new Option(flags, description).hideHelp());
   program.action(
     async (branch: string | undefined, subpath: string | undefined, opts: CommonOptions & Record<string, boolean | undefined>) => {
-      applyCommonOptions(opts);
+      if (spec.fleetExtra) {
+        const fleet = await fanOutIfFleet(opts, spec.name, spec.fleetExtra);
+        if (fleet !== undefined) {
+          code = fleet;
+          return;
+        }
+      } else applyCommonOptions(opts);
       code = await spec.action(branch ?? currentBranch(spec.name), subpath, opts);
     },
   );

@@ -45,8 +45,17 @@ describe('choosing a VM', () => {
     const c = resolveConfig({ YOLOVM_HOST: '10.9.9.9', YOLOVM_VM: 'b' }, cfg, { name: 'default', source: '--vm' });
     assert.deepEqual([c.vm.value, c.host?.value, c.subpath?.value], ['default', '10.9.9.9', 'app']);
   });
+  it('a name not configured is one the fleet may have: found (or refused) when the address is looked up', () => {
+    const c = resolveConfig({}, cfg, { name: 'c', source: '--vm' });
+    assert.deepEqual([c.vm.value, c.vm.fleet, c.host], ['c', true, undefined]);
+    assert.equal(resolveConfig({}, cfg, { name: 'Agent2', source: '--vm' }).vm.fleet, undefined, 'its own terraform output');
+    assert.equal(
+      resolveConfig({}, git(['yolovm.w.workspace', '/w']), { name: 'w', source: '--vm' }).vm.fleet,
+      true,
+      'configured, but no address of its own',
+    );
+  });
   const refused: [string, RegExp][] = [
-    ['c', /^Unknown VM 'c' \(from --vm\)$/],
     ['-oProxyCommand=x', /^Invalid VM name/],
     ['a b', /^Invalid VM name/],
     ['../x', /^Invalid VM name/],

@@ -4,6 +4,7 @@
 // answered by push.ts. stdout is git's: only protocol lines are written to it.
 import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { configuredVms, DEFAULT_VM, loadConfig, readGitConfig } from '../config/config.js';
+import { fleetVmNames } from '../config/vms.js';
 import { EXIT, YolovmError } from '../core/errors.js';
 import { isVerbose, setVerbose } from '../core/log.js';
 import { safeLine } from '../core/text.js';
@@ -96,7 +97,12 @@ class Helper {
   private async sess(): Promise<Session> {
     if (!this.session) {
       const gitConfig = readGitConfig(this.inRepository);
-      const { vm, subpath } = splitAddress(this.address, configuredVms(gitConfig));
+      // A URL's name counts when configured, or when the terraform state's fleet has it (read only then).
+      const configured = configuredVms(gitConfig);
+      const name = this.address.split(':')[0] ?? '';
+      const fleet =
+        this.address.includes(':') && !configured.includes(name) ? fleetVmNames(loadConfig(this.inRepository, undefined, gitConfig)) : [];
+      const { vm, subpath } = splitAddress(this.address, [...configured, ...fleet]);
       this.subpath = parseSubpath(subpath);
       const request = vm === undefined ? undefined : { name: vm, source: `the URL yolovm::${this.address}` };
       this.session = await openSession(this.inRepository, loadConfig(this.inRepository, request, gitConfig));

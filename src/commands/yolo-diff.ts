@@ -22,6 +22,45 @@ export interface DiffOptions {
   nameStatus?: boolean;
 }
 
+/** One VM's attempt, as `git yolo-diff --compare` shows it (the --row a fan-out asks each VM for). */
+export interface AttemptRow {
+  vm: string;
+  branch: string;
+  /** Commits since the hand-off. */
+  commits: number;
+  files: number;
+  added: number;
+  removed: number;
+  /** Uncommitted files on the VM. */
+  uncommitted: number;
+  /** Files changed that would run on the host. */
+  hostRunning: number;
+  subject: string;
+  tip: string;
+}
+
+/** --row: one JSON line describing this VM's attempt (fetched into refs/yolovm/ as any review is). */
+export async function diffRow(branchArg: string | undefined, subpathArg: string | undefined): Promise<number> {
+  const { repo, s, tree, branch, wip, tip, target, base } = await gather(branchArg, subpathArg);
+  const files = parseRawZ(git.rawDiff(repo, base, target));
+  const lines = git.numstat(repo, base, target);
+  const row: AttemptRow = {
+    vm: s.cfg.vm.value,
+    branch,
+    commits: countCommits(repo.top, `${base}..${tip}`),
+    files: files.length,
+    added: lines.added,
+    removed: lines.removed,
+    uncommitted: wip ? tree.changes.length : 0,
+    hostRunning: files.filter((f) => (runsOnHost(f.path, f.becameExecutable) ?? (f.from ? runsOnHost(f.from) : undefined)) !== undefined)
+      .length,
+    subject: (await git.onelineLog(repo, tip, 1))[0]?.replace(/^\S+ /, '') ?? '',
+    tip: await git.shortSha(repo, tip),
+  };
+  output(`${JSON.stringify(row)}\n`);
+  return EXIT.ok;
+}
+
 /** One file of `git diff --raw -z -M`: status letter, paths, and whether it became executable. */
 export interface FileChange {
   status: string; // A, M, D, R, C, T
@@ -88,7 +127,8 @@ export function fileLines(files: readonly FileChange[]): string[] {
 
 const WORD: Record<string, string> = { A: 'created', M: 'edited', D: 'deleted', R: 'renamed', C: 'copied', T: 'type changed' };
 
-export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
+/** What a review compares: the VM's branch and snapshot fetched into refs/yolovm/, and the base they are compared with. */
+async function gather(branchArg: string | undefined, subpathArg: string | undefined) {
   const repo = await git.openRepo();
   if (branchArg !== undefined) branchRef(branchArg);
   if (subpathArg !== undefined) parseSubpath(subpathArg);
@@ -117,6 +157,11 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
 
   const { base, says: baseSays } = await reviewBase(repo, refs.handoff(branch), branch, tip);
 
+  return { repo, s, subpath, refs, tree, branch, wip, tip, target, base, baseSays };
+}
+
+export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
+  const { repo, s, subpath, refs, tree, branch, wip, tip, target, base, baseSays } = await gather(branchArg, subpathArg);
   const short = async (sha: string) => git.shortSha(repo, sha);
   const commits = countCommits(repo.top, `${base}..${tip}`);
   const out: string[] = [];

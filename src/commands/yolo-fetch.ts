@@ -28,6 +28,8 @@ export interface FetchOptions {
   force?: boolean;
   dryRun?: boolean;
   wip?: boolean;
+  /** Into refs/yolovm/ only: no local branch moves (the fan-out over several VMs). */
+  refsOnly?: boolean;
 }
 
 const MAX_LOG = 10;
@@ -60,6 +62,15 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const tree = await vmWorkTree(s, subpath, !dryRun);
   const vm = await vmTip(repo, s, { branch, subpath, dryRun, wip: tree.snapshot?.sha });
   const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  if (opts.refsOnly) {
+    await reportFetchedOnly(repo, { branch, vm, local, ref: locationRefs(subpath, s.cfg.vm.value).vmBranch(branch), dryRun });
+    reportWorkTree(tree, branch, subpath, {
+      explicit: subpathArg !== undefined,
+      applying: false,
+      wipRef: locationRefs(subpath, s.cfg.vm.value).wip,
+    });
+    return EXIT.ok;
+  }
   const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
   await updateBranch(repo, s, { subpath, branch, vm, local }, opts);
   reportWorkTree(tree, branch, subpath, {
@@ -70,6 +81,21 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   if (wip) applyWip(wip);
   for (const line of submoduleWork(repo.top, s, subpath, local ?? vm, tree.snapshot?.sha ?? vm)) info(line);
   return EXIT.ok;
+}
+
+/** With --refs-only: where the VM's branch now is here, and how it stands to the local one; nothing local moved. */
+async function reportFetchedOnly(
+  repo: git.Repo,
+  f: { branch: string; vm: string; local: string | undefined; ref: string; dryRun: boolean },
+): Promise<void> {
+  const here = await git.hasCommit(repo, f.vm);
+  const short = here ? await git.shortSha(repo, f.vm) : f.vm.slice(0, 7);
+  const ahead = here && f.local ? countCommits(repo.top, `${f.local}..${f.vm}`) : undefined;
+  const relation =
+    f.local === undefined ? `no local ${f.branch}` : ahead === undefined ? '' : `${plural(ahead, 'commit')} local ${f.branch} lacks`;
+  info(
+    `${f.dryRun ? 'Would fetch' : 'Fetched'} ${f.branch} at ${short}${f.dryRun ? '' : ` into ${f.ref}`}${relation ? `: ${relation}` : ''} (no local branch moved)`,
+  );
 }
 
 /** The local branch brought to the VM's tip (or said why not): see branch-update.ts. */

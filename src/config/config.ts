@@ -29,6 +29,8 @@ export interface Config {
   host: Setting | undefined; // undefined: ask terraform
   terraformDir: Setting;
   terraformOutput: Setting;
+  /** The terraform program: '' finds `terraform`, else `tofu` (OpenTofu). */
+  terraformCommand: Setting;
   user: Setting;
   workspace: Setting;
   sshCommand: Setting;
@@ -37,8 +39,10 @@ export interface Config {
   hostKeys: Setting;
   /** The terraform output that may publish the VM's host key (pinned when present). */
   hostKeyOutput: Setting;
-  /** Which VM: `default`, or a name configured under yolovm.<name>.*. */
-  vm: Setting;
+  /** Which VM: `default`, a name configured under yolovm.<name>.*, or (`fleet`) one the terraform state may name. */
+  vm: Setting & { fleet?: true };
+  /** The names configured under yolovm.<name>.*. */
+  configuredVms: string[];
   /** git's protocol.version: the helper starts upload-pack in v2 unless it is 0 or 1. */
   protocolVersion: string;
   /** The VM location this repository was first pushed to with git yolo-push (git config yolovm.subpath). */
@@ -51,7 +55,10 @@ export interface Config {
   recurseSubmodules: boolean;
 }
 
-type Key = Exclude<keyof Config, 'protocolVersion' | 'subpath' | 'objectFormat' | 'allowSecrets' | 'vm' | 'recurseSubmodules'>;
+type Key = Exclude<
+  keyof Config,
+  'protocolVersion' | 'subpath' | 'objectFormat' | 'allowSecrets' | 'vm' | 'recurseSubmodules' | 'configuredVms'
+>;
 
 /** The default VM's name (in hand-off refs and messages). */
 export const DEFAULT_VM = 'default';
@@ -61,6 +68,7 @@ const TABLE: Record<Key, { env: string; git: string; fallback: (() => string) | 
   host: { env: 'YOLOVM_HOST', git: 'yolovm.host', fallback: undefined, identifies: true },
   terraformDir: { env: 'YOLOVM_TERRAFORM_DIR', git: 'yolovm.terraformDir', fallback: () => `${homedir()}/yolo-vm` },
   terraformOutput: { env: 'YOLOVM_TERRAFORM_OUTPUT', git: 'yolovm.terraformOutput', fallback: () => 'vm_ip', identifies: true },
+  terraformCommand: { env: 'YOLOVM_TERRAFORM_COMMAND', git: 'yolovm.terraformCommand', fallback: () => '' },
   hostKeyOutput: { env: 'YOLOVM_HOST_KEY_OUTPUT', git: 'yolovm.hostKeyOutput', fallback: () => 'vm_host_key', identifies: true },
   hostKeys: { env: 'YOLOVM_HOST_KEYS', git: 'yolovm.hostKeys', fallback: () => 'yolovm' },
   user: { env: 'YOLOVM_USER', git: 'yolovm.user', fallback: () => 'debian' },
@@ -117,18 +125,22 @@ export function checkVmName(name: string, source: string, known?: readonly strin
   return name;
 }
 
-/** A VM name typed by a user (--vm, YOLOVM_VM, a URL): it must be configured. */
+/**
+ * A VM name typed by a user (--vm, YOLOVM_VM, a URL), checked for its form:
+ * configured under yolovm.<name>.*, or else one the terraform state's fleet may
+ * name (terraform.ts findVm looks it up, and says so when it is not there).
+ */
 export function chooseVm(name: string, source: string, gitConfig: Map<string, Setting>): Setting {
-  const known = configuredVms(gitConfig);
-  const list = `Configured VMs: ${[DEFAULT_VM, ...known].join(', ')}.`;
-  checkVmName(name, source, known);
-  if (name !== DEFAULT_VM && !known.includes(name)) {
-    throw new YolovmError(
-      `Unknown VM '${name}' (from ${source})`,
-      `${list} Add one with \`git config yolovm.${name}.terraformOutput OUTPUT\` (or yolovm.${name}.host ADDRESS).`,
-    );
-  }
+  checkVmName(name, source, configuredVms(gitConfig));
   return { value: name, source };
+}
+
+/** The error for a VM name neither configured nor in the terraform state. */
+export function unknownVm(name: string, source: string, known: readonly string[]): YolovmError {
+  return new YolovmError(
+    `Unknown VM '${name}' (from ${source})`,
+    `Known VMs: ${[DEFAULT_VM, ...known].join(', ')} (\`yolovm vms\` lists them). Add one with \`git config yolovm.${name}.terraformOutput OUTPUT\` (or yolovm.${name}.host ADDRESS).`,
+  );
 }
 
 /** What the user asked for on the command line (--vm, or the name in a yolovm::<name>:<subpath> URL). */
@@ -145,8 +157,11 @@ export function askedVm(env: NodeJS.ProcessEnv, request?: VmRequest): VmRequest 
 /** All settings from environment, git config and defaults (pure, for tests). */
 export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Setting>, request?: VmRequest): Config {
   const asked = askedVm(env, request);
-  const vm = asked ? chooseVm(asked.name, asked.source, gitConfig) : { value: DEFAULT_VM, source: 'default' };
-  const named = vm.value === DEFAULT_VM ? undefined : vm.value;
+  const chosen = asked ? chooseVm(asked.name, asked.source, gitConfig) : { value: DEFAULT_VM, source: 'default' };
+  const named = chosen.value === DEFAULT_VM ? undefined : chosen.value;
+  // A named VM with no address setting of its own (none, or only a user, a workspace...) is found in the fleet.
+  const ownAddress = named !== undefined && ['host', 'terraformoutput', 'terraformdir'].some((k) => gitConfig.has(`yolovm.${named}.${k}`));
+  const vm: Setting & { fleet?: true } = named !== undefined && !ownAddress ? { ...chosen, fleet: true } : chosen;
   const pick = (key: Key): Setting | undefined => {
     const { env: envName, git, fallback, identifies } = TABLE[key];
     if (named) {
@@ -169,6 +184,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     host: pick('host'),
     terraformDir: must('terraformDir'),
     terraformOutput: must('terraformOutput'),
+    terraformCommand: must('terraformCommand'),
     user: must('user'),
     workspace: must('workspace'),
     sshCommand: must('sshCommand'),
@@ -176,6 +192,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, gitConfig: Map<string, Set
     hostKeys: must('hostKeys'),
     hostKeyOutput: must('hostKeyOutput'),
     vm,
+    configuredVms: configuredVms(gitConfig),
     protocolVersion: gitConfig.get('protocol.version')?.value ?? '2',
     subpath: gitConfig.get(subpathKey(vm.value)),
     allowSecrets: (gitConfig.get('yolovm.allowsecrets')?.value ?? '').split(/[\s,]+/).filter((p) => p !== ''),

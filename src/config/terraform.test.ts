@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { YolovmError } from '../core/errors.js';
-import { checkAddress, findVm, localStatePath, outputFromState, validateHost, parseOutputName, stateFacts } from './terraform.js';
+import {
+  checkAddress,
+  findVm,
+  fleetFromShow,
+  fleetFromState,
+  localStatePath,
+  outputFromState,
+  validateHost,
+  parseOutputName,
+  stateFacts,
+} from './terraform.js';
 import type { Config } from './config.js';
 import { resolveConfig } from './config.js';
 
@@ -174,5 +184,92 @@ describe('terraform state: outputs, instance, published key', () => {
     assert.deepEqual(parseOutputName('vm_ips["agent2"]', 'x'), { name: 'vm_ips', index: 'agent2' });
     for (const bad of ['-x', 'a b', 'a[', 'a[-1]', 'a;b', 'a[1][2]']) assert.throws(() => parseOutputName(bad, 'x'), YolovmError);
     assert.equal(outputFromState(JSON.stringify({ outputs: { m: { value: { agent2: '10.0.0.7' } } } }), 'm["agent2"]'), '10.0.0.7');
+  });
+});
+
+describe('the fleet in a terraform state', () => {
+  const domain = (name: string, index: unknown, id: string, addresses: unknown[], domainName?: unknown) => ({
+    index_key: index,
+    attributes: { id, name: domainName, network_interface: [{ addresses }] },
+  });
+  const state = (instances: unknown[], resName = 'agent') =>
+    JSON.stringify({
+      resources: [
+        { type: 'libvirt_domain', mode: 'managed', name: resName, instances },
+        { type: 'libvirt_volume', name: 'disk', instances: [{}] },
+      ],
+    });
+  const cases: [string, string, { name: string; address: string; instance: string; resource: string }[]][] = [
+    [
+      'count: named by each domain name',
+      state([domain('agent', 0, 'u0', ['192.168.122.10'], 'agent-0'), domain('agent', 1, 'u1', ['192.168.122.11'], 'agent-1')]),
+      [
+        { name: 'agent-0', address: '192.168.122.10', instance: 'u0', resource: 'libvirt_domain.agent[0]' },
+        { name: 'agent-1', address: '192.168.122.11', instance: 'u1', resource: 'libvirt_domain.agent[1]' },
+      ],
+    ],
+    [
+      'for_each, a name that is no VM name: the resource address made one',
+      state([domain('agent', 'fast one', 'u2', ['10.0.0.2'], 'yolo vm!')]),
+      [{ name: 'agent-fast-one', address: '10.0.0.2', instance: 'u2', resource: 'libvirt_domain.agent["fast one"]' }],
+    ],
+    ['no address yet: not a VM', state([domain('agent', 0, 'u3', [], 'a')]), []],
+    [
+      'an address ssh could read as an option is skipped',
+      state([domain('agent', 0, 'u4', ['-oProxyCommand=x', '10.0.0.4'], 'a')]),
+      [{ name: 'a', address: '10.0.0.4', instance: 'u4', resource: 'libvirt_domain.agent[0]' }],
+    ],
+    [
+      'two domains of one name are told apart',
+      state([domain('agent', 0, 'u5', ['10.0.0.5'], 'same'), domain('agent', 1, 'u6', ['10.0.0.6'], 'same')]),
+      [
+        { name: 'same', address: '10.0.0.5', instance: 'u5', resource: 'libvirt_domain.agent[0]' },
+        { name: 'agent-1', address: '10.0.0.6', instance: 'u6', resource: 'libvirt_domain.agent[1]' },
+      ],
+    ],
+    [
+      'the name default stays the default VM',
+      state([domain('agent', 0, 'u7', ['10.0.0.7'], 'default')]),
+      [{ name: 'agent-0', address: '10.0.0.7', instance: 'u7', resource: 'libvirt_domain.agent[0]' }],
+    ],
+  ];
+  for (const [name, text, want] of cases)
+    it(name, () => {
+      assert.deepEqual(fleetFromState(text), want);
+    });
+  it('terraform show -json: the same fleet, child modules included', () => {
+    const show = {
+      values: {
+        root_module: {
+          resources: [
+            {
+              type: 'libvirt_domain',
+              mode: 'managed',
+              name: 'agent',
+              index: 0,
+              values: { id: 'u0', name: 'agent-0', network_interface: [{ addresses: ['10.0.0.1'] }] },
+            },
+          ],
+          child_modules: [
+            {
+              resources: [
+                {
+                  type: 'libvirt_domain',
+                  name: 'w',
+                  values: { id: 'u9', name: 'worker', network_interface: [{ addresses: ['10.0.0.9'] }] },
+                },
+              ],
+            },
+          ],
+        },
+      },
+    };
+    assert.deepEqual(
+      fleetFromShow(JSON.stringify(show)).map((v) => [v.name, v.address, v.instance]),
+      [
+        ['agent-0', '10.0.0.1', 'u0'],
+        ['worker', '10.0.0.9', 'u9'],
+      ],
+    );
   });
 });

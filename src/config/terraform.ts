@@ -6,10 +6,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Setting } from './config.js';
-import { expandHome } from './config.js';
+import { expandHome, unknownVm } from './config.js';
 import { shown, YolovmError } from '../core/errors.js';
 import { debug } from '../core/log.js';
-import { CommandNotFound, runSync } from '../core/proc.js';
+import { CommandNotFound, runSync, type RunResult } from '../core/proc.js';
 
 const NO_ADDRESS_HINT = 'Run `terraform apply` (or `./vm-up.sh`) in the terraform dir, or set YOLOVM_HOST.';
 
@@ -32,13 +32,112 @@ export function checkAddress(raw: string, where: string): string {
   return validateHost(value, where);
 }
 
+interface DomainAttributes {
+  id?: unknown;
+  name?: unknown;
+  network_interface?: { addresses?: unknown }[];
+}
+
 interface StateFile {
   outputs?: Record<string, { value?: unknown }>;
   resources?: {
     type?: string;
     mode?: string;
-    instances?: { index_key?: unknown; attributes?: { id?: unknown; network_interface?: { addresses?: unknown }[] } }[];
+    name?: string;
+    instances?: { index_key?: unknown; attributes?: DomainAttributes }[];
   }[];
+}
+
+/** `terraform show -json`: the same domains, in another shape (a remote state is read this way). */
+interface ShowJson {
+  values?: { outputs?: Record<string, { value?: unknown }>; root_module?: ShowModule };
+}
+interface ShowModule {
+  resources?: { type?: string; mode?: string; name?: string; index?: unknown; values?: DomainAttributes }[];
+  child_modules?: ShowModule[];
+}
+
+/** One VM of a fleet: a libvirt_domain instance of the terraform state that has an address. */
+export interface FleetVm {
+  /** Its domain's `name` when that is a valid VM name, else the resource address made one (agent-0). */
+  name: string;
+  address: string;
+  /** The domain's id (host keys are per instance). */
+  instance: string;
+  /** Where it is in terraform: libvirt_domain.agent[0]. */
+  resource: string;
+}
+
+const FLEET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/** The resource address in terraform's form, and the VM name made of it when the domain's own name will not do. */
+function resourceAddress(name: string, key: unknown): { address: string; asName: string } {
+  const k = typeof key === 'number' ? String(key) : typeof key === 'string' ? key : undefined;
+  const address = `libvirt_domain.${name}${k === undefined ? '' : typeof key === 'number' ? `[${k}]` : `["${k}"]`}`;
+  const asName = `${name}${k === undefined ? '' : `-${k}`}`
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return { address, asName };
+}
+
+/** The first address of a domain that is a host name or IP ssh can take. */
+function firstAddress(attrs: DomainAttributes | undefined): string | undefined {
+  for (const n of attrs?.network_interface ?? []) {
+    for (const a of Array.isArray(n.addresses) ? (n.addresses as unknown[]) : []) {
+      if (typeof a !== 'string' || a.trim() === '') continue;
+      try {
+        return validateHost(a.trim(), 'the terraform state');
+      } catch {
+        continue;
+      }
+    }
+  }
+  return undefined;
+}
+
+function fleetOf(domains: { resName: string; key: unknown; attrs: DomainAttributes | undefined }[]): FleetVm[] {
+  const out: FleetVm[] = [];
+  const taken = new Set<string>();
+  for (const d of domains) {
+    const id = d.attrs?.id;
+    const address = firstAddress(d.attrs);
+    if (typeof id !== 'string' || id === '' || address === undefined) continue;
+    const { address: resource, asName } = resourceAddress(d.resName, d.key);
+    const own = typeof d.attrs?.name === 'string' ? d.attrs.name : '';
+    let name = FLEET_NAME.test(own) && own !== 'default' ? own : asName;
+    // Two domains of one name (or a name the resource address also makes): the later one is told apart.
+    const free = (n: string) => n !== '' && n !== 'default' && !taken.has(n);
+    if (!free(name)) name = asName;
+    for (let n = 2; !free(name); n++) name = `${asName || 'vm'}-${String(n)}`;
+    taken.add(name);
+    out.push({ name, address, instance: id, resource });
+  }
+  return out;
+}
+
+/** The fleet in a state file's text: every managed libvirt_domain instance with an id and an address. */
+export function fleetFromState(text: string): FleetVm[] {
+  const state = JSON.parse(text) as StateFile;
+  return fleetOf(
+    (state.resources ?? [])
+      .filter((r) => r.type === 'libvirt_domain' && (r.mode ?? 'managed') === 'managed')
+      .flatMap((r) => (r.instances ?? []).map((i) => ({ resName: r.name ?? 'domain', key: i.index_key, attrs: i.attributes }))),
+  );
+}
+
+/** The fleet in `terraform show -json` output (root module and child modules). */
+export function fleetFromShow(text: string): FleetVm[] {
+  const show = JSON.parse(text) as ShowJson;
+  const all: { resName: string; key: unknown; attrs: DomainAttributes | undefined }[] = [];
+  const walk = (m: ShowModule | undefined) => {
+    for (const r of m?.resources ?? [])
+      if (r.type === 'libvirt_domain' && (r.mode ?? 'managed') === 'managed')
+        all.push({ resName: r.name ?? 'domain', key: r.index, attrs: r.values });
+    for (const c of m?.child_modules ?? []) walk(c);
+  };
+  walk(show.values?.root_module);
+  return fleetOf(all);
 }
 
 /** An output name, optionally one element of a list or map output: `vm_ip`, `vm_ips[1]`, `vm_ips["agent2"]`. */
@@ -132,31 +231,49 @@ export function outputFromState(text: string, name: string): string | undefined 
   return scalar(pickElement(state.outputs?.[ref.name]?.value, ref), name, ADDRESS_OUTPUT_HINT);
 }
 
-function fromTerraform(dir: string, output: string): string {
-  const ref = parseOutputName(output, 'the caller');
-  const name = ref.name;
-  let r;
+/** The terraform program: yolovm.terraformCommand, else `terraform`, else OpenTofu's `tofu`. */
+function runTerraform(cfg: Config, dir: string, args: readonly string[]): RunResult {
+  const opts = { cwd: dir, env: { ...process.env, TF_IN_AUTOMATION: '1' } };
+  const named = cfg.terraformCommand.value.trim();
   try {
-    // -json, not -raw: with no state, -raw prints a warning on stdout and exits 0.
-    r = runSync('terraform', ['output', '-no-color', '-json', name], { cwd: dir, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
+    if (named !== '') return runSync(named, args, opts);
+    try {
+      return runSync('terraform', args, opts);
+    } catch (err) {
+      if (!(err instanceof CommandNotFound)) throw err;
+      debug('terraform is not installed: trying tofu');
+      return runSync('tofu', args, opts);
+    }
   } catch (err) {
     if (err instanceof CommandNotFound) {
       throw new YolovmError(
-        `terraform is not installed, and ${dir} has no local state file to read`,
-        'Install terraform, or set YOLOVM_HOST to the VM address.',
+        `${named || 'terraform (or tofu)'} is not installed, and ${dir} has no local state file to read`,
+        named
+          ? `Install it, or point yolovm.terraformCommand (${cfg.terraformCommand.source}) at the program.`
+          : 'Install terraform or OpenTofu, or set YOLOVM_HOST to the VM address.',
       );
     }
     throw err;
   }
-  if (r.code !== 0) {
-    // Skip terraform's box drawing and its warnings about its own CLI configuration.
-    const lines = r.stderr.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim());
-    const why =
-      lines.find((l) => l.startsWith('Error:')) ??
-      lines.find((l) => l !== '' && !/^Warning|There are some problems with the CLI/.test(l)) ??
-      `exit ${r.code}`;
-    throw new YolovmError(`VM IP not available: terraform output ${name} failed in ${dir}: ${why}`, NO_ADDRESS_HINT);
-  }
+}
+
+/** terraform's error, without its box drawing and its warnings about its own CLI configuration. */
+function terraformWhy(r: RunResult): string {
+  const lines = r.stderr.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim());
+  return (
+    lines.find((l) => l.startsWith('Error:')) ??
+    lines.find((l) => l !== '' && !/^Warning|There are some problems with the CLI/.test(l)) ??
+    `exit ${String(r.code)}`
+  );
+}
+
+function fromTerraform(cfg: Config, dir: string, output: string): string {
+  const ref = parseOutputName(output, 'the caller');
+  const name = ref.name;
+  // -json, not -raw: with no state, -raw prints a warning on stdout and exits 0.
+  const r = runTerraform(cfg, dir, ['output', '-no-color', '-json', name]);
+  if (r.code !== 0)
+    throw new YolovmError(`VM IP not available: terraform output ${name} failed in ${dir}: ${terraformWhy(r)}`, NO_ADDRESS_HINT);
   let value: unknown;
   try {
     value = JSON.parse(r.stdout);
@@ -175,6 +292,7 @@ export interface VmFound {
 
 /** Find the VM (first found wins), as docs/contract.md "Finding the VM" says. */
 export function findVm(cfg: Config): VmFound {
+  if (cfg.vm.fleet && !cfg.host) return fromFleet(cfg);
   if (cfg.host) return { host: { value: validateHost(cfg.host.value.trim(), cfg.host.source), source: cfg.host.source } };
   const dir = expandHome(cfg.terraformDir.value);
   const name = cfg.terraformOutput.value;
@@ -186,12 +304,7 @@ export function findVm(cfg: Config): VmFound {
       'Name an output holding one host key (a named VM has its own: yolovm.<name>.hostKeyOutput).',
     );
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new YolovmError(
-      `Terraform directory ${shown(dir)} not found (from ${cfg.terraformDir.source})`,
-      'Set YOLOVM_TERRAFORM_DIR or `git config --global yolovm.terraformDir DIR` (or ./install --yolo-vm DIR), or set YOLOVM_HOST.',
-    );
-  }
+  checkTerraformDir(cfg, dir);
   const statePath = localStatePath(dir);
   if (statePath && existsSync(statePath)) {
     debug(`reading terraform state ${statePath}`);
@@ -214,5 +327,75 @@ export function findVm(cfg: Config): VmFound {
   }
   debug(`no local terraform state in ${dir}: asking terraform`);
   const where = `terraform output ${name} in ${dir}`;
-  return { host: { value: checkAddress(fromTerraform(dir, name), where), source: where } };
+  return { host: { value: checkAddress(fromTerraform(cfg, dir, name), where), source: where } };
+}
+
+function checkTerraformDir(cfg: Config, dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new YolovmError(
+      `Terraform directory ${shown(dir)} not found (from ${cfg.terraformDir.source})`,
+      'Set YOLOVM_TERRAFORM_DIR or `git config --global yolovm.terraformDir DIR` (or ./install --yolo-vm DIR), or set YOLOVM_HOST.',
+    );
+  }
+}
+
+export interface Fleet {
+  vms: FleetVm[];
+  /** Where it was read: the local state file, or `terraform show` in the directory. */
+  where: string;
+  /** The local state file, when there is one (host keys name it). */
+  statePath: string | undefined;
+}
+
+const fleets = new Map<string, Fleet>();
+
+/**
+ * The fleet of the terraform directory: from the local state file, else with
+ * one `terraform show -json` (a remote state); read once per command.
+ */
+export function readFleet(cfg: Config): Fleet {
+  const dir = expandHome(cfg.terraformDir.value);
+  const known = fleets.get(dir);
+  if (known) return known;
+  checkTerraformDir(cfg, dir);
+  const statePath = localStatePath(dir);
+  let fleet: Fleet;
+  if (statePath && existsSync(statePath)) {
+    debug(`reading the fleet in terraform state ${statePath}`);
+    try {
+      fleet = { vms: fleetFromState(readFileSync(statePath, 'utf8')), where: statePath, statePath };
+    } catch (err) {
+      throw new YolovmError(
+        `Cannot read terraform state ${statePath}: ${(err as Error).message}`,
+        'Check the file, or run `terraform show` in the terraform dir.',
+      );
+    }
+  } else {
+    debug(`no local terraform state in ${dir}: asking terraform show -json`);
+    const r = runTerraform(cfg, dir, ['show', '-no-color', '-json']);
+    if (r.code !== 0) throw new YolovmError(`Cannot read the terraform state in ${dir}: ${terraformWhy(r)}`, NO_ADDRESS_HINT);
+    try {
+      fleet = { vms: fleetFromShow(r.stdout), where: `terraform show in ${dir}`, statePath: undefined };
+    } catch {
+      throw new YolovmError(`terraform show -json in ${dir} printed no state`, NO_ADDRESS_HINT);
+    }
+  }
+  fleets.set(dir, fleet);
+  return fleet;
+}
+
+/** A VM named by the fleet (not configured): its address and instance from the state. */
+function fromFleet(cfg: Config): VmFound {
+  let fleet: Fleet | undefined;
+  try {
+    fleet = readFleet(cfg);
+  } catch (err) {
+    // No terraform state to read: then the name is simply not known.
+    if (!(err instanceof YolovmError)) throw err;
+    debug(`no fleet: ${err.message}`);
+  }
+  const vm = fleet?.vms.find((v) => v.name === cfg.vm.value);
+  if (!fleet || !vm) throw unknownVm(cfg.vm.value, cfg.vm.source, [...cfg.configuredVms, ...(fleet?.vms.map((v) => v.name) ?? [])]);
+  const host = { value: vm.address, source: `${vm.resource} in ${fleet.where}` };
+  return { host, facts: { instance: vm.instance, statePath: fleet.where } };
 }

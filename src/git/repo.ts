@@ -76,6 +76,21 @@ export function rawDiff(repo: Repo, from: string, to: string): string {
   return r.stdout;
 }
 
+/** Lines added and removed between two commits (binary files count none). */
+export function numstat(repo: Repo, from: string, to: string): { added: number; removed: number } {
+  const r = runGit(['diff', '--numstat', '-z', '--no-renames', from, to, '--'], { cwd: repo.top });
+  let added = 0;
+  let removed = 0;
+  for (const rec of r.stdout.split('\0')) {
+    const m = /^(\d+)\t(\d+)\t/.exec(rec);
+    if (m) {
+      added += Number(m[1]);
+      removed += Number(m[2]);
+    }
+  }
+  return { added, removed };
+}
+
 /** Paths that differ between two commits (both sides of a rename). */
 export function changedPaths(cwd: string, from: string, to: string): string[] {
   const r = runGit(['diff', '--name-only', '--no-renames', '-z', from, to, '--'], { cwd });

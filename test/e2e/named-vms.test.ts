@@ -91,7 +91,10 @@ describe('two named VMs in one repository', () => {
     ] as const) {
       const r = await a.run('git', [...args], { cwd: repo, env });
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^error: Unknown VM 'c' \(from (--vm|\$YOLOVM_VM)\)\nhint: Configured VMs: default, b\./);
+      assert.match(
+        r.stderr,
+        /^error: Unknown VM 'c' \(from (--vm|\$YOLOVM_VM)\)\nhint: Known VMs: default, b \(`yolovm vms` lists them\)\./,
+      );
     }
   });
 
