@@ -4,7 +4,7 @@
 // in a temp dir. Only processes started here are ended here, by pid.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -168,6 +168,12 @@ export interface VmOptions {
    * PATH says is what the host hears.
    */
   hostile?: boolean;
+  /**
+   * Sessions start in the VM user's HOME (vmhome), as on a real VM, with the
+   * workspace at ~/workspace (a link to the test's workspace): a fleet of these
+   * share one host configuration and keep apart by HOME (fleet.ts).
+   */
+  homeCwd?: boolean;
 }
 
 /**
@@ -217,6 +223,14 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     ].join('\n'),
     { mode: 0o755 },
   );
+  if (options.homeCwd) {
+    writeFileSync(
+      join(dir, 'home-wrapper'),
+      '#!/bin/sh\ncd "$HOME" || exit 1\nif [ -n "${SSH_ORIGINAL_COMMAND-}" ]; then exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"; fi\nexec /bin/sh -l\n',
+      { mode: 0o755 },
+    );
+    symlinkSync(workspace, join(vmHome, 'workspace'));
+  }
   const log = join(dir, 'sshd.log');
   const sshdConfig = join(dir, 'sshd_config');
   writeFileSync(
@@ -237,7 +251,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       // MaxStartups and MaxSessions stay OpenSSH's defaults (10:30:100 and 10), as on a Debian VM.
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
       `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm`,
-      ...(options.hostile ? [`ForceCommand ${wrapper}`] : []),
+      ...(options.hostile ? [`ForceCommand ${wrapper}`] : options.homeCwd ? [`ForceCommand ${join(dir, 'home-wrapper')}`] : []),
       ...(options.sshdExtra ?? []),
       '',
     ].join('\n'),
@@ -305,17 +319,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     YOLOVM_WORKSPACE: workspace,
   });
 
-  const masters = (): number[] => {
-    const sockDir = join(runtime, 'yolovm');
-    if (!existsSync(sockDir)) return [];
-    const pids: number[] = [];
-    for (const sock of readdirSync(sockDir)) {
-      const r = spawnSync('ssh', ['-F', sshConfig, '-S', join(sockDir, sock), '-O', 'check', 'vm'], { encoding: 'utf8' });
-      const m = /pid=(\d+)/.exec(r.stderr);
-      if (m) pids.push(Number(m[1]));
-    }
-    return pids;
-  };
+  const masters = () => mastersIn(runtime, sshConfig);
 
   const vm: TestVm = {
     dir,
@@ -388,6 +392,19 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     },
   };
   return vm;
+}
+
+/** The shared connections (control masters, by pid) yolovm's commands left under a host runtime directory. */
+export function mastersIn(runtime: string, sshConfig: string): number[] {
+  const sockDir = join(runtime, 'yolovm');
+  if (!existsSync(sockDir)) return [];
+  const pids: number[] = [];
+  for (const sock of readdirSync(sockDir)) {
+    const r = spawnSync('ssh', ['-F', sshConfig, '-S', join(sockDir, sock), '-O', 'check', 'vm'], { encoding: 'utf8' });
+    const m = /pid=(\d+)/.exec(r.stderr);
+    if (m) pids.push(Number(m[1]));
+  }
+  return pids;
 }
 
 /** Wait until every one of `pids` has ended (bounded: a process that stays is a failure). */
@@ -483,8 +500,8 @@ export function gitIn(vm: () => TestVm, where: () => string) {
   };
 }
 
-/** A local repository with one commit on `main`, in the test VM's host HOME. */
-export async function makeRepo(vm: TestVm, name: string): Promise<string> {
+/** A local repository with one commit on `main`, in the host HOME of a test VM (or fleet). */
+export async function makeRepo(vm: Pick<TestVm, 'dir' | 'run'>, name: string): Promise<string> {
   const repo = join(vm.dir, 'home', name);
   mkdirSync(repo, { recursive: true });
   const git = (...args: string[]) => vm.run('git', args, { cwd: repo });
