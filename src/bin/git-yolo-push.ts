@@ -1,5 +1,5 @@
 import { runBranchCommand } from '../commands/cli.js';
-import { yoloPush } from '../commands/yolo-push.js';
+import { packOnceForFleet, yoloPush } from '../commands/yolo-push.js';
 import { runMain } from '../core/errors.js';
 import { endChildrenOnSignals } from '../core/proc.js';
 
@@ -21,6 +21,7 @@ runMain(() =>
         ['--no-recurse-submodules', 'do not send submodules (when git config yolovm.recurseSubmodules is true)'],
       ],
       fleetExtra: [],
+      fleetBefore: packOnceForFleet,
       action: yoloPush,
     },
     process.argv.slice(2),

@@ -72,7 +72,12 @@ export function applyCommonOptions(opts: CommonOptions): void {
  * run it on each (fleet.ts) and give the fleet's exit code; else undefined, and
  * the options are applied for one VM.
  */
-export async function fanOutIfFleet(opts: CommonOptions, what: string, extra: readonly string[] = []): Promise<number | undefined> {
+export async function fanOutIfFleet(
+  opts: CommonOptions,
+  what: string,
+  extra: readonly string[] = [],
+  before?: () => void,
+): Promise<number | undefined> {
   if (opts.verbose) setVerbose(true);
   if (opts.quiet) setQuiet(true);
   const names = fleetNames(opts);
@@ -80,6 +85,7 @@ export async function fanOutIfFleet(opts: CommonOptions, what: string, extra: re
     applyCommonOptions(opts);
     return undefined;
   }
+  if (names.length > 1) before?.();
   return summarize(await fanOut(names, process.argv.slice(2), { extra: names.length > 1 ? extra : [] }), what);
 }
 
@@ -115,6 +121,8 @@ export interface BranchCommand {
   hiddenOptions?: [string, string][];
   /** Several VMs at once: the arguments each VM's run gets besides --vm (undefined: one VM only). */
   fleetExtra?: string[];
+  /** Done once before a fan-out over several VMs (git yolo-push packs what it sends once). */
+  fleetBefore?: () => void;
   action: (branch: string, subpath: string | undefined, opts: Record<string, boolean | undefined>) => Promise<number>;
 }
 
@@ -144,7 +152,7 @@ export async function runBranchCommand(spec: BranchCommand, argv: readonly strin
   program.action(
     async (branch: string | undefined, subpath: string | undefined, opts: CommonOptions & Record<string, boolean | undefined>) => {
       if (spec.fleetExtra) {
-        const fleet = await fanOutIfFleet(opts, spec.name, spec.fleetExtra);
+        const fleet = await fanOutIfFleet(opts, spec.name, spec.fleetExtra, spec.fleetBefore);
         if (fleet !== undefined) {
           code = fleet;
           return;

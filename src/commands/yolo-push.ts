@@ -9,7 +9,7 @@
 // read before the first ssh, and no send-pack when the VM is already there.
 import { loadConfig, readGitConfigAsync } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';
-import { info, isQuiet, isVerbose, notice } from '../core/log.js';
+import { debug, info, isQuiet, isVerbose, notice } from '../core/log.js';
 import { defaultOptions, parseHead, parseStatus, type VmHead } from '../remote/protocol.js';
 import { listVm, rememberLocation, sendPack } from '../remote/push.js';
 import { locationOf, type Session } from '../vm/session.js';
@@ -18,7 +18,16 @@ import { rememberPush } from '../config/state.js';
 import { sendable, submodulesOf, vmModulePlace } from '../git/submodules.js';
 import { joinSubpath } from '../workspace/survey.js';
 import { runOnVm } from '../vm/vm.js';
-import { branchRef, commitsAmong, countCommits, isAncestor, repositoryAndRef, runPrePushHook } from '../git/plumbing.js';
+import {
+  branchRef,
+  commitsAmong,
+  countCommits,
+  isAncestor,
+  looseKiB,
+  packLooseObjects,
+  repositoryAndRef,
+  runPrePushHook,
+} from '../git/plumbing.js';
 import { vmUrl } from '../remote/through-helper.js';
 import { noPushStatus, pushKind, pushRejected, pushSummary } from '../remote/push-report.js';
 import { parseSubpath } from '../config/subpath.js';
@@ -47,6 +56,14 @@ async function prePush(hook: string, top: string, url: string, line: string | un
       EXIT.git,
     );
   }
+}
+
+/** Before pushing to several VMs: loose objects (more than a MiB of them) packed once, not compressed once per VM. */
+export function packOnceForFleet(): void {
+  const kib = looseKiB();
+  if (kib <= 1024) return;
+  info(`Packing ${(kib / 1024).toFixed(1)} MiB of loose objects once for all the pushes (git repack, as git gc does)`);
+  if (!packLooseObjects()) debug('git repack failed: each push packs for itself');
 }
 
 export async function yoloPush(branch: string, subpathArg: string | undefined, opts: YoloPushOptions): Promise<number> {

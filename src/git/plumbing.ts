@@ -141,3 +141,18 @@ export function countCommits(cwd: string, range: Range): number {
 export function isAncestor(cwd: string, older: string, newer: string): boolean {
   return runGit(['merge-base', '--is-ancestor', older, newer], { cwd }).code === 0;
 }
+
+/** KiB of loose objects in the repository around the current directory (`git count-objects -v` size). */
+export function looseKiB(): number {
+  const m = /^size: (\d+)$/m.exec(runGit(['count-objects', '-v']).stdout);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Pack the loose objects once (`git repack` without -a or -d: a pack added, as
+ * `git gc --auto` would, nothing removed), so that several pushes of the same
+ * commits reuse its compressed data instead of each compressing every object.
+ */
+export function packLooseObjects(): boolean {
+  return runGit(['repack', '-q']).code === 0;
+}

@@ -18,6 +18,7 @@ export interface TestFleet {
   /** The host side: HOME, PATH with our commands, the fleet's ssh config, YOLOVM_TERRAFORM_DIR. */
   env: NodeJS.ProcessEnv;
   tfDir: string;
+  sshConfig: string;
   /** The libvirt_domain ids, per VM (host keys are per instance). */
   instances: string[];
   run(cmd: string, args: readonly string[], opts?: RunOpts): Promise<RunResult>;
@@ -55,6 +56,8 @@ export async function startFleet(n: number): Promise<TestFleet> {
   });
   const sshConfig = join(dir, 'ssh_config');
   writeFileSync(sshConfig, SSHConfig.stringify(cfg));
+  // For plain ssh (a benchmark's floor): each VM's key as OpenSSH records it. yolovm keeps its own, per instance.
+  writeFileSync(join(dir, 'known_hosts'), vms.map((vm) => `[127.0.0.1]:${String(vm.port)} ${vm.hostKey()}\n`).join(''));
   writeFileSync(
     join(tfDir, 'terraform.tfstate'),
     JSON.stringify({
@@ -98,6 +101,7 @@ export async function startFleet(n: number): Promise<TestFleet> {
     names,
     env,
     tfDir,
+    sshConfig,
     instances,
     run: (cmd, args, opts) => run(cmd, args, env, opts),
     authCount: () => vms.reduce((sum, vm) => sum + vm.authCount(), 0),
