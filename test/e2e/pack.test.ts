@@ -13,6 +13,7 @@ let vm: TestVm;
 let work: string;
 let prefix: string;
 let tarball: string;
+let unbuilt: { code: number; stderr: string };
 
 before(async () => {
   vm = await startVm();
@@ -22,6 +23,8 @@ before(async () => {
   const files = (await run('git', ['-C', ROOT, 'ls-files', '-z'], process.env)).stdout.split('\0').filter((f) => f !== '');
   for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(src, f), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+  // A fresh clone, not built: the commands say so, in one line and a hint.
+  unbuilt = await run(process.execPath, [join(src, 'bin', 'yolovm'), 'status'], process.env);
   const packed = await run('npm', ['pack', '--silent', '--pack-destination', work], process.env, { cwd: src });
   assert.equal(packed.code, 0, packed.stderr);
   tarball = join(work, packed.stdout.trim().split('\n').pop() ?? '');
@@ -38,6 +41,11 @@ after(async () => {
 });
 
 describe('npm pack and npm install -g', () => {
+  it('a checkout that is not built says so, with the fix, and no stack trace', () => {
+    assert.equal(unbuilt.code, 1);
+    assert.match(unbuilt.stderr, /^error: yolovm is not built: \S+\/dist is missing\nhint: run `npm run build` there/);
+    assert.doesNotMatch(unbuilt.stderr, /\n\s+at /);
+  });
   it('the tarball holds bin, dist (with vm.sh), man and package.json, and no sources or tests', async () => {
     const list = (await run('tar', ['-tzf', tarball], process.env)).stdout.split('\n').filter((l) => l !== '');
     assert.ok(list.includes('package/dist/git-remote-yolovm.cjs'), list.join('\n'));
