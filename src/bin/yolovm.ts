@@ -1,5 +1,5 @@
 import { addCommonOptions, applyCommonOptions, fanOutIfFleet, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
-import { vms, type VmsOptions } from '../commands/vms.js';
+import { completeWords, vms, type VmsOptions } from '../commands/vms.js';
 import { statusAcross, sshAcross } from '../commands/fleet-views.js';
 import {
   clean,
@@ -98,6 +98,13 @@ runMain(async () => {
     .action(async (opts: CommonOptions & VmsOptions) => {
       common(opts);
       code = await vms(opts);
+    });
+  // For tab completion (completion/yolovm.bash): words from local files only, never the VM.
+  program
+    .command('complete', { hidden: true })
+    .argument('<what>', 'vms')
+    .action((what: string) => {
+      completeWords(what);
     });
   return (await parseArgs(program, process.argv.slice(2))) ?? code;
 });

@@ -4,7 +4,7 @@
 import { EXIT } from '../core/errors.js';
 import { output } from '../core/log.js';
 import { padCells, safeLine, widest } from '../core/text.js';
-import { knownVms, type KnownVm } from '../config/vms.js';
+import { completionVmNames, knownVms, type KnownVm } from '../config/vms.js';
 import { loadConfig } from '../config/config.js';
 import { resolveSession } from '../vm/session.js';
 import { meetVm } from './session.js';
@@ -49,4 +49,9 @@ export async function vms(opts: VmsOptions): Promise<number> {
   }
   if (!opts.check) return EXIT.ok;
   return reached.every((r) => r === 'reachable') ? EXIT.ok : EXIT.ssh;
+}
+
+/** `yolovm complete vms`: the words tab completion offers (local files only, never the VM). */
+export function completeWords(what: string): void {
+  if (what === 'vms') output(`${completionVmNames().join('\n')}\n`);
 }

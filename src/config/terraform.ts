@@ -353,12 +353,14 @@ const fleets = new Map<string, Fleet>();
  * The fleet of the terraform directory: from the local state file, else with
  * one `terraform show -json` (a remote state); read once per command.
  */
-export function readFleet(cfg: Config): Fleet {
+export function readFleet(cfg: Config, { localOnly = false }: { localOnly?: boolean } = {}): Fleet {
   const dir = expandHome(cfg.terraformDir.value);
   const known = fleets.get(dir);
   if (known) return known;
   checkTerraformDir(cfg, dir);
   const statePath = localStatePath(dir);
+  // (Tab completion reads local files only: no terraform start-up, no remote state.)
+  if (localOnly && !(statePath && existsSync(statePath))) return { vms: [], where: dir, statePath: undefined };
   let fleet: Fleet;
   if (statePath && existsSync(statePath)) {
     debug(`reading the fleet in terraform state ${statePath}`);

@@ -57,11 +57,17 @@ export function allVmNames(inRepository: boolean): string[] {
 }
 
 /** The fleet's VM names for the default VM's terraform directory ([] when there is none to read). */
-export function fleetVmNames(base: Config): string[] {
+export function fleetVmNames(base: Config, localOnly = false): string[] {
   try {
-    return readFleet(base).vms.map((v) => v.name);
+    return readFleet(base, { localOnly }).vms.map((v) => v.name);
   } catch (err) {
     if (!(err instanceof YolovmError)) throw err;
     return [];
   }
+}
+
+/** VM names for tab completion: configured ones and a local state's fleet; no terraform, no ssh. */
+export function completionVmNames(): string[] {
+  const base = loadConfig(true, { name: DEFAULT_VM, source: 'completion' });
+  return [...new Set([DEFAULT_VM, ...base.configuredVms, ...fleetVmNames(base, true)])];
 }

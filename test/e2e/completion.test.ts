@@ -1,0 +1,96 @@
+// Tab completion in a real interactive bash (in a tmux pty), with git's own completion loaded: typing
+// `git yolo-push fe<TAB>` completes the branch, as a user sees it. Completion never runs ssh: YOLOVM_SSH
+// points at a recorder that would note any call.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BIN, ROOT, signal, waitGone, waitUntil } from '../harness/vm.js';
+
+const GIT_COMPLETION = '/usr/share/bash-completion/completions/git';
+let dir: string;
+let socket: string;
+let serverPid = 0;
+const tmux = (...args: string[]) =>
+  spawnSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TMUX: undefined } });
+const screen = () => tmux('capture-pane', '-p', '-N', '-t', 'c').stdout;
+
+/** Type `text`, press Tab, and wait for the line to read `want`; then clear the line. */
+async function complete(text: string, want: string | RegExp): Promise<void> {
+  tmux('send-keys', '-t', 'c', text, 'Tab');
+  const seen = (s: string) => (typeof want === 'string' ? s.includes(`$ ${want}`) : want.test(s));
+  await waitUntil(() => seen(screen()), `the line to complete to ${String(want)}`, 15_000).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\n--- screen ---\n${screen()}`);
+  });
+  tmux('send-keys', '-t', 'c', 'C-u', 'C-l');
+  await waitUntil(() => screen().trim() === '$', 'a clear line', 5000);
+}
+
+before(async () => {
+  if (spawnSync('tmux', ['-V']).status !== 0) throw new Error('tmux is not installed: `sudo apt-get install tmux` (./install does)');
+  if (!existsSync(GIT_COMPLETION)) throw new Error(`git's bash completion is missing (${GIT_COMPLETION}): install git`);
+  dir = mkdtempSync(join(tmpdir(), 'yv-comp-'));
+  socket = join(dir, 'tmux.sock');
+  const home = join(dir, 'home');
+  const repo = join(home, 'app');
+  mkdirSync(join(repo, 'src'), { recursive: true });
+  const env = { ...process.env, HOME: home, GIT_CONFIG_GLOBAL: join(home, '.gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
+  const git = (...a: string[]) => spawnSync('git', a, { cwd: repo, env, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'one');
+  git('branch', 'feature-auth');
+  git('config', 'yolovm.subpath', 'myapp');
+  git('config', 'yolovm.agent2.host', '10.0.0.2');
+  const record = join(dir, 'ssh-called');
+  writeFileSync(join(dir, 'ssh'), `#!/bin/sh\necho "$@" >> ${record}\nexit 255\n`, { mode: 0o755 });
+  writeFileSync(
+    join(dir, 'bashrc'),
+    [
+      `export HOME=${home} GIT_CONFIG_GLOBAL=${join(home, '.gitconfig')} GIT_CONFIG_NOSYSTEM=1`,
+      `export PATH=${BIN}:$PATH YOLOVM_SSH=${join(dir, 'ssh')} YOLOVM_TERRAFORM_DIR=${join(dir, 'no-tf')}`,
+      `. ${GIT_COMPLETION}`,
+      `. ${join(ROOT, 'completion', 'yolovm.bash')}`,
+      "PS1='$ '",
+      `cd ${repo}`,
+      '',
+    ].join('\n'),
+  );
+  const started = tmux('new-session', '-d', '-s', 'c', '-x', '200', '-y', '40', `bash --noprofile --rcfile ${join(dir, 'bashrc')} -i`);
+  assert.equal(started.status, 0, started.stderr);
+  serverPid = Number(tmux('display-message', '-p', '-t', 'c', '#{pid}').stdout.trim());
+  await waitUntil(() => screen().includes('$'), 'the prompt', 10_000);
+});
+after(async () => {
+  if (serverPid > 0) {
+    signal(serverPid, 'SIGTERM');
+    await waitGone([serverPid], 5000);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tab completion in an interactive bash', () => {
+  it('git yolo-push: a local branch, then the remembered subpath; options; VM names for --vm', async () => {
+    await complete('git yolo-push fe', 'git yolo-push feature-auth ');
+    await complete('git yolo-push feature-auth my', 'git yolo-push feature-auth myapp ');
+    await complete('git yolo-push --no-ch', 'git yolo-push --no-checkout ');
+    await complete('git yolo-push --vm ag', 'git yolo-push --vm agent2 ');
+  });
+  it('git yolo-fetch and git yolo-diff: branches and their own options', async () => {
+    await complete('git yolo-fetch fe', 'git yolo-fetch feature-auth ');
+    await complete('git yolo-fetch --wi', 'git yolo-fetch --wip ');
+    await complete('git yolo-diff --comp', 'git yolo-diff --compare ');
+  });
+  it('yolovm and yolo-dir: subcommands, options, local directories', async () => {
+    await complete('yolovm st', 'yolovm status ');
+    await complete('yolovm status --ch', 'yolovm status --check ');
+    await complete('yolovm v', 'yolovm vms ');
+    await complete('yolo-dir pul', 'yolo-dir pull ');
+    await complete('yolo-dir push --del', 'yolo-dir push --delete ');
+    await complete('yolo-dir push ./s', 'yolo-dir push ./src/');
+  });
+  it('never opened an ssh connection', () => {
+    assert.equal(existsSync(join(dir, 'ssh-called')) ? readFileSync(join(dir, 'ssh-called'), 'utf8') : '', '');
+  });
+});
