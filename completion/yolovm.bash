@@ -79,21 +79,28 @@ __yolovm_dashed() {
   "$1"
 }
 
-_yolo_dir() {
-  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
-  local i sub='' at=0
+# For yolo-dir and yolovm: sets sub (the subcommand typed, one of $1) and at (its index); completes
+# what comes before a subcommand, and a VM name after --vm. Returns 1 when it completed.
+__yolovm_subcommand() {
+  local i
+  sub='' at=0 COMPREPLY=()
   for ((i = 1; i < cword; i++)); do
-    case ${words[i]} in push | pull | ls | backups | undo) sub=${words[i]} at=$i; break ;; esac
+    case " $1 " in *" ${words[i]} "*) sub=${words[i]} at=$i; break ;; esac
   done
-  COMPREPLY=()
   if [[ $prev == --vm ]]; then
     __yolovm_reply "$(__yolovm_vms)"
-    return
+    return 1
   fi
   if [[ -z $sub ]]; then
-    __yolovm_opts "push pull ls backups undo --verbose --quiet --help --version"
-    return
+    __yolovm_opts "$1 $2"
+    return 1
   fi
+}
+
+_yolo_dir() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+  local sub at
+  __yolovm_subcommand "push pull ls backups undo" "--verbose --quiet --help --version" || return
   local common="--vm --verbose --quiet --help"
   if [[ $cur == -* ]]; then
     case $sub in
@@ -119,19 +126,8 @@ _yolo_dir() {
 
 _yolovm() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
-  local i sub=''
-  for ((i = 1; i < cword; i++)); do
-    case ${words[i]} in status | save | clean | ssh | ssh-config | doctor | vms) sub=${words[i]}; break ;; esac
-  done
-  COMPREPLY=()
-  if [[ $prev == --vm ]]; then
-    __yolovm_reply "$(__yolovm_vms)"
-    return
-  fi
-  if [[ -z $sub ]]; then
-    __yolovm_opts "status save clean ssh ssh-config doctor vms --vm --verbose --quiet --help --version"
-    return
-  fi
+  local sub at
+  __yolovm_subcommand "status save clean ssh ssh-config doctor vms" "--vm --verbose --quiet --help --version" || return
   local common="--vm --verbose --quiet --help"
   if [[ $cur == -* ]]; then
     case $sub in
