@@ -1,5 +1,6 @@
 import { addCommonOptions, applyCommonOptions, fanOutIfFleet, newProgram, parseArgs, type CommonOptions } from '../commands/cli.js';
 import { completeWords, vms, type VmsOptions } from '../commands/vms.js';
+import { demo } from '../commands/demo.js';
 import { statusAcross, sshAcross } from '../commands/fleet-views.js';
 import {
   clean,
@@ -21,7 +22,7 @@ runMain(async () => {
   let code = 0;
   const program = newProgram(
     'yolovm',
-    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n  yolovm vms --check            # every VM of the fleet, and whether it answers\n  yolovm status --all-vms\n  yolovm ssh --all-vms app -- npm test   # in each VM, then a table of exit status and time\n  yolovm ssh-config              # then: ssh yolovm\n\nSee also: man yolovm, README.md',
+    'Examples:\n  yolovm status                 # what is on the VM, and what the host lacks\n  yolovm status --check && terraform destroy\n  yolovm save                   # bring everything home\n  yolovm ssh myapp              # a shell in ~/workspace/myapp\n  yolovm ssh myapp -- git log -1\n  yolovm doctor\n  yolovm vms --check            # every VM of the fleet, and whether it answers\n  yolovm status --all-vms\n  yolovm ssh --all-vms app -- npm test   # in each VM, then a table of exit status and time\n  yolovm demo                   # no VM yet? a local stand-in to try the loop\n  yolovm ssh-config              # then: ssh yolovm\n\nSee also: man yolovm, README.md',
   ).description('The VM workspace as a whole: what is there, what destroying the VM would lose, bringing it all home.');
   addCommonOptions(program);
   const common = (opts: CommonOptions) => {
@@ -98,6 +99,13 @@ runMain(async () => {
     .action(async (opts: CommonOptions & VmsOptions) => {
       common(opts);
       code = await vms(opts);
+    });
+  addCommonOptions(program.command('demo'))
+    .description('a stand-in VM on this machine (a local sshd, the named VM `demo`) to try the loop without terraform; no isolation')
+    .option('--stop', 'end it and remove every trace (its directory, git config yolovm.demo.*)')
+    .action(async (opts: CommonOptions & { stop?: boolean }) => {
+      common(opts);
+      code = await demo(opts);
     });
   // For tab completion (completion/yolovm.bash): words from local files only, never the VM.
   program

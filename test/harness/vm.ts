@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SSHConfig from 'ssh-config';
+import { localSshdConfig } from '../../src/commands/demo.js';
 
 /** The repository root (build/test/harness -> ../../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -236,17 +237,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   writeFileSync(
     sshdConfig,
     [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      `AllowUsers ${me}`,
+      ...localSshdConfig({ port, dir, user: me, hostKey }),
       'LogLevel VERBOSE',
       // MaxStartups and MaxSessions stay OpenSSH's defaults (10:30:100 and 10), as on a Debian VM.
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
