@@ -7,11 +7,11 @@ import { hasControl, padCells, safeLine, stamp, widest } from '../core/text.js';
 import { encodeLocation, locationRefs } from '../git/handoff.js';
 import { recordedFingerprint } from '../ssh/hostkeys.js';
 import { info, notice, output, plural } from '../core/log.js';
-import { CommandNotFound, finished, runSync, start, runGit } from '../core/proc.js';
+import { CommandNotFound, finished, runAsync, runSync, start, runGit } from '../core/proc.js';
 import { resolveSession, type Session } from '../vm/session.js';
 import { meetVm, openSession } from './session.js';
 import { shq, shqAll } from '../core/shell.js';
-import { lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh/ssh.js';
+import { LEND_NOTHING, lentBy, plainSsh, sshArgs, sshNotFound, sshResolved } from '../ssh/ssh.js';
 import { sshAlias } from '../ssh/config-block.js';
 import { recordSaved, stateDir } from '../config/state.js';
 import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../workspace/survey.js';
@@ -427,6 +427,53 @@ function describeHostKeys(s: Session): string {
   return `VM instance ${k.instance ?? '?'}: ${fp ? `trusted ${fp}` : 'first contact: its key will be trusted and shown'} (${k.file})`;
 }
 
+/**
+ * When the user's ssh config reaches the VM through a jump host (ProxyJump),
+ * that link on its own: a login to the jump host as their ssh would make it,
+ * its host key checked as OpenSSH checks it (not yolovm's per-VM keys).
+ */
+async function jumpLink(s: Session): Promise<Link | undefined> {
+  const resolved = sshResolved(s.target.command, s.target.destination);
+  const jump = /^proxyjump (.+)$/m.exec(resolved ?? '')?.[1]?.trim();
+  if (!jump || jump === 'none') return undefined;
+  const first = jump.split(',')[0] ?? jump;
+  const ssh = plainSsh(s.cfg);
+  const r = await runAsync(ssh[0] ?? 'ssh', [
+    ...ssh.slice(1),
+    ...LEND_NOTHING,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'ControlPath=none',
+    first,
+    'true',
+  ]);
+  if (r.code === 0)
+    return { name: `jump host ${first}`, ok: true, detail: 'reached and logged in (its host key checked by your known_hosts)' };
+  const why =
+    r.stderr
+      .split('\n')
+      .find(
+        (l) =>
+          l.trim() !== '' &&
+          !l.startsWith('@@@') &&
+          !/^(Warning|IT IS POSSIBLE|Someone could|It is also|The fingerprint|Please contact|Add correct|Offending|Host key for|\s)/.test(
+            l,
+          ),
+      ) ?? `exit ${String(r.code)}`;
+  const changed = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/.test(r.stderr);
+  return {
+    name: `jump host ${first}`,
+    ok: false,
+    detail: `the VM is reached through ${first} (ProxyJump), which fails: ${safeLine(changed ? `its host key changed (${why.trim()})` : why.trim())}`,
+    fix: changed
+      ? `check the jump host's key; if it was re-installed on purpose: ssh-keygen -R <its address>, then \`ssh ${first}\` once`
+      : `check that \`ssh ${first}\` works (is it up? reachable?)`,
+  };
+}
+
 export async function doctor(): Promise<number> {
   const links: Link[] = [
     { name: 'local node', ok: true, detail: process.version },
@@ -444,6 +491,8 @@ export async function doctor(): Promise<number> {
     if (!(err instanceof YolovmError)) throw err;
     links.push({ name: 'VM address', ok: false, detail: err.message, fix: err.hint });
   }
+  const jump = s ? await jumpLink(s) : undefined;
+  if (jump) links.push(jump);
   if (s) {
     try {
       s = await meetVm(s);
