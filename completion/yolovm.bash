@@ -127,7 +127,7 @@ _yolo_dir() {
 _yolovm() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
   local sub at
-  __yolovm_subcommand "status save clean ssh ssh-config doctor vms" "--vm --verbose --quiet --help --version" || return
+  __yolovm_subcommand "status save clean ssh ssh-config doctor vms demo" "--vm --verbose --quiet --help --version" || return
   local common="--vm --verbose --quiet --help"
   if [[ $cur == -* ]]; then
     case $sub in
@@ -138,6 +138,7 @@ _yolovm() {
       ssh-config) __yolovm_opts "--remove --dry-run $common" ;;
       doctor) __yolovm_opts "--all-vms $common" ;;
       vms) __yolovm_opts "--check --json $common" ;;
+      demo) __yolovm_opts "--stop $common" ;;
     esac
     return
   fi
