@@ -16,24 +16,24 @@ let serverPid = 0;
 let session = 'bash';
 const tmux = (...args: string[]) =>
   spawnSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, TMUX: undefined } });
-const screen = () => tmux('capture-pane', '-p', '-N', '-t', session).stdout;
+const screen = () => tmux('capture-pane', '-p', '-N', '-t', `=${session}:0.0`).stdout;
 
 /** The line the cursor is on: the prompt being typed (a completion listing may follow below it). */
 function line(): string {
-  const y = tmux('display-message', '-p', '-t', session, '#{cursor_y}').stdout.trim();
-  return tmux('capture-pane', '-p', '-N', '-t', session, '-S', y, '-E', y).stdout.replace(/\n$/, '');
+  const y = tmux('display-message', '-p', '-t', `=${session}:0.0`, '#{cursor_y}').stdout.trim();
+  return tmux('capture-pane', '-p', '-N', '-t', `=${session}:0.0`, '-S', y, '-E', y).stdout.replace(/\n$/, '');
 }
 
 /** Type `text`, press Tab, and wait for the prompt line to read `want` (its trailing space too); then clear it. */
 async function complete(text: string, want: string): Promise<void> {
-  tmux('send-keys', '-t', session, text, 'Tab');
+  tmux('send-keys', '-t', `=${session}:0.0`, text, 'Tab');
   await waitUntil(() => line().startsWith(`$ ${want}`), `the line to complete to ${JSON.stringify(want)}`, 15_000).catch((e: unknown) => {
-    const hist = `${tmux('list-panes', '-a', '-F', '#{session_name} #{pane_pid} #{pane_dead} #{history_size} #{pane_current_command}').stdout}\n${tmux('capture-pane', '-p', '-t', session, '-S', '-200').stdout.trim()}`;
+    const hist = `${tmux('list-panes', '-a', '-F', '#{session_name} #{pane_pid} #{pane_dead} #{history_size} #{pane_current_command}').stdout}\n${tmux('capture-pane', '-p', '-t', `=${session}:0.0`, '-S', '-200').stdout.trim()}`;
     throw new Error(
       `${(e as Error).message}\n--- history ---\n${hist}\n--- line ---\n${JSON.stringify(line())}\n--- screen ---\n${screen()}`,
     );
   });
-  tmux('send-keys', '-t', session, 'C-u');
+  tmux('send-keys', '-t', `=${session}:0.0`, 'C-u');
   await waitUntil(() => line().trimEnd() === '$', 'an empty prompt line', 5000);
 }
 
@@ -83,7 +83,7 @@ before(async () => {
   );
   const started = tmux('new-session', '-d', '-s', 'bash', '-x', '200', '-y', '40', `bash --noprofile --rcfile ${join(dir, 'bashrc')} -i`);
   assert.equal(started.status, 0, started.stderr);
-  serverPid = Number(tmux('display-message', '-p', '-t', 'bash', '#{pid}').stdout.trim());
+  serverPid = Number(tmux('display-message', '-p', '-t', '=bash:0.0', '#{pid}').stdout.trim());
   const zsh = tmux('new-session', '-d', '-s', 'zsh', '-x', '200', '-y', '40', `env ZDOTDIR=${join(dir, 'zdot')} zsh -i`);
   assert.equal(zsh.status, 0, zsh.stderr);
   for (const s of ['bash', 'zsh']) {
