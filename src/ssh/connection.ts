@@ -9,7 +9,7 @@
 //   - a handshake sshd drops (MaxStartups) or a session it refuses on the
 //     shared connection (MaxSessions) is tried again, with backoff, for a
 //     bounded time, and then named as what it is: the VM was not lost.
-import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, YolovmError } from '../core/errors.js';
 import { debug } from '../core/log.js';
@@ -94,14 +94,37 @@ function staleLock(lock: string): boolean {
   }
 }
 
-/** Remove `lock` when it is stale (see staleLock); whether it was. */
-function removeIfStale(lock: string): boolean {
-  if (!staleLock(lock)) return false;
+/** Give back a lock or slot of ours; another process may have judged it stale and removed it: not an error. */
+function release(lock: string): void {
   try {
     unlinkSync(lock);
-  } catch {
-    /* another process removed it first */
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+}
+
+/**
+ * Remove `lock` when it is stale (see staleLock); whether it was. Two processes
+ * may judge the same stale lock at once, and a third take it afresh in between:
+ * so the lock is first renamed aside, and the one renamed is checked again; a
+ * fresh one caught that way is put back (link fails when yet another took it).
+ */
+function removeIfStale(lock: string): boolean {
+  if (!staleLock(lock)) return false;
+  const aside = `${lock}.stale-${String(process.pid)}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return true; // another process removed it first
+  }
+  if (!staleLock(aside)) {
+    try {
+      linkSync(aside, lock);
+    } catch {
+      /* taken meanwhile: that holder's lock is lost, a slot over the count at worst */
+    }
+  }
+  release(aside);
   return true;
 }
 
@@ -123,7 +146,7 @@ export async function ensureShared(socket: string | undefined, open: () => Promi
           await open();
         }
       } finally {
-        unlinkSync(lock);
+        release(lock);
       }
       return;
     }
@@ -153,7 +176,7 @@ export async function withSession<T>(socket: string | undefined, run: () => Prom
   try {
     return await run();
   } finally {
-    if (slot !== undefined) unlinkSync(slot);
+    if (slot !== undefined) release(slot);
   }
 }
 
