@@ -3,7 +3,7 @@
 // several (a command, never a shell), `git yolo-diff --compare` (one row per VM).
 import { EXIT, YolovmError } from '../core/errors.js';
 import { output } from '../core/log.js';
-import { padCells, safeLine, widest } from '../core/text.js';
+import { safeLine } from '../core/text.js';
 import { allVmNames } from '../config/vms.js';
 import { applyCommonOptions, fleetNames, type CommonOptions } from './cli.js';
 import { fanOut, fleetExit, summarize, type VmRun } from './fleet.js';
@@ -59,15 +59,16 @@ export async function sshAcross(opts: CommonOptions & { forwardAgent?: boolean }
 
 /** The --compare table: one row per VM, its attempt or why it could not be reached. */
 export function compareTable(rows: readonly (AttemptRow | { vm: string; error: string })[]): string[] {
-  const w = widest(['vm', ...rows.map((r) => r.vm)]);
-  const head = `${padCells('vm', w)}  commits  files     +lines   -lines  uncommitted  host-running  tip`;
+  // VM names are ASCII (config.ts VM_NAME): plain padding keeps string-width out of git yolo-diff's start-up.
+  const w = Math.max(...['vm', ...rows.map((r) => r.vm)].map((n) => n.length));
+  const head = `${'vm'.padEnd(w)}  commits  files     +lines   -lines  uncommitted  host-running  tip`;
   return [
     head,
     ...rows.map((r) => {
-      if ('error' in r) return safeLine(`${padCells(r.vm, w)}  unreachable: ${r.error}`);
+      if ('error' in r) return safeLine(`${r.vm.padEnd(w)}  unreachable: ${r.error}`);
       const n = (x: number, width: number) => String(x).padStart(width);
       return safeLine(
-        `${padCells(r.vm, w)}  ${n(r.commits, 7)}  ${n(r.files, 5)}  ${n(r.added, 9)}  ${n(r.removed, 7)}  ${n(r.uncommitted, 11)}  ${n(r.hostRunning, 12)}  ${r.tip} ${r.subject}`,
+        `${r.vm.padEnd(w)}  ${n(r.commits, 7)}  ${n(r.files, 5)}  ${n(r.added, 9)}  ${n(r.removed, 7)}  ${n(r.uncommitted, 11)}  ${n(r.hostRunning, 12)}  ${r.tip} ${r.subject}`,
       );
     }),
   ];

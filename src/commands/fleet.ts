@@ -9,7 +9,7 @@ import { YolovmError } from '../core/errors.js';
 import { Lines } from '../core/lines.js';
 import { info, notice } from '../core/log.js';
 import { finished, start } from '../core/proc.js';
-import { padCells, safeLine, widest } from '../core/text.js';
+import { safeLine } from '../core/text.js';
 
 export interface VmRun {
   vm: string;
@@ -69,7 +69,8 @@ export function jobsSetting(env: NodeJS.ProcessEnv = process.env): number {
 /** Run this command once per VM, in parallel; print each VM's lines prefixed; return every outcome. */
 export async function fanOut(vms: readonly string[], argv: readonly string[], o: FanOutOptions = {}): Promise<VmRun[]> {
   if (vms.length === 0) throw new YolovmError('No VM to run on', 'List the VMs with `yolovm vms`; name them with --vm a,b.');
-  const width = widest(vms);
+  // VM names are ASCII (config.ts VM_NAME): plain padding, and no string-width in the push and diff bundles.
+  const width = Math.max(...vms.map((v) => v.length));
   const script = process.argv[1] ?? '';
   const args = [...withoutFleetOptions(argv)];
   // Our own options go before a `--` (yolovm ssh ... -- CMD): after it they would be the command's.
@@ -84,7 +85,7 @@ export async function fanOut(vms: readonly string[], argv: readonly string[], o:
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, YOLOVM_FLEET_MEMBER: vm },
     });
-    const tag = `${padCells(vm, width)} | `;
+    const tag = `${vm.padEnd(width)} | `;
     let stdout = '';
     let error: string | undefined;
     const out = new Lines({ line: (l) => process.stdout.write(`${tag}${l}\n`) });
@@ -119,11 +120,11 @@ export async function fanOut(vms: readonly string[], argv: readonly string[], o:
 /** The closing table: each VM, its outcome and time; the fleet's exit code. */
 export function summarize(runs: readonly VmRun[], what: string): number {
   const failed = runs.filter((r) => r.code !== 0);
-  const width = widest(runs.map((r) => r.vm));
+  const width = Math.max(...runs.map((r) => r.vm.length));
   const lines = runs.map((r) => {
     const outcome = r.code === 0 ? 'ok' : `exit ${String(r.code)}`;
     const why = r.code !== 0 && r.error ? `  ${safeLine(r.error).slice(0, 160)}` : '';
-    return `  ${padCells(r.vm, width)}  ${outcome.padEnd(7)}  ${(r.ms / 1000).toFixed(1).padStart(5)} s${why}`;
+    return `  ${r.vm.padEnd(width)}  ${outcome.padEnd(7)}  ${(r.ms / 1000).toFixed(1).padStart(5)} s${why}`;
   });
   const head = `${what} on ${String(runs.length)} VMs: ${failed.length === 0 ? 'all succeeded' : `${String(runs.length - failed.length)} succeeded, ${String(failed.length)} failed (${failed.map((r) => r.vm).join(', ')})`}`;
   // Said even with -q when something failed: the one place that says which VM.
