@@ -154,24 +154,27 @@ async function main(): Promise<void> {
   const started = performance.now();
   vm = await startVm();
   try {
-    if (process.env.BENCH_ONLY === 'fleet') {
-      await fleetRows();
-      return;
+    // BENCH_ONLY=floors,returnLeg runs only the sections named (fleet needs no setup).
+    const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((x) => x !== ''));
+    const want = (name: string) => only.size === 0 || only.has(name);
+    const sections: [string, (b: Bench) => Promise<void>][] = [
+      ['floors', floors],
+      ['transport', transport],
+      ['yoloPush', yoloPushRows],
+      ['returnLeg', returnLeg],
+      ['status', () => statusRows()],
+      ['dir', dirRows],
+      ['larger', largerWork],
+      ['manyAtOnce', manyAtOnce],
+      ['auths', authentications],
+      ['startUp', () => startUp()],
+      ['parts', whereTimeGoes],
+    ];
+    if (sections.some(([name]) => want(name))) {
+      const b = await setup();
+      for (const [name, run] of sections) if (want(name)) await run(b);
     }
-    const b = await setup();
-    await floors(b);
-    if (process.env.BENCH_ONLY === 'floors') return;
-    await transport(b);
-    await yoloPushRows(b);
-    await returnLeg(b);
-    await statusRows();
-    await dirRows(b);
-    await largerWork(b);
-    await manyAtOnce(b);
-    await authentications(b);
-    await startUp();
-    await whereTimeGoes(b);
-    await fleetRows();
+    if (want('fleet')) await fleetRows();
   } finally {
     await closeShared();
     for (const pid of existsSync(join(vm.dir, 'cm')) ? masterPids(join(vm.dir, 'cm')) : []) signal(pid, 'SIGTERM');
@@ -657,8 +660,22 @@ async function startUp(): Promise<void> {
 /** Where the time goes. */
 async function whereTimeGoes(b: Bench): Promise<void> {
   const { user, repo } = b;
-  const sock = join(vm.dir, 'run', 'yolovm');
+  // A ControlMaster of the bench's own (yolovm names its sockets by a hash, so %C under its run dir is not one).
+  const cm = join(vm.dir, 'cm');
+  mkdirSync(cm, { recursive: true, mode: 0o700 });
+  const viaShared = [
+    '-F',
+    vm.sshConfig,
+    '-o',
+    'ControlMaster=auto',
+    '-o',
+    `ControlPath=${cm}/%C`,
+    '-o',
+    'ControlPersist=120',
+    `${user}@127.0.0.1`,
+  ];
   must(await vm.run('git', ['ls-remote', 'yolovm::push-ours'], { cwd: repo }), 'warm up');
+  must(await vm.run('ssh', [...viaShared, 'true']), 'open the master');
   const sample = async (what: string, cmd: string, args: string[]) => {
     const xs: number[] = [];
     for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
@@ -672,14 +689,7 @@ async function whereTimeGoes(b: Bench): Promise<void> {
     `${user}@127.0.0.1`,
     'true',
   ]);
-  await sample('a command over the shared connection (`ssh host true`, warm)', 'ssh', [
-    '-F',
-    vm.sshConfig,
-    '-o',
-    `ControlPath=${sock}/%C`,
-    `${user}@127.0.0.1`,
-    'true',
-  ]);
+  await sample('a command over a shared connection (`ssh host true`, ControlMaster)', 'ssh', [...viaShared, 'true']);
   await sample('a Node.js start (`node -e 0`)', process.execPath, ['-e', '0']);
   // What `git push yolovm::` adds to `git push ssh://` when there is nothing to push.
   await sample("the helper's settings (`git config --get-regexp`, one process)", 'git', [
@@ -691,7 +701,6 @@ async function whereTimeGoes(b: Bench): Promise<void> {
     '--get-regexp',
     '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
   ]);
-  const viaShared = ['-F', vm.sshConfig, '-o', `ControlPath=${sock}/%C`, `${user}@127.0.0.1`];
   const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
   await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
     ...viaShared,
@@ -700,6 +709,21 @@ async function whereTimeGoes(b: Bench): Promise<void> {
   await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
     ...viaShared,
     `git-receive-pack --advertise-refs ${join(vm.workspace, 'push-ours')}`,
+  ]);
+  const review = { base: vm.workspace, subpath: 'review', display: 'review' };
+  await sample("the VM's `snapshot` answer (review, one file edited), shared connection", 'ssh', [
+    ...viaShared,
+    vmCommand({ mode: 'snapshot', dryRun: false }, review, true),
+  ]);
+  await sample('`git fetch ssh://` of review, nothing new, through a ControlMaster', 'git', [
+    '-C',
+    b.rv,
+    '-c',
+    `core.sshCommand=ssh ${viaShared.slice(0, -1).join(' ')}`,
+    'fetch',
+    '-q',
+    b.plainUrl('review'),
+    'main',
   ]);
   const nop = join(vm.dir, 'nop-helper');
   mkdirSync(nop);

@@ -28,7 +28,7 @@ import {
   repositoryAndRef,
   runPrePushHook,
 } from '../git/plumbing.js';
-import { vmUrl } from '../remote/through-helper.js';
+import { vmUrl } from '../remote/fetch.js';
 import { noPushStatus, pushKind, pushRejected, pushSummary } from '../remote/push-report.js';
 import { parseSubpath } from '../config/subpath.js';
 

@@ -17,7 +17,7 @@ import { recordSaved, stateDir } from '../config/state.js';
 import { assess, isUnsaved, NO_LOSS, survey, type SurveyEntry, type Unsaved } from '../workspace/survey.js';
 import { runOnVm, VM_EXIT, vmFailure } from '../vm/vm.js';
 import { parseSubpath } from '../config/subpath.js';
-import { fetchThroughHelper, vmUrl } from '../remote/through-helper.js';
+import { fetchFromVm } from '../remote/fetch.js';
 import { pullFresh } from '../sync/mirror.js';
 
 function describe(e: SurveyEntry, u: Unsaved): string {
@@ -236,25 +236,15 @@ function savedExtras(e: SurveyEntry): string {
   return parts.join(', ');
 }
 
-/** Fetch from the VM location into a git directory (the helper does the transfer). */
+/** Fetch from the VM location into a git directory. */
 async function fetchInto(s: Session, gitDir: string, subpath: string, specs: string[]): Promise<void> {
-  const r = await fetchThroughHelper(process.cwd(), s, [
-    '--git-dir',
-    gitDir,
-    'fetch',
-    '-q',
-    '--no-tags',
-    '--no-recurse-submodules',
-    vmUrl(s, subpath),
-    ...specs,
-  ]);
+  const r = await fetchFromVm(s, subpath, {
+    gitArgs: ['--git-dir', gitDir],
+    args: ['-q', '--no-tags', '--no-recurse-submodules', ...specs],
+  });
   if (r.code !== 0) {
     const why = r.stderr.split('\n').find((l) => /^(fatal|error): /.test(l)) ?? `exit ${String(r.code)}`;
-    throw new YolovmError(
-      `Saving ${s.where(subpath)} failed: ${why}`,
-      'Nothing already saved is lost; run `yolovm save` again.',
-      r.helperExit ?? EXIT.git,
-    );
+    throw new YolovmError(`Saving ${s.where(subpath)} failed: ${why}`, 'Nothing already saved is lost; run `yolovm save` again.', EXIT.git);
   }
 }
 

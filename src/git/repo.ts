@@ -1,12 +1,10 @@
 // Local git, one small function per operation, each one git process through
-// core/proc.ts (which ends them with us on a signal); transfers (fetch,
-// ls-remote through the helper: long, with progress on the terminal) relayed.
+// core/proc.ts (which ends them with us on a signal). Transfers to and from the
+// VM are remote/'s (push.ts, fetch.ts).
 import { spawnSync } from 'node:child_process';
 import { YolovmError } from '../core/errors.js';
 import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
-import { finished, runGit, runGitAsync, startGit } from '../core/proc.js';
-import { safeRelayed } from '../core/text.js';
-import { Lines } from '../core/lines.js';
+import { runGit, runGitAsync } from '../core/proc.js';
 
 export interface Repo {
   /** Top of the work tree the command runs in. */
@@ -127,44 +125,4 @@ export async function moveRef(repo: Repo, branch: string, to: string, from: stri
 /** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */
 export async function moveCheckedOut(worktree: string, to: string, force: boolean): Promise<void> {
   await query(worktree, force ? ['reset', '--keep', to] : ['merge', '--ff-only', '--quiet', to]);
-}
-
-export interface Transfer {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Run git for a transfer (fetch, ls-remote): stderr shows live, line by line,
- * so the user sees git's progress and messages (but for lines matching `hide`),
- * and is kept for us to read.
- */
-const KEPT_STDERR = 1024 * 1024;
-
-export async function transfer(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, hide?: RegExp): Promise<Transfer> {
-  const child = startGit(args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const show = (text: string) => {
-    if (!hide?.test(text)) process.stderr.write(safeRelayed(text));
-  };
-  // Whole lines, and progress meters (redrawn with \r) as they come.
-  const lines = new Lines({
-    line: (line) => {
-      show(`${line}\n`);
-    },
-    progress: (text) => {
-      for (const piece of text.match(/[^\r]*\r/g) ?? []) show(piece);
-    },
-  });
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    // Kept for our messages, bounded (the VM's stderr flows through here): the first MiB says why it failed.
-    if (stderr.length < KEPT_STDERR) stderr += d;
-    lines.push(d);
-  });
-  const code = await finished(child, 'git');
-  lines.end();
-  return { code, stdout, stderr };
 }

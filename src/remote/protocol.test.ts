@@ -235,20 +235,3 @@ describe('send-pack failures without a status per ref', () => {
       assert.equal(proto.sendPackComplaint(lines), want);
     });
 });
-
-describe("the helper's report to the command that ran git with it", () => {
-  const table: [string | undefined, 1 | 2 | 3 | undefined][] = [
-    [proto.formatReport(2), 2],
-    [proto.formatReport(3), 3],
-    [proto.formatReport(1), 1],
-    [proto.formatReport(0), undefined],
-    [proto.formatReport(128), undefined],
-    ['{}', undefined],
-    ['not json', undefined],
-    [undefined, undefined],
-  ];
-  for (const [text, want] of table)
-    it(String(text), () => {
-      assert.equal(proto.parseReport(text), want);
-    });
-});

@@ -263,21 +263,11 @@ export function isDirtyWorktreeRejection(status: string): boolean {
   return /Working directory has (unstaged|staged) changes|Could not update working tree|Up-to-date check failed/i.test(status);
 }
 
-// The helper's own exit status, for a command that runs git with the helper
-// (git itself says only 128 when a helper fails): written by the helper to the
-// file named in this variable, read back by the command.
+// The helper's own exit status (git itself says only 128 when a helper fails):
+// written by the helper to the file named in this variable, for a script or a
+// test that runs git with it.
 export const REPORT_ENV = 'YOLOVM_REPORT_FILE';
 
 export function formatReport(code: number): string {
   return JSON.stringify({ exit: code });
-}
-
-/** The helper's exit status from its report, when it is one of ours (1, 2, 3). */
-export function parseReport(text: string | undefined): 1 | 2 | 3 | undefined {
-  try {
-    const n = (JSON.parse(text ?? '') as { exit?: unknown }).exit;
-    return n === 1 || n === 2 || n === 3 ? n : undefined;
-  } catch {
-    return undefined; // the helper never ran (nothing to transfer) or died
-  }
 }

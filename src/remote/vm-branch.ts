@@ -1,21 +1,21 @@
-// The VM's branch, brought here for review: fetched through the helper into
+// The VM's branch, brought here for review: fetched (remote/fetch.ts) into
 // refs/yolovm/ (with the snapshot of uncommitted work), and what the agent did
 // inside submodules. Shared by git yolo-fetch and git yolo-diff.
-import { EXIT, Reported, YolovmError } from '../core/errors.js';
+import { EXIT, YolovmError } from '../core/errors.js';
 import { isVerbose } from '../core/log.js';
 import { shqAll } from '../core/shell.js';
 import { locationRefs } from '../git/handoff.js';
 import * as git from '../git/repo.js';
 import { movedOnVm, vmModulePlace } from '../git/submodules.js';
 import type { Session } from '../vm/session.js';
-import { fetchThroughHelper, gitFailed, gitOutputFlags, runThroughHelper, vmUrl } from './through-helper.js';
+import { fetchFromVm, gitFailed, gitFromVm, gitOutputFlags, vmUrl } from './fetch.js';
 
 /**
  * git fetch's own lines that our summary says better: the "From" header and the
  * updates of refs/yolovm/ (a new snapshot is a "forced update" of .../wip every
  * time, which only looks alarming), and the "couldn't find" we replace. -v shows them.
  */
-const FETCH_NOISE = /^(fatal: couldn't find remote ref |From yolovm::| [ *+!=-] .* -> refs\/yolovm\/)/;
+const FETCH_NOISE = /^(fatal: couldn't find remote ref |From ssh:\/\/| [ *+!=-] .* -> refs\/yolovm\/)/;
 
 /**
  * The VM's tip of the branch: fetched (with the snapshot `wip`, if any) into
@@ -42,30 +42,25 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
       `List the VM's branches with \`git ls-remote ${vmUrl(s, subpath)}\`.`,
     );
   if (dryRun) {
-    const r = await runThroughHelper(repo.top, s, ['ls-remote', vmUrl(s, subpath), ref]);
-    if (r.helperExit !== undefined) throw new Reported(r.helperExit);
+    const r = await gitFromVm(s, subpath, { gitArgs: ['-C', repo.top], verb: 'ls-remote', args: [ref] });
     if (r.code !== 0) throw gitFailed('Looking up the VM branch failed', r, 'Run again with -v to see more.');
     const sha = r.stdout.split('\t')[0]?.trim();
     if (!sha) throw notThere();
     return sha;
   }
   // git's own "couldn't find remote ref" is replaced by ours below.
-  const r = await fetchThroughHelper(
-    repo.top,
-    s,
-    [
-      'fetch',
+  const r = await fetchFromVm(s, subpath, {
+    gitArgs: ['-C', repo.top],
+    args: [
       '--no-tags',
       // A submodule the agent moved is named after the fetch (submoduleWork); its commits are on the VM only.
       '--no-recurse-submodules',
       ...(req.outputFlags ?? gitOutputFlags()),
-      vmUrl(s, subpath),
       `+${ref}:${refs.vmBranch(branch)}`,
       ...(wip ? [`+${wip}:${refs.wip}`] : []),
     ],
-    isVerbose() ? /^fatal: couldn't find remote ref / : FETCH_NOISE,
-  );
-  if (r.helperExit !== undefined) throw new Reported(r.helperExit);
+    hide: isVerbose() ? /^fatal: couldn't find remote ref / : FETCH_NOISE,
+  });
   if (r.code !== 0) {
     if (/couldn't find remote ref/.test(r.stderr)) throw notThere();
     throw gitFailed(`Fetch of '${branch}' from ${s.where(subpath)} failed`, r, 'Run again with -v to see the commands and their output.');

@@ -28,8 +28,11 @@ export class StderrRelay {
   readonly own: string[] = [];
   readonly all: string[] = [];
 
-  /** `hold`: the program's own lines to hold back too (shown only if it succeeds). */
-  constructor(private readonly hold?: RegExp) {}
+  /** `hold`: the program's own lines to hold back too (shown only if it succeeds); `hide`: never shown (we say it better). */
+  constructor(
+    private readonly hold?: RegExp,
+    private readonly hide?: RegExp,
+  ) {}
   /** The VM script's exit status, when it said one (see die() in vm.sh). */
   vmExit: number | undefined;
   /** A first push into a directory that held files: how many are now untracked there (vm.sh receive-pack). */
@@ -61,6 +64,7 @@ export class StderrRelay {
     // ssh may end lines with \r\n; a progress meter redraws with bare \r.
     else if (SSH_ERROR_LINE.test(line.replace(/\r$/, '').replace(/^.*\r/, ''))) keep(this.held, line.replace(/\r$/, ''));
     else if (this.hold?.test(line)) keep(this.own, line.replace(/\r$/, ''));
+    else if (this.hide?.test(line)) return;
     else process.stderr.write(`${safeRelayed(line)}\n`);
   }
 
@@ -97,8 +101,9 @@ export interface RelayOptions {
   onStdout?: (chunk: Buffer) => void;
   /** Whether the run failed because of ssh (its held lines then explain it, and are not shown). */
   sshFailed: (code: number, stdout: string, relay: StderrRelay) => boolean;
-  /** The program's own lines to hold back with ssh's (see StderrRelay). */
+  /** The program's own lines to hold back with ssh's, and those never shown (see StderrRelay). */
   hold?: RegExp;
+  hide?: RegExp;
   /** The error for a program that is not installed. */
   notFound: (program: string) => Error;
   /** A structured answer: collected up to this many bytes, else the child is ended and `tooLarge` thrown. */
@@ -117,7 +122,7 @@ export const MAX_ANSWER = 32 * 1024 * 1024;
 /** Start a program, relay its stderr as it comes, and wait for it. */
 export async function runRelayed(program: string, args: readonly string[], o: RelayOptions): Promise<Relayed> {
   const child = start(program, args, { stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'], env: o.env });
-  const relay = new StderrRelay(o.hold);
+  const relay = new StderrRelay(o.hold, o.hide);
   const chunks: Buffer[] = [];
   let size = 0;
   const over = { limit: false }; // set from the data callback
