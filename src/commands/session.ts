@@ -5,10 +5,22 @@
 import type { Config } from '../config/config.js';
 import { refreshSshConfig } from '../ssh/config-block.js';
 import { meetVm as meet, openSession as open, type Session } from '../vm/session.js';
+import { openRepo, type Repo } from '../git/repo.js';
 
 /** Open a session; an ssh-config block of ours follows a re-created VM instance. */
 export async function openSession(inRepository: boolean, cfg?: Config): Promise<Session> {
   return followed(await open(inRepository, cfg));
+}
+
+/**
+ * The repository around us and the session, asked for at once (two git
+ * processes side by side); outside a repository that is the error said.
+ */
+export async function repoAndSession(): Promise<{ repo: Repo; s: Session }> {
+  const [repo, s] = await Promise.allSettled([openRepo(), openSession(true)]);
+  if (repo.status === 'rejected') throw repo.reason;
+  if (s.status === 'rejected') throw s.reason;
+  return { repo: repo.value, s: s.value };
 }
 
 /** meetVm, then the same refresh. */

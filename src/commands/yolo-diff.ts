@@ -5,12 +5,12 @@
 import { runsOnHost } from '../core/boundary.js';
 import { EXIT, YolovmError } from '../core/errors.js';
 import * as git from '../git/repo.js';
-import { branchRef, countCommits, isAncestor } from '../git/plumbing.js';
+import { branchRef, countCommits } from '../git/plumbing.js';
 import { info, isVerbose, output, plural } from '../core/log.js';
 import { finished, startGit } from '../core/proc.js';
 import { locationRefs } from '../git/handoff.js';
 import { locationOf } from '../vm/session.js';
-import { openSession } from './session.js';
+import { repoAndSession } from './session.js';
 import { describeChanges, size, vmWorkTree } from '../vm/snapshot.js';
 import { shqAll } from '../core/shell.js';
 import { parseSubpath } from '../config/subpath.js';
@@ -90,11 +90,10 @@ export function parseRawZ(text: string): FileChange[] {
 }
 
 /** What the review compares with: what was handed to the VM, else where the VM's branch left the local one. */
-async function reviewBase(repo: git.Repo, handoff: string, branch: string, tip: string): Promise<{ base: string; says: string }> {
-  const handed = await git.resolveRef(repo, handoff);
+async function reviewBase(repo: git.Repo, here: LocalTips, branch: string, tip: string): Promise<{ base: string; says: string }> {
+  const { handed, local, head } = here;
   if (handed) return { base: handed, says: 'handed off' };
-  const local = await git.resolveRef(repo, `refs/heads/${branch}`);
-  const against = local ?? (await git.resolveRef(repo, 'HEAD'));
+  const against = local ?? head;
   const base = against ? await git.mergeBase(repo, against, tip) : undefined;
   if (!base) {
     throw new YolovmError(
@@ -127,14 +126,28 @@ export function fileLines(files: readonly FileChange[]): string[] {
 
 const WORD: Record<string, string> = { A: 'created', M: 'edited', D: 'deleted', R: 'renamed', C: 'copied', T: 'type changed' };
 
+/** What this repository has of a branch: the commit handed to the VM, the local branch, HEAD. */
+interface LocalTips {
+  handed: string | undefined;
+  local: string | undefined;
+  head: string | undefined;
+}
+
+/** One git process (the fetch moves none of them: it writes only the VM's refs). */
+async function localTips(repo: git.Repo, handoff: string, branch: string): Promise<LocalTips> {
+  const [handed, local, head] = await git.resolveAll(repo, [handoff, `refs/heads/${branch}`, 'HEAD']);
+  return { handed, local, head };
+}
+
 /** What a review compares: the VM's branch and snapshot fetched into refs/yolovm/, and the base they are compared with. */
 async function gather(branchArg: string | undefined, subpathArg: string | undefined) {
-  const repo = await git.openRepo();
   if (branchArg !== undefined) branchRef(branchArg);
   if (subpathArg !== undefined) parseSubpath(subpathArg);
-  const s = await openSession(true);
+  const { repo, s } = await repoAndSession();
   const { subpath } = locationOf(s, subpathArg);
   const refs = locationRefs(subpath, s.cfg.vm.value);
+  // With the branch named, the local side is read while the VM answers.
+  const early = branchArg === undefined ? undefined : localTips(repo, refs.handoff(branchArg), branchArg);
   const tree = await vmWorkTree(s, subpath, true);
   const branch = branchArg ?? tree.branch;
   if (!branch) {
@@ -155,22 +168,26 @@ async function gather(branchArg: string | undefined, subpathArg: string | undefi
   });
   const target = wip ? refs.wip : tip;
 
-  const { base, says: baseSays } = await reviewBase(repo, refs.handoff(branch), branch, tip);
+  const here = await (early ?? localTips(repo, refs.handoff(branch), branch));
+  const { base, says: baseSays } = await reviewBase(repo, here, branch, tip);
 
   return { repo, s, subpath, refs, tree, branch, wip, tip, target, base, baseSays };
 }
 
 export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
   const { repo, s, subpath, refs, tree, branch, wip, tip, target, base, baseSays } = await gather(branchArg, subpathArg);
-  const short = async (sha: string) => git.shortSha(repo, sha);
-  const commits = countCommits(repo.top, `${base}..${tip}`);
+  // Commits since the base, and whether the base is still in the VM's history (it is not when it has commits the tip lacks).
+  const [{ onlyA: dropped, onlyB: commits }, [baseShort, tipShort]] = await Promise.all([
+    git.leftRight(repo, base, tip),
+    git.shortShas(repo, [base, tip]),
+  ]);
   const out: string[] = [];
   out.push(`VM: ${s.where(subpath)}, branch ${branch}${tree.branch === branch ? ' (checked out there)' : ''}`);
   out.push(
-    `${await short(base)} (${baseSays}) -> ${await short(tip)} (VM tip): ${plural(commits, 'commit')}` +
+    `${baseShort ?? base} (${baseSays}) -> ${tipShort ?? tip} (VM tip): ${plural(commits, 'commit')}` +
       (wip ? `; ${describeChanges(tree.changes, 3)}, saved as ${refs.wip} (${size(wip.bytes)})` : '; no uncommitted work'),
   );
-  if (!isAncestor(repo.top, base, tip)) out.push(`The VM's ${branch} no longer contains ${await short(base)}: its history was rewritten`);
+  if (dropped > 0) out.push(`The VM's ${branch} no longer contains ${baseShort ?? base}: its history was rewritten`);
   if (commits > 0) {
     out.push('', 'Commits since then:');
     for (const line of await git.onelineLog(repo, `${base}..${tip}`, 20)) out.push(`  ${line}`);

@@ -6,11 +6,11 @@
 // uncommitted work to the local work tree, or refuses before changing anything.
 import { EXIT, YolovmError } from '../core/errors.js';
 import * as git from '../git/repo.js';
-import { branchRef, countCommits, isAncestor, type Range } from '../git/plumbing.js';
+import { branchRef, countCommits, type Range } from '../git/plumbing.js';
 import { info, plural } from '../core/log.js';
 import { locationRefs } from '../git/handoff.js';
 import { locationOf, type Session } from '../vm/session.js';
-import { openSession } from './session.js';
+import { repoAndSession } from './session.js';
 import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../vm/snapshot.js';
 import { shqAll } from '../core/shell.js';
 import { parseSubpath } from '../config/subpath.js';
@@ -39,9 +39,9 @@ interface Listing {
   lines: string[];
 }
 
-/** The commits of a range, collected (before refs move) to be shown afterwards. */
-async function listCommits(repo: git.Repo, range: Range): Promise<Listing> {
-  return { total: countCommits(repo.top, range), lines: await git.onelineLog(repo, range, MAX_LOG) };
+/** The commits of a range, collected (before refs move) to be shown afterwards; `total` when already counted. */
+async function listCommits(repo: git.Repo, range: Range, total?: number): Promise<Listing> {
+  return { total: total ?? countCommits(repo.top, range), lines: await git.onelineLog(repo, range, MAX_LOG) };
 }
 
 function showCommits(heading: string, { total, lines }: Listing): void {
@@ -51,19 +51,20 @@ function showCommits(heading: string, { total, lines }: Listing): void {
 }
 
 export async function yoloFetch(branch: string, subpathArg: string | undefined, opts: FetchOptions): Promise<number> {
-  const repo = await git.openRepo();
   branchRef(branch);
   if (subpathArg !== undefined) parseSubpath(subpathArg); // a bad subpath is refused before anything else
-  const s = await openSession(true);
+  const { repo, s } = await repoAndSession();
   const { subpath } = locationOf(s, subpathArg);
   const dryRun = opts.dryRun ?? false;
   // The VM work tree first (a snapshot of uncommitted work, unless a dry run): it
-  // also names a VM path that is missing or holds no repository.
-  const tree = await vmWorkTree(s, subpath, !dryRun);
+  // also names a VM path that is missing or holds no repository. The local
+  // branch meanwhile (the fetch moves only refs/yolovm/).
+  const [tree, [local]] = await Promise.all([vmWorkTree(s, subpath, !dryRun), git.resolveAll(repo, [`refs/heads/${branch}`])]);
   const vm = await vmTip(repo, s, { branch, subpath, dryRun, wip: tree.snapshot?.sha });
-  const local = await git.resolveRef(repo, `refs/heads/${branch}`);
+  // A fetch brought it; a dry run only looked it up.
+  const vmHere = dryRun ? await git.hasCommit(repo, vm) : true;
   if (opts.refsOnly) {
-    await reportFetchedOnly(repo, { branch, vm, local, ref: locationRefs(subpath, s.cfg.vm.value).vmBranch(branch), dryRun });
+    await reportFetchedOnly(repo, { branch, vm, vmHere, local, ref: locationRefs(subpath, s.cfg.vm.value).vmBranch(branch), dryRun });
     reportWorkTree(tree, branch, subpath, {
       explicit: subpathArg !== undefined,
       applying: false,
@@ -72,7 +73,7 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
     return EXIT.ok;
   }
   const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
-  await updateBranch(repo, s, { subpath, branch, vm, local }, opts);
+  await updateBranch(repo, s, { subpath, branch, vm, vmHere, local }, opts);
   reportWorkTree(tree, branch, subpath, {
     explicit: subpathArg !== undefined,
     applying: opts.wip === true,
@@ -86,9 +87,9 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
 /** With --refs-only: where the VM's branch now is here, and how it stands to the local one; nothing local moved. */
 async function reportFetchedOnly(
   repo: git.Repo,
-  f: { branch: string; vm: string; local: string | undefined; ref: string; dryRun: boolean },
+  f: { branch: string; vm: string; vmHere: boolean; local: string | undefined; ref: string; dryRun: boolean },
 ): Promise<void> {
-  const here = await git.hasCommit(repo, f.vm);
+  const here = f.vmHere;
   const short = here ? await git.shortSha(repo, f.vm) : f.vm.slice(0, 7);
   const ahead = here && f.local ? countCommits(repo.top, `${f.local}..${f.vm}`) : undefined;
   const relation =
@@ -102,25 +103,29 @@ async function reportFetchedOnly(
 async function updateBranch(
   repo: git.Repo,
   s: Session,
-  u: { subpath: string; branch: string; vm: string; local: string | undefined },
+  u: { subpath: string; branch: string; vm: string; vmHere: boolean; local: string | undefined },
   opts: FetchOptions,
 ): Promise<void> {
-  const { branch, vm, local } = u;
+  const { branch, vm, vmHere, local } = u;
   const from = s.where(u.subpath);
   const dryRun = opts.dryRun ?? false;
-  const vmHere = await git.hasCommit(repo, vm);
-  const related = vmHere && local !== undefined && local !== vm;
-  const vmInLocal = related && isAncestor(repo.top, vm, local);
+  // Commits only the local branch has, and only the VM's: one git process answers every question below.
+  const [only, [short, localShort]] = await Promise.all([
+    vmHere && local !== undefined && local !== vm ? git.leftRight(repo, local, vm) : undefined,
+    shortNames(repo, vmHere ? vm : undefined, local),
+  ]);
+  const vmInLocal = only !== undefined && only.onlyB === 0;
   const decision = branchUpdate({
     local,
     vm,
     vmHere,
     vmInLocal,
-    localInVm: related && !vmInLocal && isAncestor(repo.top, local, vm),
+    localInVm: only !== undefined && !vmInLocal && only.onlyA === 0,
     force: opts.force ?? false,
   });
-  const vmShort = vmHere ? await git.shortSha(repo, vm) : vm.slice(0, 7);
-  const localShort = local ? await git.shortSha(repo, local) : '';
+  const ours = only?.onlyA ?? 0;
+  const theirs = only?.onlyB ?? 0;
+  const vmShort = short || vm.slice(0, 7);
   switch (decision) {
     case 'unknown':
       info(
@@ -131,16 +136,10 @@ async function updateBranch(
       info(`${branch} is already up to date with ${from} (${vmShort})`);
       return;
     case 'ahead':
-      info(
-        `${branch} is already up to date with ${from} (local is ${plural(countCommits(repo.top, `${vm}..${local ?? ''}`), 'commit')} ahead, at ${localShort})`,
-      );
+      info(`${branch} is already up to date with ${from} (local is ${plural(ours, 'commit')} ahead, at ${localShort})`);
       return;
     case 'diverged':
-      throw divergedError(
-        branch,
-        { local: localShort, vm: vmShort },
-        { theirs: countCommits(repo.top, `${local ?? ''}..${vm}`), ours: countCommits(repo.top, `${vm}..${local ?? ''}`) },
-      );
+      throw divergedError(branch, { local: localShort, vm: vmShort }, { theirs, ours });
     case 'create': {
       // What came back: commits no local branch had (listed before the new one exists).
       const listing = await listCommits(repo, [vm, '--not', '--branches']);
@@ -151,7 +150,7 @@ async function updateBranch(
     case 'fast-forward':
     case 'force': {
       const old = local ?? '';
-      const worktree = await git.worktreeOf(repo, branch);
+      const [worktree, listing] = await Promise.all([git.worktreeOf(repo, branch), listCommits(repo, `${old}..${vm}`, theirs)]);
       if (!dryRun)
         await moveBranch(repo, {
           branch,
@@ -162,16 +161,20 @@ async function updateBranch(
           reason: `yolo-fetch: ${branch} from ${from}${decision === 'force' ? ' (forced)' : ''}`,
         });
       const inTree = worktree ? ` (and the work tree in ${worktree})` : '';
-      showCommits(updateHeading(decision, { branch, from, dryRun, inTree, localShort, vmShort }), await listCommits(repo, `${old}..${vm}`));
-      if (decision === 'force') {
-        const lost = countCommits(repo.top, `${vm}..${old}`);
+      showCommits(updateHeading(decision, { branch, from, dryRun, inTree, localShort, vmShort }), listing);
+      if (decision === 'force')
         info(
-          `${dryRun ? 'It would replace' : 'Replaced'} ${plural(lost, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
+          `${dryRun ? 'It would replace' : 'Replaced'} ${plural(ours, 'local commit')}; the old tip was ${localShort}. Recover with: git branch ${branch}-before-fetch ${localShort}`,
         );
-      }
       return;
     }
   }
+}
+
+/** Abbreviated names of the VM's tip (7 characters when it is not here) and the local one ('' when none), in one git process. */
+async function shortNames(repo: git.Repo, vm: string | undefined, local: string | undefined): Promise<[string, string]> {
+  const shorts = await git.shortShas(repo, [vm, local].filter((x): x is string => x !== undefined));
+  return [vm ? (shorts[0] ?? vm) : '', local ? (shorts[vm ? 1 : 0] ?? local) : ''];
 }
 
 /**

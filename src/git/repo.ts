@@ -35,6 +35,32 @@ export async function resolveRef(repo: Repo, ref: string): Promise<string | unde
   return r.code !== 0 || out === '' ? undefined : out;
 }
 
+/** The commits several revisions name (undefined where none), from one git process. */
+export async function resolveAll(repo: Repo, revs: readonly string[]): Promise<(string | undefined)[]> {
+  if (revs.length === 0) return [];
+  const r = await runGitAsync(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    cwd: repo.top,
+    input: revs.map((rev) => `${rev}^{commit}\n`).join(''),
+  });
+  const lines = r.stdout.split('\n');
+  return revs.map((_, i) => /^([0-9a-f]{40}|[0-9a-f]{64}) commit$/.exec(lines[i] ?? '')?.[1]);
+}
+
+/** How two commits stand: commits only `a` has and only `b` has (`git rev-list --left-right --count a...b`). */
+export async function leftRight(repo: Repo, a: string, b: string): Promise<{ onlyA: number; onlyB: number }> {
+  const [onlyA = '0', onlyB = '0'] = (await query(repo.top, ['rev-list', '--left-right', '--count', `${a}...${b}`, '--'])).trim().split(/\s+/);
+  return { onlyA: Number(onlyA), onlyB: Number(onlyB) };
+}
+
+/** Abbreviated names of several commits, from one git process. */
+export async function shortShas(repo: Repo, shas: readonly string[]): Promise<string[]> {
+  if (shas.length === 0) return [];
+  // (rev-parse --short takes one; log names each commit once, so the answer is mapped back by full name)
+  const out = await query(repo.top, ['log', '--no-walk=unsorted', '--format=%H %h', ...new Set(shas), '--']);
+  const short = new Map(out.split('\n').map((l) => l.split(' ') as [string, string]));
+  return shas.map((sha) => short.get(sha) ?? sha.slice(0, 7));
+}
+
 export async function hasCommit(repo: Repo, sha: string): Promise<boolean> {
   return (await resolveRef(repo, sha)) !== undefined;
 }
@@ -124,5 +150,6 @@ export async function moveRef(repo: Repo, branch: string, to: string, from: stri
 
 /** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */
 export async function moveCheckedOut(worktree: string, to: string, force: boolean): Promise<void> {
-  await query(worktree, force ? ['reset', '--keep', to] : ['merge', '--ff-only', '--quiet', to]);
+  // (git's upkeep is left to the user's next command of their own, as a fetch leaves it)
+  await query(worktree, ['-c', 'maintenance.auto=false', ...(force ? ['reset', '--keep', to] : ['merge', '--ff-only', '--quiet', to])]);
 }

@@ -55,6 +55,8 @@ export async function vmTip(repo: git.Repo, s: Session, req: TipRequest): Promis
       '--no-tags',
       // A submodule the agent moved is named after the fetch (submoduleWork); its commits are on the VM only.
       '--no-recurse-submodules',
+      // Not after every review: the user's next commit or fetch runs git's upkeep as usual.
+      '--no-auto-maintenance',
       ...(req.outputFlags ?? gitOutputFlags()),
       `+${ref}:${refs.vmBranch(branch)}`,
       ...(wip ? [`+${wip}:${refs.wip}`] : []),
