@@ -39,7 +39,9 @@ describe('batched git questions', () => {
     side = git('rev-parse', 'HEAD');
     git('tag', 'blob-tag', git('hash-object', '-w', '--stdin'));
   });
-  after(() => rmSync(top, { recursive: true, force: true }));
+  after(() => {
+    rmSync(top, { recursive: true, force: true });
+  });
 
   it('resolveAll: each name to its commit, in order; missing names and non-commits undefined', async () => {
     assert.deepEqual(await resolveAll(repo, ['refs/heads/main', 'refs/heads/none', 'HEAD', 'blob-tag', main]), [
