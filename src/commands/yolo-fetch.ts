@@ -173,7 +173,10 @@ async function updateBranch(
 
 /** Abbreviated names of the VM's tip (7 characters when it is not here) and the local one ('' when none), in one git process. */
 async function shortNames(repo: git.Repo, vm: string | undefined, local: string | undefined): Promise<[string, string]> {
-  const shorts = await git.shortShas(repo, [vm, local].filter((x): x is string => x !== undefined));
+  const shorts = await git.shortShas(
+    repo,
+    [vm, local].filter((x): x is string => x !== undefined),
+  );
   return [vm ? (shorts[0] ?? vm) : '', local ? (shorts[vm ? 1 : 0] ?? local) : ''];
 }
 

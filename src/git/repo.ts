@@ -48,7 +48,9 @@ export async function resolveAll(repo: Repo, revs: readonly string[]): Promise<(
 
 /** How two commits stand: commits only `a` has and only `b` has (`git rev-list --left-right --count a...b`). */
 export async function leftRight(repo: Repo, a: string, b: string): Promise<{ onlyA: number; onlyB: number }> {
-  const [onlyA = '0', onlyB = '0'] = (await query(repo.top, ['rev-list', '--left-right', '--count', `${a}...${b}`, '--'])).trim().split(/\s+/);
+  const [onlyA = '0', onlyB = '0'] = (await query(repo.top, ['rev-list', '--left-right', '--count', `${a}...${b}`, '--']))
+    .trim()
+    .split(/\s+/);
   return { onlyA: Number(onlyA), onlyB: Number(onlyB) };
 }
 
