@@ -2,9 +2,12 @@
 // Dependencies). string-width's tables cost ~30 ms a start (measured: git yolo-push -V 126 -> 99 ms without
 // it); chokidar is for --watch only.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ROOT } from '../harness/vm.js';
 
 const modulesIn = (bundle: string) =>
@@ -18,5 +21,52 @@ describe('start-up weight of the bundles', () => {
     });
   it('git-remote-yolovm bundles no command-line parser either', () => {
     assert.deepEqual([...new Set(modulesIn('git-remote-yolovm'))], []);
+  });
+});
+
+describe("the launchers' compile cache (Node.js 22.1+)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'yolovm-cache-'));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // Node.js's own settings would override or turn off the launchers' choice (set at all, even empty).
+  const withoutNodeCacheSettings = (env: NodeJS.ProcessEnv) => {
+    delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    return env;
+  };
+  const start = (cache: string) =>
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'yolovm'), '--version'], {
+      env: withoutNodeCacheSettings({ ...process.env, XDG_CACHE_HOME: cache }),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const filesUnder = (path: string): string[] => {
+    try {
+      return readdirSync(path, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name);
+    } catch {
+      return [];
+    }
+  };
+
+  it(`keeps compiled bundles in $XDG_CACHE_HOME/yolovm where Node.js can (${process.version})`, () => {
+    const cache = join(dir, 'xdg');
+    assert.match(start(cache), /^yolovm .*\d+\.\d+\.\d+\n$/);
+    const kept = filesUnder(join(cache, 'yolovm', 'node-compile-cache'));
+    if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function') assert.notEqual(kept.length, 0);
+    else assert.deepEqual(kept, []);
+  });
+
+  it('starts silently without one when the cache directory cannot be made', () => {
+    const notADir = join(dir, 'a-file');
+    writeFileSync(notADir, '');
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'yolovm'), '--version'], {
+      env: { ...process.env, XDG_CACHE_HOME: notADir },
+      encoding: 'utf8',
+    });
+    assert.deepEqual([run.status, run.stderr], [0, '']);
+    assert.match(run.stdout, /^yolovm /);
   });
 });
