@@ -2,7 +2,7 @@
 // scripts, on loopback only, against the test harness's real sshd. Rounds are
 // interleaved (the order alternates) and medians reported; ratios are ours/baseline.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { vmCommand } from '../src/vm/vm.js';
@@ -11,6 +11,8 @@ import { startFleet } from '../test/harness/fleet.js';
 import { randomBytes } from 'node:crypto';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The `latency` rows' added delay, each way. */
+const DELAY_MS = 25;
 const LARGE_ROUNDS = Number(process.env.BENCH_LARGE_ROUNDS ?? 3);
 const JSON_OUT = process.argv.includes('--json');
 
@@ -107,10 +109,10 @@ async function authsOf(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Time from spawn to exit of a process that reads `input` (the helper answering `capabilities`). */
-function spawnTime(cmd: string, args: string[], input: string): Promise<number> {
+function spawnTime(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv = vm.env): Promise<number> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { env: vm.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout.resume();
     child.stdin.end(input);
     child.on('error', rej);
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
       ['auths', authentications],
       ['startUp', () => startUp()],
       ['parts', whereTimeGoes],
+      ['latency', farVm],
     ];
     if (sections.some(([name]) => want(name))) {
       const b = await setup();
@@ -403,6 +406,7 @@ async function returnLeg(b: Bench): Promise<void> {
     },
     { setup: agentCommits, run: plainFetch },
     'git fetch yolovm::',
+    1.5,
   );
   await compare(
     'return leg',
@@ -411,6 +415,7 @@ async function returnLeg(b: Bench): Promise<void> {
     { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], { cwd: rv }), 'yolo-diff') },
     { setup: agentCommits, run: plainFetch },
     'git fetch yolovm::',
+    1.5,
   );
 }
 
@@ -428,6 +433,7 @@ async function statusRows(): Promise<void> {
     { run: async () => must(await vm.run('yolovm', ['status', 'many']), 'yolovm status') },
     { run: async () => must(await vm.run('yolo-dir', ['ls', 'many']), 'yolo-dir ls') },
     'yolo-dir ls',
+    1.5,
   );
 }
 
@@ -639,22 +645,50 @@ async function authentications(b: Bench): Promise<void> {
   auths.push({ what: 'original vm-git-push (no sharing)', cold: origAuths, warm: origAuths });
 }
 
-/** Start-up: the helper answering `capabilities`, against `node -e 0`. */
+/**
+ * Start-up: the helper answering `capabilities`, against `node -e 0`, on this Node.js and on
+ * BENCH_NODE (another node binary, e.g. from `npm i --prefix DIR node@26`); where Node.js has a
+ * compile cache, a command's start with it against without it.
+ */
 async function startUp(): Promise<void> {
-  const helper: number[] = [];
-  const bare: number[] = [];
-  for (let i = 0; i < 2 * ROUNDS + 1; i++) {
-    helper.push(await spawnTime(join(ROOT, 'bin', 'git-remote-yolovm'), ['origin', 'yolovm::x'], 'capabilities\n'));
-    bare.push(await spawnTime(process.execPath, ['-e', '0'], ''));
+  const nodes = [process.execPath, ...(process.env.BENCH_NODE ? [process.env.BENCH_NODE] : [])];
+  if (nodes.length === 1 && !JSON_OUT) process.stderr.write('  start-up: set BENCH_NODE=/path/to/node for a second Node.js\n');
+  for (const node of nodes) {
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const helper: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < 2 * ROUNDS + 1; i++) {
+      helper.push(await spawnTime(node, [join(ROOT, 'bin', 'git-remote-yolovm'), 'origin', 'yolovm::x'], 'capabilities\n'));
+      bare.push(await spawnTime(node, ['-e', '0'], ''));
+    }
+    rows.push({
+      group: `start-up, Node.js ${version}`,
+      what: 'git-remote-yolovm to `capabilities` and exit',
+      ours: median(helper),
+      base: median(bare),
+      baseName: 'node -e 0',
+      target: 1.15,
+    });
+    const hasCache = spawnSync(node, ['-p', "typeof require('node:module').enableCompileCache"], { encoding: 'utf8' }).stdout.trim();
+    if (hasCache !== 'function') continue;
+    for (const bin of ['yolovm', 'git-yolo-push']) {
+      const cached: number[] = [];
+      const uncached: number[] = [];
+      const start = (env?: NodeJS.ProcessEnv) => spawnTime(node, [join(ROOT, 'bin', bin), '--version'], '', env);
+      await start(); // the cache filled
+      for (let i = 0; i < 2 * ROUNDS + 1; i++) {
+        cached.push(await start());
+        uncached.push(await start({ ...vm.env, NODE_DISABLE_COMPILE_CACHE: '1' }));
+      }
+      rows.push({
+        group: `start-up, Node.js ${version}`,
+        what: `${bin} --version, compile cache filled`,
+        ours: median(cached),
+        base: median(uncached),
+        baseName: 'without it (NODE_DISABLE_COMPILE_CACHE=1)',
+      });
+    }
   }
-  rows.push({
-    group: 'start-up',
-    what: 'git-remote-yolovm to `capabilities` and exit',
-    ours: median(helper),
-    base: median(bare),
-    baseName: 'node -e 0',
-    target: 1.15,
-  });
 }
 
 /** Where the time goes. */
@@ -732,6 +766,107 @@ async function whereTimeGoes(b: Bench): Promise<void> {
     '-c',
     `PATH=${nop}:$PATH git -C ${repo} ls-remote nop::x 2>/dev/null; exit 0`,
   ]);
+}
+
+/**
+ * Round trips: the same VM 25 ms away each way (a ProxyCommand of the bench's own that
+ * holds every chunk), warm. A round trip more costs 50 ms, whatever the machine.
+ */
+async function farVm(b: Bench): Promise<void> {
+  const { rv, agentCommits, plainUrl } = b;
+  const far = join(vm.dir, 'ssh_config_far');
+  const proxy = `ProxyCommand ${process.execPath} ${join(ROOT, 'build', 'bench', 'delay-proxy.js')} %h %p ${String(DELAY_MS)}`;
+  // First: OpenSSH takes the first value it reads, so this wins over nothing (the harness sets no proxy).
+  writeFileSync(far, `${proxy}\n${readFileSync(vm.sshConfig, 'utf8')}`);
+  const farEnv = { YOLOVM_SSH: `ssh -F ${far}` };
+  const cm = join(vm.dir, 'cm');
+  mkdirSync(cm, { recursive: true, mode: 0o700 });
+  const cmSsh = `ssh -F ${far} -o ControlMaster=auto -o ControlPath=${cm}/far-%C -o ControlPersist=120`;
+  const inRv = { cwd: rv, env: farEnv };
+  const helperFetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::review', 'main'], inRv), 'far fetch');
+  const plainFetch = async () =>
+    must(await vm.run('git', ['fetch', '-q', plainUrl('review'), 'main'], { cwd: rv, env: { GIT_SSH_COMMAND: cmSsh } }), 'far plain fetch');
+  // Warm: both shared connections open.
+  await helperFetch();
+  await plainFetch();
+  const g = `${String(DELAY_MS)} ms away`;
+  const plainSide: Side = {
+    setup: agentCommits,
+    run: async () => {
+      must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+      await plainFetch();
+    },
+  };
+  // Plain git talks protocol v0 here: sshd drops GIT_PROTOCOL (Debian's AcceptEnv is LANG LC_*), so it
+  // skips v2's ls-refs round trip, which yolovm keeps (docs/contract.md). Both, against that floor.
+  for (const [what, pre] of [
+    ['git fetch yolovm::', []],
+    ['git -c protocol.version=0 fetch yolovm::', ['-c', 'protocol.version=0']],
+  ] as const) {
+    await compare(
+      g,
+      `${what}, the agent committed, warm`,
+      ROUNDS,
+      { setup: agentCommits, run: async () => must(await vm.run('git', [...pre, 'fetch', '-q', 'yolovm::review', 'main'], inRv), what) },
+      plainSide,
+      'node -e 0 + git fetch ssh:// (own ControlMaster)',
+      1.1,
+    );
+  }
+  await compare(
+    g,
+    'git yolo-fetch (+ snapshot), warm',
+    ROUNDS,
+    { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'review'], inRv), 'far yolo-fetch') },
+    { setup: agentCommits, run: helperFetch },
+    'git fetch yolovm::',
+    1.3,
+  );
+  await compare(
+    g,
+    'git yolo-diff, warm',
+    ROUNDS,
+    { setup: agentCommits, run: async () => must(await vm.run('git', ['yolo-diff', 'main', 'review'], inRv), 'far yolo-diff') },
+    { setup: agentCommits, run: helperFetch },
+    'git fetch yolovm::',
+    1.3,
+  );
+  const farPlain = 'far-plain';
+  must(await vm.vmGit('', ['init', '-q', '-b', 'main', farPlain]), 'init far-plain');
+  must(await vm.vmGit(farPlain, ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config far-plain');
+  let n = 0;
+  const commitInRv = async () => {
+    writeFileSync(join(rv, 'far.txt'), `far ${String(++n)}\n`);
+    must(await vm.run('git', ['add', 'far.txt'], { cwd: rv }), 'far add');
+    must(await vm.run('git', ['commit', '-q', '-m', `far ${String(n)}`], { cwd: rv }), 'far commit');
+  };
+  // Both targets exist before timing.
+  must(await vm.run('git', ['push', '-q', 'yolovm::far-ours', 'HEAD:main'], inRv), 'seed far-ours');
+  must(
+    await vm.run('git', ['push', '-q', plainUrl(farPlain), 'HEAD:main'], { cwd: rv, env: { GIT_SSH_COMMAND: cmSsh } }),
+    'seed far-plain',
+  );
+  await compare(
+    g,
+    'git push yolovm:: of one commit, warm',
+    ROUNDS,
+    {
+      setup: commitInRv,
+      run: async () => must(await vm.run('git', ['push', '-q', '-f', 'yolovm::far-ours', 'HEAD:main'], inRv), 'far push'),
+    },
+    {
+      setup: commitInRv,
+      run: async () => {
+        must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+        must(
+          await vm.run('git', ['push', '-q', '-f', plainUrl(farPlain), 'HEAD:main'], { cwd: rv, env: { GIT_SSH_COMMAND: cmSsh } }),
+          'far plain push',
+        );
+      },
+    },
+    'node -e 0 + git push ssh:// (own ControlMaster)',
+    1.15,
+  );
 }
 
 /**

@@ -347,56 +347,95 @@ mode_dir_pull() {
   (cd "$dir" && find . -name .git -prune -o ! -type l -perm /7000 -print0 2>/dev/null | head -c 65536)
 }
 
-# The refs in $refs ("SHA REF" lines) of one kind, NUL-framed: `heads` (BRANCH
-# SHA) or `other` (REF SHA, the stash left out).
+# The refs in $refs ("SHA REF" lines) of one kind, after their number, NUL-framed:
+# `heads` (BRANCH SHA) or `other` (REF SHA, the stash left out). Shell only: no
+# process per repository.
 list_refs() {
-  [ -z "$refs" ] || printf "%s\n" "$refs" | while read -r sha ref; do
-    case $ref in
-    refs/heads/*) [ "$1" = heads ] && printf "%s\0%s\0" "${ref#refs/heads/}" "$sha" ;;
-    refs/stash) ;;
-    *) [ "$1" = other ] && printf "%s\0%s\0" "$ref" "$sha" ;;
-    esac
+  set -f
+  IFS=$nl
+  for pass in count print; do
+    count=0
+    for l in $refs; do
+      sha=${l%% *} ref=${l#* }
+      case $1:$ref in
+      heads:refs/heads/*) name=${ref#refs/heads/} ;;
+      other:refs/heads/* | other:refs/stash | heads:*) continue ;;
+      *) name=$ref ;;
+      esac
+      if [ "$pass" = count ]; then count=$((count + 1)); else printf "%s\0%s\0" "$name" "$sha"; fi
+    done
+    [ "$pass" = print ] || printf "%s\0" "$count"
   done
+  unset IFS
+  set +f
 }
-# How many lines $1 has (0 when empty).
-nl_count() { if [ -z "$1" ]; then echo 0; else printf "%s\n" "$1" | wc -l | tr -d ' '; fi; }
+# $count: the number of words in $1 (object ids: no spaces, nothing a glob matches).
+count_words() {
+  set -f
+  # shellcheck disable=SC2086
+  set -- $1
+  count=$#
+  set +f
+}
 # One repository (a work tree, or a bare one) for mode_survey, $1 relative to
 # $dir (a trailing / is dropped: it keeps a name's final newline through $(...)).
+# Few processes per repository (a workspace holds dozens): HEAD, the branch and
+# the changes from one git status, every ref from one for-each-ref, the lost
+# commits from one reflog walk.
 survey_repo() {
   r=${1%/}
   (
     cd "$r" || exit 0
-    gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
-    b=$(git symbolic-ref -q --short HEAD) || b=
-    h=$(git rev-parse -q --verify HEAD^{commit}) || h=
-    n=$(git --no-optional-locks status --porcelain 2>/dev/null | wc -l | tr -d ' ')
+    b= h= n=0
+    if out=$(git --no-optional-locks status --porcelain=v2 --branch --no-ahead-behind 2>/dev/null); then
+      set -f
+      IFS=$nl
+      for l in $out; do
+        case $l in
+        "# branch.oid (initial)") ;;
+        "# branch.oid "*) h=${l#"# branch.oid "} ;;
+        # (A branch may be named "(detached)": git says which.)
+        "# branch.head (detached)") b=$(git symbolic-ref -q --short HEAD) || b= ;;
+        "# branch.head "*) b=${l#"# branch.head "} ;;
+        "#"*) ;;
+        *) n=$((n + 1)) ;;
+        esac
+      done
+      unset IFS
+      set +f
+      gd=
+    else
+      # No work tree (a bare repository), or not a repository at all.
+      gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
+      b=$(git symbolic-ref -q --short HEAD) || b=
+      h=$(git rev-parse -q --verify HEAD^{commit}) || h=
+    fi
     snap= size=0
     if [ "$n" != 0 ] && [ "$snapshots" = 1 ]; then
-      made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
+      gd=${gd:-$(git rev-parse --absolute-git-dir)} &&
+        made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
     fi
     st=clean
     [ "$n" = 0 ] || st=dirty
     printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
-    # Every ref (no ref name holds a space or a newline), split below into the
-    # branches and the rest; the stash's entries and the HEAD reflog's lost commits follow.
+    # Every ref (no ref name holds a space or a newline): the branches, then the
+    # rest but the stash, each list after its length.
     refs=$(git for-each-ref --format='%(objectname) %(refname)')
-    heads=$(printf "%s" "$refs" | grep ' refs/heads/')
-    other=$(printf "%s" "$refs" | grep -v -e ' refs/heads/' -e ' refs/stash$')
-    printf "%s\0" "$(nl_count "$heads")"
     list_refs heads
-    printf "%s\0" "$(nl_count "$other")"
     list_refs other
     # Every stash entry, newest first (stash@{0}, stash@{1}, ...): reflog entries, not refs.
     st=
     case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
-    printf "%s\0" "$(nl_count "$st")"
+    count_words "$st"
+    printf "%s\0" "$count"
     [ -z "$st" ] || printf "%s\0" $st
     # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
     # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
-    lost=$({ git log -g -n 100 --format=%H HEAD 2>/dev/null; printf "%s\n" "$refs" | sed -n 's/^\([0-9a-f]*\) .*/^\1/p'; } |
-      git rev-list --parents --stdin 2>/dev/null |
+    lost=$(git log -g -n 100 --format=%H HEAD 2>/dev/null | git rev-list --parents --stdin --not --glob='refs/*' 2>/dev/null)
+    [ -z "$lost" ] || lost=$(printf "%s\n" "$lost" |
       awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
-    printf "%s\0" "$(nl_count "$lost")"
+    count_words "$lost"
+    printf "%s\0" "$count"
     [ -z "$lost" ] || printf "%s\0" $lost
   )
 }
@@ -417,10 +456,14 @@ mode_survey() {
   has_git=1
   command -v git >/dev/null 2>&1 || has_git=0
   # NUL-framed until read: a newline in a path travels as \001 through `read`.
+  soh=$(printf '\001')
   find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print0 | sed -z 's|/\.git$||' |
     sort -z | tr '\n\000' '\001\n' | while IFS= read -r r; do
       [ "$has_git" = 1 ] || break
-      survey_repo "$(printf "%s/" "$r" | tr '\001' '\n')"
+      case $r in
+      *"$soh"*) survey_repo "$(printf "%s/" "$r" | tr '\001' '\n')" ;;
+      *) survey_repo "$r" ;;
+      esac
     done
   # Inside a repository every directory is its own (a submodule's empty one too).
   [ -e .git ] && exit 0

@@ -1,0 +1,14 @@
+// The bench's ProxyCommand for a VM that is not next door: every chunk, each way,
+// waits DELAY ms before it is passed on (in order), so each round trip costs 2 x DELAY.
+//   ProxyCommand node delay-proxy.js HOST PORT DELAY
+import { connect } from 'node:net';
+
+const [host = '127.0.0.1', port = '22', ms = '25'] = process.argv.slice(2);
+const delay = Number(ms);
+const sock = connect(Number(port), host);
+const later = (fn: () => void) => setTimeout(fn, delay);
+process.stdin.on('data', (chunk: Buffer) => later(() => sock.write(chunk)));
+process.stdin.on('end', () => later(() => sock.end()));
+sock.on('data', (chunk: Buffer) => later(() => process.stdout.write(chunk)));
+sock.on('close', () => later(() => process.exit(0)));
+sock.on('error', () => process.exit(1));
