@@ -165,6 +165,7 @@ async function main(): Promise<void> {
       ['yoloPush', yoloPushRows],
       ['returnLeg', returnLeg],
       ['status', () => statusRows()],
+      ['bigTree', bigTree],
       ['dir', dirRows],
       ['larger', largerWork],
       ['manyAtOnce', manyAtOnce],
@@ -434,6 +435,96 @@ async function statusRows(): Promise<void> {
     { run: async () => must(await vm.run('yolo-dir', ['ls', 'many']), 'yolo-dir ls') },
     'yolo-dir ls',
     1.5,
+  );
+}
+
+/**
+ * A work tree of 50,000 files: the agent committed 5 edits and left 5 edits and 2 new files.
+ * What yolovm adds to the git status that any look at it costs, and to an unchanged rsync.
+ */
+async function bigTree(b: Bench): Promise<void> {
+  const { home, user, sshCmd } = b;
+  const files = 50_000;
+  process.stderr.write(`  making a ${files.toLocaleString('en')}-file repository and tree...\n`);
+  const local = await makeRepo(vm, 'huge');
+  makeTree(join(local, 'src'), files);
+  must(await vm.run('git', ['add', '-A'], { cwd: local }), 'add huge');
+  must(await vm.run('git', ['commit', '-q', '-m', `${String(files)} files`], { cwd: local }), 'commit huge');
+  must(await vm.run('git', ['push', '-q', 'yolovm::huge', 'main'], { cwd: local }), 'push huge');
+  const onVm = join(vm.workspace, 'huge', 'src');
+  for (let i = 0; i < 5; i++) writeFileSync(join(onVm, `d${String(i)}`, `f${String(i * 100)}.txt`), `agent commit ${String(i)}\n`);
+  must(await vm.vmGit('huge', ['commit', '-q', '-a', '-m', 'agent: 5 edits']), 'agent commit huge');
+  for (let i = 5; i < 10; i++) writeFileSync(join(onVm, `d${String(i)}`, `f${String(i * 100)}.txt`), `agent edit ${String(i)}\n`);
+  for (const name of ['new-a.txt', 'new-b.txt']) writeFileSync(join(onVm, name), 'agent\n');
+  const cm = join(vm.dir, 'cm');
+  mkdirSync(cm, { recursive: true, mode: 0o700 });
+  const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
+  const vmStatus = async () =>
+    must(
+      await vm.run('sh', ['-c', `${cmSsh} ${user}@127.0.0.1 git -C ${join(vm.workspace, 'huge')} --no-optional-locks status --porcelain`]),
+      'ssh git status',
+    );
+  const nodeStart = async () => must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+  const fetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::huge', 'main'], { cwd: local }), 'fetch huge');
+  const inLocal = { cwd: local };
+  // Warm: the snapshot made once, the shared connections open.
+  must(await vm.run('git', ['yolo-fetch', '-q', 'main', 'huge'], inLocal), 'yolo-fetch huge');
+  await vmStatus();
+  const label = `${files.toLocaleString('en')}-file work tree`;
+  await compare(
+    'big tree',
+    `yolovm status of a ${label}, warm`,
+    LARGE_ROUNDS,
+    { run: async () => must(await vm.run('yolovm', ['status', 'huge']), 'status huge') },
+    {
+      run: async () => {
+        await nodeStart();
+        await vmStatus();
+      },
+    },
+    'node -e 0 + ssh git status --porcelain (own ControlMaster)',
+    1.5,
+  );
+  for (const [cmd, args] of [
+    ['git yolo-diff', ['yolo-diff', 'main', 'huge']],
+    ['git yolo-fetch (+ snapshot)', ['yolo-fetch', '-q', 'main', 'huge']],
+  ] as const) {
+    await compare(
+      'big tree',
+      `${cmd} of a ${label}, warm`,
+      LARGE_ROUNDS,
+      { run: async () => must(await vm.run('git', [...args], inLocal), cmd) },
+      {
+        run: async () => {
+          await fetch();
+          await vmStatus();
+        },
+      },
+      'git fetch yolovm:: + ssh git status --porcelain',
+      1.5,
+    );
+  }
+  const tree = join(home, 'tree-50k');
+  makeTree(tree, files);
+  mkdirSync(join(vm.workspace, 'big-plain'));
+  const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', tree, 'big-ours']), 'yolo-dir push 50k');
+  const plainRsync = async () =>
+    must(await vm.run('rsync', ['-az', '-e', cmSsh, `${tree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'big-plain')}/`]), 'rsync 50k');
+  await dirPush();
+  await plainRsync();
+  await compare(
+    'big tree',
+    `yolo-dir push of ${files.toLocaleString('en')} files, no change, warm`,
+    LARGE_ROUNDS,
+    { run: dirPush },
+    {
+      run: async () => {
+        await nodeStart();
+        await plainRsync();
+      },
+    },
+    'node -e 0 + rsync -az (own ControlMaster)',
+    1.25,
   );
 }
 
@@ -1020,7 +1111,7 @@ function report(seconds: number): void {
     `|---|---:|`,
     ...parts.map((p) => `| ${p.what} | ${p.ms.toFixed(0)} |`),
     '',
-    `Medians of ${ROUNDS} rounds (${LARGE_ROUNDS} for the 10,000-file and large cases), interleaved; ${seconds.toFixed(0)} s in all. Cold: no shared SSH connection; warm: one left by the previous command.`,
+    `Medians of ${ROUNDS} rounds (${LARGE_ROUNDS} for the 10,000- and 50,000-file and large cases), interleaved; ${seconds.toFixed(0)} s in all. Cold: no shared SSH connection; warm: one left by the previous command.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -347,6 +347,9 @@ mode_dir_pull() {
   (cd "$dir" && find . -name .git -prune -o ! -type l -perm /7000 -print0 2>/dev/null | head -c 65536)
 }
 
+# A survey write that fails (a full disk under a parallel survey's files) ends
+# the repository's subshell with a failure: its answer is incomplete.
+out() { printf "$@" || exit 1; }
 # The refs in $refs ("SHA REF" lines) of one kind, after their number, NUL-framed:
 # `heads` (BRANCH SHA) or `other` (REF SHA, the stash left out). Shell only: no
 # process per repository.
@@ -362,9 +365,9 @@ list_refs() {
       other:refs/heads/* | other:refs/stash | heads:*) continue ;;
       *) name=$ref ;;
       esac
-      if [ "$pass" = count ]; then count=$((count + 1)); else printf "%s\0%s\0" "$name" "$sha"; fi
+      if [ "$pass" = count ]; then count=$((count + 1)); else out "%s\0%s\0" "$name" "$sha"; fi
     done
-    [ "$pass" = print ] || printf "%s\0" "$count"
+    [ "$pass" = print ] || out "%s\0" "$count"
   done
   unset IFS
   set +f
@@ -417,7 +420,7 @@ survey_repo() {
     fi
     st=clean
     [ "$n" = 0 ] || st=dirty
-    printf "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
+    out "repo\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0" "$r" "$b" "$h" "$st" "$n" "$snap" "$size"
     # Every ref (no ref name holds a space or a newline): the branches, then the
     # rest but the stash, each list after its length.
     refs=$(git for-each-ref --format='%(objectname) %(refname)')
@@ -427,19 +430,41 @@ survey_repo() {
     st=
     case "$nl$refs" in *" refs/stash$nl"* | *" refs/stash") st=$(git log -g --format=%H refs/stash 2>/dev/null) ;; esac
     count_words "$st"
-    printf "%s\0" "$count"
-    [ -z "$st" ] || printf "%s\0" $st
+    out "%s\0" "$count"
+    [ -z "$st" ] || out "%s\0" $st
     # Commits the agent made that no ref holds (a detached HEAD, a rewritten branch):
     # the tips of what the newest 100 HEAD reflog entries reach that the refs do not.
     lost=$(git log -g -n 100 --format=%H HEAD 2>/dev/null | git rev-list --parents --stdin --not --glob='refs/*' 2>/dev/null)
     [ -z "$lost" ] || lost=$(printf "%s\n" "$lost" |
       awk '{ for (i = 2; i <= NF; i++) p[$i] = 1; c[NR] = $1 } END { for (i = 1; i <= NR; i++) if (!(c[i] in p)) print c[i] }')
     count_words "$lost"
-    printf "%s\0" "$count"
-    [ -z "$lost" ] || printf "%s\0" $lost
+    out "%s\0" "$count"
+    [ -z "$lost" ] || out "%s\0" $lost
   )
 }
 
+# When the batch of repositories "$@" (number $batch) has been surveyed: their
+# answers in order, in one cat where all of them were written whole; a repository
+# whose file is not whole is surveyed again, straight to the output.
+survey_batch() {
+  wait
+  whole=1 files= i=0
+  for r in "$@"; do
+    i=$((i + 1))
+    [ -e "$tmp/$batch.$i.ok" ] || whole=0
+    files="$files $batch.$i"
+  done
+  if [ "$whole" = 1 ]; then
+    # shellcheck disable=SC2086
+    (cd "$tmp" && exec cat -- $files) || exit 1
+    return
+  fi
+  i=0
+  for r in "$@"; do
+    i=$((i + 1))
+    if [ -e "$tmp/$batch.$i.ok" ]; then cat -- "$tmp/$batch.$i" || exit 1; else survey_repo "$r"; fi
+  done
+}
 # The workspace (or $dir) in one pass, for `yolovm status` and `save`. Every git
 # repository (nested ones too), then every other top-level directory. Fields are
 # NUL-terminated:
@@ -455,16 +480,47 @@ mode_survey() {
   cd "$dir" || die 42
   has_git=1
   command -v git >/dev/null 2>&1 || has_git=0
-  # NUL-framed until read: a newline in a path travels as \001 through `read`.
+  # Repositories are surveyed up to 4 at once where the VM has the cores, each
+  # into a file of its own, emitted in order; without a temporary directory, one by one.
+  jobs=1
+  cpus=$(nproc 2>/dev/null) || cpus=1
+  if [ "$has_git" = 1 ] && [ "$cpus" -gt 1 ] && tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-survey.XXXXXX" 2>/dev/null); then
+    trap 'rm -rf -- "$tmp"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 141' PIPE
+    trap 'exit 143' TERM
+    jobs=$((cpus < 4 ? cpus : 4))
+  fi
+  # NUL-framed until read: a newline in a path travels as \001 through `read`;
+  # the empty line after the last one ends the last batch.
   soh=$(printf '\001')
-  find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -print0 | sed -z 's|/\.git$||' |
-    sort -z | tr '\n\000' '\001\n' | while IFS= read -r r; do
+  {
+    find . -maxdepth 6 \( -name node_modules -o -name .venv \) -prune -o -name .git -prune -print0 | sed -z 's|/\.git$||' |
+      sort -z | tr '\n\000' '\001\n'
+    echo
+  } | {
+    batch=0
+    while IFS= read -r r; do
       [ "$has_git" = 1 ] || break
-      case $r in
-      *"$soh"*) survey_repo "$(printf "%s/" "$r" | tr '\001' '\n')" ;;
-      *) survey_repo "$r" ;;
-      esac
+      if [ -z "$r" ]; then
+        [ $# = 0 ] || survey_batch "$@"
+        break
+      fi
+      case $r in *"$soh"*) r=$(printf "%s/" "$r" | tr '\001' '\n') ;; esac
+      if [ "$jobs" = 1 ]; then
+        survey_repo "$r"
+        continue
+      fi
+      set -- "$@" "$r"
+      (survey_repo "$r" >"$tmp/$batch.$#" && : >"$tmp/$batch.$#.ok") &
+      if [ $# -ge "$jobs" ]; then
+        survey_batch "$@"
+        set --
+        batch=$((batch + 1))
+      fi
     done
+  }
   # Inside a repository every directory is its own (a submodule's empty one too).
   [ -e .git ] && exit 0
   for d in ./* ./.[!.]* ./..?*; do

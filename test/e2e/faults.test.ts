@@ -294,3 +294,30 @@ describe('a full disk on the VM', () => {
     assert.equal((await small.run('git', ['status', '--porcelain'], { cwd: big })).stdout, '');
   });
 });
+
+describe('a full temporary directory on the VM', () => {
+  let vm: TestVm;
+  before(async () => {
+    vm = await startVm({ tmpfs: { subpath: 'tmp', size: '1m', tmpdir: true } });
+  });
+  after(async () => {
+    await vm.stop();
+  });
+  it('yolovm status still surveys every repository (each one whose file could not be written, again, straight out)', async () => {
+    for (let i = 0; i < 6; i++) {
+      await vm.vmGit('', ['init', '-q', '-b', 'main', `p/r${String(i)}`]);
+      await vm.vmGit(`p/r${String(i)}`, ['commit', '-q', '--allow-empty', '-m', `c${String(i)}`]);
+    }
+    writeFileSync(join(vm.workspace, 'p', 'r3', 'wip.txt'), 'uncommitted\n');
+    const before = await vm.run('yolovm', ['status', '--json', 'p']);
+    assert.equal(before.code, 0, before.stderr);
+    // Fill the VM's TMPDIR: a survey there can make files but not write them (the number of
+    // repositories surveyed at once follows the cores: one by one on a single core, which this does not test).
+    const fill = await vm.run('yolovm', ['ssh', '--', 'head -c 2000000 /dev/zero > "$TMPDIR/fill"; df -k "$TMPDIR" | tail -n 1']);
+    assert.match(fill.stdout, /\s100%\s/, fill.stdout + fill.stderr);
+    const full = await vm.run('yolovm', ['status', '--json', 'p']);
+    assert.equal(full.code, 0, full.stderr);
+    assert.deepEqual(JSON.parse(full.stdout), JSON.parse(before.stdout));
+    assert.equal((JSON.parse(full.stdout) as { entries: unknown[] }).entries.length, 6);
+  });
+});

@@ -160,8 +160,9 @@ export interface VmOptions {
   /**
    * A small tmpfs (a full disk, for fault tests) mounted at this workspace
    * subpath, seen only by the VM side: sshd runs in its own mount namespace.
+   * With `tmpdir`, the VM side's TMPDIR is there too.
    */
-  tmpfs?: { subpath: string; size: string };
+  tmpfs?: { subpath: string; size: string; tmpdir?: boolean };
   /**
    * A VM whose agent controls every command run there: sshd's ForceCommand runs
    * a wrapper that sources the agent's script (setAgent), then execs the
@@ -241,7 +242,8 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       'LogLevel VERBOSE',
       // MaxStartups and MaxSessions stay OpenSSH's defaults (10:30:100 and 10), as on a Debian VM.
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
-      `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm`,
+      `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm${options.tmpfs?.tmpdir ? ` TMPDIR=${join(workspace, options.tmpfs.subpath)}` : ''}`,
+      // (sshd uses its first SetEnv line only: every variable is on this one.)
       ...(options.hostile ? [`ForceCommand ${wrapper}`] : options.homeCwd ? [`ForceCommand ${join(dir, 'home-wrapper')}`] : []),
       ...(options.sshdExtra ?? []),
       '',
