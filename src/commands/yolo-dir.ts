@@ -4,6 +4,7 @@
 // touched, and every file it overwrites or deletes is moved to a backup
 // directory outside the synced tree, with a list of all changes.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Answer } from '../vm/answers.js';
@@ -103,27 +104,33 @@ function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | 
  * path relative to `dir`) and returns false to keep out of a directory; excluded
  * directories (and `also`) are not entered; unreadable ones are skipped (rsync names them).
  */
-function walkLocal(dir: string, opts: DirOptions, visit: (e: Dirent, path: string) => boolean, also: string[] = []): void {
+async function walkLocal(
+  dir: string,
+  opts: DirOptions,
+  visit: (e: Dirent, path: string) => boolean,
+  also: string[] = [],
+): Promise<void> {
   const skip = new Set([...excludesOf(opts).map((e) => e.replace(/\/$/, '')), ...also]);
-  const walk = (abs: string, rel: string) => {
+  // Asynchronous: a push walks while rsync runs, and rsync's listing must keep being read.
+  const walk = async (abs: string, rel: string) => {
     let entries;
     try {
-      entries = readdirSync(abs, { withFileTypes: true });
+      entries = await readdir(abs, { withFileTypes: true });
     } catch {
       return;
     }
     for (const e of entries) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      if (visit(e, path) && e.isDirectory() && !skip.has(e.name)) walk(join(abs, e.name), path);
+      if (visit(e, path) && e.isDirectory() && !skip.has(e.name)) await walk(join(abs, e.name), path);
     }
   };
-  walk(dir, '');
+  await walk(dir, '');
 }
 
 /** The secret-like files a push holds back (for the summary), skipping the excluded directories. */
-function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[]): string[] {
+async function secretsUnder(dir: string, opts: DirOptions, allowed: readonly string[]): Promise<string[]> {
   const found: string[] = [];
-  walkLocal(dir, opts, (e, path) => {
+  await walkLocal(dir, opts, (e, path) => {
     if (!isSecretLike(path, allowed) || !(e.isFile() || e.isDirectory())) return true;
     found.push(e.isDirectory() ? `${path}/` : path);
     return false;
@@ -237,10 +244,11 @@ export async function dirPush(localDir: string, subpathArg: string | undefined, 
   const subpath = parseSubpath(subpathArg ?? '');
   compressLevel(opts);
   const s = await openSession(true);
-  const pushing = pushOnce(s, dir, subpath, opts);
-  // While rsync works: what it holds back, for the summary.
-  const held = opts.includeSecrets ? [] : secretsUnder(dir, opts, s.cfg.allowSecrets);
-  const r = await pushing;
+  // While rsync works: what it holds back, for the summary (none shown with -q).
+  const [r, held] = await Promise.all([
+    pushOnce(s, dir, subpath, opts),
+    opts.includeSecrets || isQuiet() ? [] : secretsUnder(dir, opts, s.cfg.allowSecrets),
+  ]);
   showChanges(r, opts.dryRun ?? false);
   info(`${opts.dryRun ? 'Dry run: ' : 'Pushed '}${localDir} to ${s.where(subpath)}: ${describe(r, opts.dryRun ?? false)}`);
   tellKept(r, opts.dryRun ?? false);
@@ -335,10 +343,10 @@ function backupRoot(dir: string): string {
 }
 
 /** Files in a local tree, outside the excluded directories (for the mass-change guard). */
-function countFiles(dir: string, opts: DirOptions): number {
+async function countFiles(dir: string, opts: DirOptions): Promise<number> {
   if (!existsSync(dir)) return 0;
   let n = 0;
-  walkLocal(
+  await walkLocal(
     dir,
     opts,
     (e) => {
@@ -441,7 +449,7 @@ export async function dirPull(localDir: string, subpathArg: string | undefined, 
         backupDir: dry ? undefined : join(backup, 'files'),
       });
     // A pull that would replace or delete most of a sizeable tree is almost always the wrong directory.
-    const local = countFiles(dir, opts);
+    const local = await countFiles(dir, opts);
     let probe: rsync.SyncResult | undefined;
     if (massGuard(local, opts.force ?? false) === 'probe') {
       probe = await rsync.runRsync(sync(true), false, s.target);

@@ -49,6 +49,8 @@ export function recordPush(
   const gone = new Set(classify(r.changes).deleted);
   const entries = new Set((last?.entries ?? []).filter((e) => !gone.has(e) && !gone.has(`${e}/`)));
   for (const e of r.listed) entries.add(unescapeName(e));
+  // Nothing new to remember (an unchanged tree pushed again): the record stands as it is.
+  if (last?.local === local && gone.size === 0 && entries.size === last.entries.length) return;
   const rec: PushRecord = { where, instance: instance ?? '', local, time: new Date().toISOString(), entries: [...entries] };
   writeText(recordFile(where, instance ?? ''), `${JSON.stringify(rec)}\n`);
 }
