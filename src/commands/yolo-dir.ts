@@ -104,12 +104,7 @@ function ignoredByGit(dir: string, opts: DirOptions, scratch: string): string | 
  * path relative to `dir`) and returns false to keep out of a directory; excluded
  * directories (and `also`) are not entered; unreadable ones are skipped (rsync names them).
  */
-async function walkLocal(
-  dir: string,
-  opts: DirOptions,
-  visit: (e: Dirent, path: string) => boolean,
-  also: string[] = [],
-): Promise<void> {
+async function walkLocal(dir: string, opts: DirOptions, visit: (e: Dirent, path: string) => boolean, also: string[] = []): Promise<void> {
   const skip = new Set([...excludesOf(opts).map((e) => e.replace(/\/$/, '')), ...also]);
   // Asynchronous: a push walks while rsync runs, and rsync's listing must keep being read.
   const walk = async (abs: string, rel: string) => {
