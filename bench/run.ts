@@ -93,6 +93,55 @@ async function compare(
   if (!JSON_OUT) process.stderr.write(`  ${group}: ${what}: ${median(a).toFixed(0)} ms vs ${median(b).toFixed(0)} ms\n`);
 }
 
+/** The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once. */
+function afterNodeStart(fn: () => Promise<unknown>, setup?: Side['setup']): Side {
+  return {
+    setup,
+    run: async () => {
+      must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+      await fn();
+    },
+  };
+}
+
+/**
+ * `ssh -F config` through a ControlMaster of the bench's own (its sockets in vm.dir/cm, ended by pid at the
+ * end); `tag` keeps apart two configurations that reach the same destination, since %C does not name the file.
+ */
+function ownMaster(config: string, tag = ''): string {
+  const cm = join(vm.dir, 'cm');
+  mkdirSync(cm, { recursive: true, mode: 0o700 });
+  return `ssh -F ${config} -o ControlMaster=auto -o ControlPath=${cm}/${tag}%C -o ControlPersist=120`;
+}
+
+/** An unchanged `yolo-dir push` of `tree` against node + rsync -az through the bench's own ControlMaster, warm. */
+async function unchangedDirPush(
+  b: Bench,
+  row: { group: string; what: string; rounds: number; target: number },
+  tree: string,
+  name: string,
+) {
+  const cmSsh = ownMaster(vm.sshConfig);
+  mkdirSync(join(vm.workspace, `${name}-plain`));
+  const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', tree, `${name}-ours`]), `yolo-dir push (${row.what})`);
+  const plainRsync = async () =>
+    must(
+      await vm.run('rsync', ['-az', '-e', cmSsh, `${tree}/`, `${b.user}@127.0.0.1:${join(vm.workspace, `${name}-plain`)}/`]),
+      `rsync (${row.what})`,
+    );
+  await dirPush();
+  await plainRsync();
+  await compare(
+    row.group,
+    row.what,
+    row.rounds,
+    { run: dirPush },
+    afterNodeStart(plainRsync),
+    'node -e 0 + rsync -az (own ControlMaster)',
+    row.target,
+  );
+}
+
 /** The bench's own ControlMaster processes (the plain-ssh floor), to end them by pid. */
 function masterPids(dir: string): number[] {
   return readdirSync(dir).flatMap((sock) => {
@@ -245,23 +294,14 @@ async function setup() {
 
 /** The everyday commands against their floors: a user's own ControlMaster, plus one Node.js start. */
 async function floors(b: Bench): Promise<void> {
-  const { home, user, sshCmd, plainUrl } = b;
+  const { home, plainUrl } = b;
   // (a 200-file repository, nothing to push; a 20-file directory, no change)
   const perfy = await makeRepo(vm, 'perfy');
   makeTree(join(perfy, 'src'), 200);
   must(await vm.run('git', ['add', '-A'], { cwd: perfy }), 'add perfy');
   must(await vm.run('git', ['commit', '-q', '-m', '200 files'], { cwd: perfy }), 'commit perfy');
   must(await vm.run('git', ['branch', 'feat'], { cwd: perfy }), 'branch perfy');
-  const cm = join(vm.dir, 'cm');
-  mkdirSync(cm, { mode: 0o700 });
-  const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
-  // The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once.
-  const afterNodeStart = (fn: () => Promise<unknown>): Side => ({
-    run: async () => {
-      must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
-      await fn();
-    },
-  });
+  const cmSsh = ownMaster(vm.sshConfig);
   must(await vm.vmGit('', ['init', '-q', '-b', 'main', 'perfy-plain']), 'init perfy-plain');
   must(await vm.vmGit('perfy-plain', ['config', 'receive.denyCurrentBranch', 'updateInstead']), 'config perfy-plain');
   const plainPush = async () =>
@@ -289,20 +329,11 @@ async function floors(b: Bench): Promise<void> {
   );
   const floorTree = join(home, 'tree-floor');
   makeTree(floorTree, 20);
-  mkdirSync(join(vm.workspace, 'floor-plain'));
-  const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', floorTree, 'floor-ours']), 'yolo-dir push');
-  const plainRsync = async () =>
-    must(await vm.run('rsync', ['-az', '-e', cmSsh, `${floorTree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'floor-plain')}/`]), 'rsync');
-  await dirPush();
-  await plainRsync();
-  await compare(
-    'floors',
-    'yolo-dir push 20 files, no change, warm',
-    ROUNDS,
-    { run: dirPush },
-    afterNodeStart(plainRsync),
-    'node -e 0 + rsync -az (own ControlMaster)',
-    1.25,
+  await unchangedDirPush(
+    b,
+    { group: 'floors', what: 'yolo-dir push 20 files, no change, warm', rounds: ROUNDS, target: 1.25 },
+    floorTree,
+    'floor',
   );
 }
 
@@ -443,7 +474,7 @@ async function statusRows(): Promise<void> {
  * What yolovm adds to the git status that any look at it costs, and to an unchanged rsync.
  */
 async function bigTree(b: Bench): Promise<void> {
-  const { home, user, sshCmd } = b;
+  const { home, user } = b;
   const files = 50_000;
   process.stderr.write(`  making a ${files.toLocaleString('en')}-file repository and tree...\n`);
   const local = await makeRepo(vm, 'huge');
@@ -456,15 +487,12 @@ async function bigTree(b: Bench): Promise<void> {
   must(await vm.vmGit('huge', ['commit', '-q', '-a', '-m', 'agent: 5 edits']), 'agent commit huge');
   for (let i = 5; i < 10; i++) writeFileSync(join(onVm, `d${String(i)}`, `f${String(i * 100)}.txt`), `agent edit ${String(i)}\n`);
   for (const name of ['new-a.txt', 'new-b.txt']) writeFileSync(join(onVm, name), 'agent\n');
-  const cm = join(vm.dir, 'cm');
-  mkdirSync(cm, { recursive: true, mode: 0o700 });
-  const cmSsh = `${sshCmd} -o ControlMaster=auto -o ControlPath=${cm}/%C -o ControlPersist=120`;
+  const cmSsh = ownMaster(vm.sshConfig);
   const vmStatus = async () =>
     must(
       await vm.run('sh', ['-c', `${cmSsh} ${user}@127.0.0.1 git -C ${join(vm.workspace, 'huge')} --no-optional-locks status --porcelain`]),
       'ssh git status',
     );
-  const nodeStart = async () => must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
   const fetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::huge', 'main'], { cwd: local }), 'fetch huge');
   const inLocal = { cwd: local };
   // Warm: the snapshot made once, the shared connections open.
@@ -476,12 +504,7 @@ async function bigTree(b: Bench): Promise<void> {
     `yolovm status of a ${label}, warm`,
     LARGE_ROUNDS,
     { run: async () => must(await vm.run('yolovm', ['status', 'huge']), 'status huge') },
-    {
-      run: async () => {
-        await nodeStart();
-        await vmStatus();
-      },
-    },
+    afterNodeStart(vmStatus),
     'node -e 0 + ssh git status --porcelain (own ControlMaster)',
     1.5,
   );
@@ -506,25 +529,16 @@ async function bigTree(b: Bench): Promise<void> {
   }
   const tree = join(home, 'tree-50k');
   makeTree(tree, files);
-  mkdirSync(join(vm.workspace, 'big-plain'));
-  const dirPush = async () => must(await vm.run('yolo-dir', ['push', '-q', tree, 'big-ours']), 'yolo-dir push 50k');
-  const plainRsync = async () =>
-    must(await vm.run('rsync', ['-az', '-e', cmSsh, `${tree}/`, `${user}@127.0.0.1:${join(vm.workspace, 'big-plain')}/`]), 'rsync 50k');
-  await dirPush();
-  await plainRsync();
-  await compare(
-    'big tree',
-    `yolo-dir push of ${files.toLocaleString('en')} files, no change, warm`,
-    LARGE_ROUNDS,
-    { run: dirPush },
+  await unchangedDirPush(
+    b,
     {
-      run: async () => {
-        await nodeStart();
-        await plainRsync();
-      },
+      group: 'big tree',
+      what: `yolo-dir push of ${files.toLocaleString('en')} files, no change, warm`,
+      rounds: LARGE_ROUNDS,
+      target: 1.25,
     },
-    'node -e 0 + rsync -az (own ControlMaster)',
-    1.25,
+    tree,
+    'big',
   );
 }
 
@@ -870,9 +884,7 @@ async function farVm(b: Bench): Promise<void> {
   // First: OpenSSH takes the first value it reads, so this wins over nothing (the harness sets no proxy).
   writeFileSync(far, `${proxy}\n${readFileSync(vm.sshConfig, 'utf8')}`);
   const farEnv = { YOLOVM_SSH: `ssh -F ${far}` };
-  const cm = join(vm.dir, 'cm');
-  mkdirSync(cm, { recursive: true, mode: 0o700 });
-  const cmSsh = `ssh -F ${far} -o ControlMaster=auto -o ControlPath=${cm}/far-%C -o ControlPersist=120`;
+  const cmSsh = ownMaster(far, 'far-');
   const inRv = { cwd: rv, env: farEnv };
   const helperFetch = async () => must(await vm.run('git', ['fetch', '-q', 'yolovm::review', 'main'], inRv), 'far fetch');
   const plainFetch = async () =>
@@ -881,13 +893,7 @@ async function farVm(b: Bench): Promise<void> {
   await helperFetch();
   await plainFetch();
   const g = `${String(DELAY_MS)} ms away`;
-  const plainSide: Side = {
-    setup: agentCommits,
-    run: async () => {
-      must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
-      await plainFetch();
-    },
-  };
+  const plainSide = afterNodeStart(plainFetch, agentCommits);
   // Plain git talks protocol v0 here: sshd drops GIT_PROTOCOL (Debian's AcceptEnv is LANG LC_*), so it
   // skips v2's ls-refs round trip, which yolovm keeps (docs/contract.md). Both, against that floor.
   for (const [what, pre] of [
@@ -945,16 +951,14 @@ async function farVm(b: Bench): Promise<void> {
       setup: commitInRv,
       run: async () => must(await vm.run('git', ['push', '-q', '-f', 'yolovm::far-ours', 'HEAD:main'], inRv), 'far push'),
     },
-    {
-      setup: commitInRv,
-      run: async () => {
-        must(await vm.run(process.execPath, ['-e', '0']), 'node -e 0');
+    afterNodeStart(
+      async () =>
         must(
           await vm.run('git', ['push', '-q', '-f', plainUrl(farPlain), 'HEAD:main'], { cwd: rv, env: { GIT_SSH_COMMAND: cmSsh } }),
           'far plain push',
-        );
-      },
-    },
+        ),
+      commitInRv,
+    ),
     'node -e 0 + git push ssh:// (own ControlMaster)',
     1.15,
   );

@@ -390,10 +390,10 @@ survey_repo() {
   (
     cd "$r" || exit 0
     b= h= n=0
-    if out=$(git --no-optional-locks status --porcelain=v2 --branch --no-ahead-behind 2>/dev/null); then
+    if porcelain=$(git --no-optional-locks status --porcelain=v2 --branch --no-ahead-behind 2>/dev/null); then
       set -f
       IFS=$nl
-      for l in $out; do
+      for l in $porcelain; do
         case $l in
         "# branch.oid (initial)") ;;
         "# branch.oid "*) h=${l#"# branch.oid "} ;;
