@@ -11,10 +11,10 @@ import { finished, startGit } from '../core/proc.js';
 import { locationRefs } from '../git/handoff.js';
 import { locationOf } from '../vm/session.js';
 import { repoAndSession } from './session.js';
-import { describeChanges, size, vmWorkTree } from '../vm/snapshot.js';
+import { describeChanges, size } from '../vm/snapshot.js';
 import { shqAll } from '../core/shell.js';
 import { parseSubpath } from '../config/subpath.js';
-import { submoduleWork, vmTip } from '../remote/vm-branch.js';
+import { submoduleWork, vmTipAndTree } from '../remote/vm-branch.js';
 
 export interface DiffOptions {
   patch?: boolean;
@@ -148,24 +148,14 @@ async function gather(branchArg: string | undefined, subpathArg: string | undefi
   const refs = locationRefs(subpath, s.cfg.vm.value);
   // With the branch named, the local side is read while the VM answers.
   const early = branchArg === undefined ? undefined : localTips(repo, refs.handoff(branchArg), branchArg);
-  const tree = await vmWorkTree(s, subpath, true);
-  const branch = branchArg ?? tree.branch;
-  if (!branch) {
-    throw new YolovmError(
-      `The VM work tree at ${s.where(subpath)} is not on a branch`,
-      'Name the branch to review: `git yolo-diff <branch>`.',
-    );
-  }
-  // The snapshot belongs to the branch the VM has checked out, and only to it.
-  const wip = tree.branch === branch ? tree.snapshot : undefined;
   // Fetched quietly: the review is the output.
-  const tip = await vmTip(repo, s, {
-    branch,
+  const { tree, branch, tip } = await vmTipAndTree(repo, s, {
+    branch: branchArg,
     subpath,
-    dryRun: false,
-    wip: tree.snapshot?.sha,
     outputFlags: isVerbose() ? ['--verbose'] : ['--quiet'],
   });
+  // The snapshot belongs to the branch the VM has checked out, and only to it.
+  const wip = tree.branch === branch ? tree.snapshot : undefined;
   const target = wip ? refs.wip : tip;
 
   const here = await (early ?? localTips(repo, refs.handoff(branch), branch));

@@ -14,7 +14,7 @@ import { repoAndSession } from './session.js';
 import { describeChanges, size, vmWorkTree, type VmWorkTree } from '../vm/snapshot.js';
 import { shqAll } from '../core/shell.js';
 import { parseSubpath } from '../config/subpath.js';
-import { submoduleWork, vmTip } from '../remote/vm-branch.js';
+import { submoduleWork, vmTip, vmTipAndTree } from '../remote/vm-branch.js';
 import {
   branchUpdate,
   divergedError,
@@ -56,11 +56,11 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   const { repo, s } = await repoAndSession();
   const { subpath } = locationOf(s, subpathArg);
   const dryRun = opts.dryRun ?? false;
-  // The VM work tree first (a snapshot of uncommitted work, unless a dry run): it
-  // also names a VM path that is missing or holds no repository. The local
-  // branch meanwhile (the fetch moves only refs/yolovm/).
-  const [tree, [local]] = await Promise.all([vmWorkTree(s, subpath, !dryRun), git.resolveAll(repo, [`refs/heads/${branch}`])]);
-  const vm = await vmTip(repo, s, { branch, subpath, dryRun, wip: tree.snapshot?.sha });
+  // The VM's branch and work tree (one session), the local branch meanwhile (the fetch moves only refs/yolovm/).
+  const [{ tree, vm }, [local]] = await Promise.all([
+    fromVm(repo, s, branch, subpath, dryRun),
+    git.resolveAll(repo, [`refs/heads/${branch}`]),
+  ]);
   // A fetch brought it; a dry run only looked it up.
   const vmHere = dryRun ? await git.hasCommit(repo, vm) : true;
   if (opts.refsOnly) {
@@ -82,6 +82,26 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
   if (wip) applyWip(wip);
   for (const line of submoduleWork(repo.top, s, subpath, local ?? vm, tree.snapshot?.sha ?? vm)) info(line);
   return EXIT.ok;
+}
+
+/**
+ * The VM's tip of the branch and its work tree: one fetch that brings the
+ * snapshot of uncommitted work too; a dry run asks what is uncommitted and looks
+ * the tip up, writing nothing on the VM or here.
+ */
+async function fromVm(
+  repo: git.Repo,
+  s: Session,
+  branch: string,
+  subpath: string,
+  dryRun: boolean,
+): Promise<{ tree: VmWorkTree; vm: string }> {
+  if (!dryRun) {
+    const { tree, tip } = await vmTipAndTree(repo, s, { branch, subpath });
+    return { tree, vm: tip };
+  }
+  const tree = await vmWorkTree(s, subpath, false);
+  return { tree, vm: await vmTip(repo, s, { branch, subpath, dryRun: true }) };
 }
 
 /** With --refs-only: where the VM's branch now is here, and how it stands to the local one; nothing local moved. */

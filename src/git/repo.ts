@@ -150,6 +150,11 @@ export async function moveRef(repo: Repo, branch: string, to: string, from: stri
   await query(repo.top, ['update-ref', '-m', reason, `refs/heads/${branch}`, to, from ?? '']); // '': the ref must not exist yet (whatever the hash length)
 }
 
+/** Point a ref (not a branch: see moveRef) at an object this repository has. */
+export async function setRef(repo: Repo, ref: string, to: string, reason: string): Promise<void> {
+  await query(repo.top, ['update-ref', '-m', reason, ref, to]);
+}
+
 /** Fast-forward or (forced) move a checked-out branch together with its clean work tree. */
 export async function moveCheckedOut(worktree: string, to: string, force: boolean): Promise<void> {
   // (git's upkeep is left to the user's next command of their own, as a fetch leaves it)

@@ -13,12 +13,17 @@ import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
 import type { Session } from '../vm/session.js';
 import { vmCommand, vmFailure } from '../vm/vm.js';
 
+const GIT_LOST =
+  /^(fatal: Could not read from remote repository\.|Please make sure you have the correct access rights|and the repository exists\.|)$/;
+
 /** What git said and did; ssh's and the VM script's failures are thrown instead. */
 export interface FetchRun {
   code: number;
   stdout: string;
   /** git's stderr lines (bounded, as the relay keeps them), for our messages. */
   stderr: string;
+  /** With `withSnapshot`: the snapshot answer's marker lines (snapshot.ts reads them). */
+  snapshot: { text: string; lines: number; overflow: boolean };
 }
 
 /** The URL a user gives git for the same place: yolovm::<subpath>, or yolovm::<name>:<subpath> for a named VM. */
@@ -41,14 +46,10 @@ export function gitOutputFlags(): string[] {
  * (vm.sh finds the repository by its own arguments and ignores the path git
  * appends). git's stderr is relayed, escaped, except lines matching `hide`.
  */
-export async function gitFromVm(
-  s: Session,
-  subpath: string,
-  call: { gitArgs?: readonly string[]; verb: 'fetch' | 'ls-remote'; args: readonly string[]; hide?: RegExp },
-): Promise<FetchRun> {
+export async function gitFromVm(s: Session, subpath: string, call: FetchCall & { verb: 'fetch' | 'ls-remote' }): Promise<FetchRun> {
   const place = s.place(subpath);
   const v2 = s.cfg.protocolVersion === '2';
-  const uploadPack = vmCommand({ mode: 'upload-pack', v2 }, place, true);
+  const uploadPack = vmCommand({ mode: 'upload-pack', v2, withSnapshot: call.withSnapshot }, place, true);
   const url = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
   const args = [
     ...(call.gitArgs ?? []),
@@ -68,6 +69,8 @@ export async function gitFromVm(
         runRelayed('git', args, {
           env,
           hide: call.hide,
+          // git's lines after the VM script or ssh gave up: our message says which (shown when git succeeds).
+          hold: GIT_LOST,
           sshFailed: (code, _out, relay) => code !== 0 && relay.vmExit === undefined && relay.sshSpoke,
           notFound: gitNotInstalled,
         }),
@@ -82,7 +85,15 @@ export async function gitFromVm(
     // ssh's own lines were held back: the connection, not git, failed.
     if (r.held !== '' && !r.relay.all.some((l) => /^fatal: couldn't find remote ref /.test(l))) throw sshFailure(r.held, s.target);
   }
-  return { code: r.code, stdout: r.stdout, stderr: r.relay.all.join('\n') };
+  return { code: r.code, stdout: r.stdout, stderr: r.relay.all.join('\n'), snapshot: r.relay.snapshot };
+}
+
+export interface FetchCall {
+  gitArgs?: readonly string[];
+  args: readonly string[];
+  hide?: RegExp;
+  /** Have the VM make a snapshot of the work tree in the same session (vm.sh upload-pack --with-snapshot). */
+  withSnapshot?: 'HEAD' | `refs/heads/${string}`;
 }
 
 /**
@@ -91,11 +102,7 @@ export async function gitFromVm(
  * at X but expected Y`): both wrote what the VM has, so the next try finds it
  * there. A few tries at most.
  */
-export async function fetchFromVm(
-  s: Session,
-  subpath: string,
-  call: { gitArgs?: readonly string[]; args: readonly string[]; hide?: RegExp },
-): Promise<FetchRun> {
+export async function fetchFromVm(s: Session, subpath: string, call: FetchCall): Promise<FetchRun> {
   // Those lines are ours to judge (and in r.stderr when the last try fails too).
   const race = "cannot lock ref 'refs/yolovm/|\\(unable to update local ref\\)";
   const hide = new RegExp(call.hide ? `${call.hide.source}|${race}` : race);

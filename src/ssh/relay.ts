@@ -12,6 +12,7 @@ import { Lines, MAX_LINE } from '../core/lines.js';
 // What the relay keeps of a child's stderr, whatever the VM floods it with: the
 // first lines (where ssh's, git's and rsync's complaints are), cut to a length.
 const MAX_KEPT = 1000;
+const SNAPSHOT_MARKER = 'yolovm:snapshot:';
 
 function keep(lines: string[], line: string): void {
   if (lines.length < MAX_KEPT) lines.push(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
@@ -41,6 +42,8 @@ export class StderrRelay {
   kept: string | undefined;
   /** The VM work tree after a push, when the script reported it (its reader parses it: protocol.parseHead). */
   vmHeadLine: string | undefined;
+  /** A snapshot answer beside a fetch (vm.sh upload-pack --with-snapshot): its base64 lines joined, unchecked, within a bound. */
+  readonly snapshot = { text: '', lines: 0, overflow: false };
 
   private readonly lines = new Lines({
     line: (line) => {
@@ -55,6 +58,10 @@ export class StderrRelay {
   }
 
   private line(line: string): void {
+    if (line.startsWith(SNAPSHOT_MARKER)) {
+      this.snapshotLine(line.slice(SNAPSHOT_MARKER.length));
+      return;
+    }
     keep(this.all, line);
     const marker = /^yolovm:(exit|head|kept|untracked):(.*)$/.exec(line);
     if (marker?.[1] === 'exit') this.vmExit = Number(marker[2]);
@@ -67,6 +74,17 @@ export class StderrRelay {
     else if (this.hide?.test(line)) return;
     else process.stderr.write(`${safeRelayed(line)}\n`);
   }
+
+  private snapshotLine(text: string): void {
+    const s = this.snapshot;
+    s.lines++;
+    // What came, marker and newline counted: twice an answer's bound holds an
+    // honest answer's base64 (4 characters for every 3 bytes, in lines of 76).
+    this.snapshotBytes += SNAPSHOT_MARKER.length + text.length + 1;
+    if (this.snapshotBytes > 2 * MAX_ANSWER) s.overflow = true;
+    s.text = s.overflow ? '' : s.text + text;
+  }
+  private snapshotBytes = 0;
 
   /** ssh's own lines were held back. */
   get sshSpoke(): boolean {

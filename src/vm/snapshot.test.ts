@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseStatusZ } from '../git/plumbing.js';
-import { describeChanges, parseSnapshot, size } from './snapshot.js';
+import { describeChanges, parseSnapshot, size, snapshotFromMarkers } from './snapshot.js';
+import { StderrRelay } from '../ssh/relay.js';
 import { YolovmError } from '../core/errors.js';
 import { safeText } from '../core/text.js';
 
@@ -53,6 +54,38 @@ describe('snapshot answers', () => {
     const tree = parseSnapshot(`head\t${H}\tmain\ndirty\n?? a\x1b]52;c;eA==\x07\0`);
     assert.equal(tree.changes[0]?.path, 'a\x1b]52;c;eA==\x07');
     assert.equal(safeText(describeChanges(tree.changes)), '1 uncommitted change (?? a\\x1b]52;c;eA==\\x07)');
+  });
+  it('beside a fetch: base64 marker lines on stderr, collected by the relay apart from what it shows', () => {
+    const answer = `head\t${H}\tmain\nsnapshot\t${S}\t6\n?? wip.txt\0`;
+    const relay = new StderrRelay();
+    const b64 = Buffer.from(answer).toString('base64');
+    for (const part of [b64.slice(0, 20), b64.slice(20)]) relay.push(`yolovm:snapshot:${part}\n`);
+    assert.deepEqual(relay.all, []);
+    assert.equal(snapshotFromMarkers(relay.snapshot).snapshot?.sha, S);
+  });
+  const markers: [string, { text: string; lines: number; overflow: boolean }, RegExp][] = [
+    ['no lines', { text: '', lines: 0, overflow: false }, /no snapshot lines/],
+    ['a line that is not base64', { text: 'aGVhZA\x1b[2Jb', lines: 2, overflow: false }, /not base64: 'aGVhZA\\x1b\[2Jb'/],
+    ['padding inside', { text: 'aGVhZA==aGVhZA==', lines: 2, overflow: false }, /not base64/],
+    ['more than an answer may be', { text: '', lines: 9, overflow: true }, /exceeded 32 MB/],
+    ['base64 of something else', { text: Buffer.from('rm -rf /\n').toString('base64'), lines: 1, overflow: false }, /first word/],
+  ];
+  for (const [name, marker, why] of markers) {
+    it(`refuses, beside a fetch, ${name}`, () => {
+      assert.throws(
+        () => snapshotFromMarkers(marker),
+        (e: Error) => e instanceof YolovmError && why.test(e.message),
+      );
+    });
+  }
+  it('the relay stops keeping snapshot lines past the bound (counting each line whole), and says so', () => {
+    const relay = new StderrRelay();
+    for (let i = 0; i < 800; i++) relay.push(`yolovm:snapshot:${'A'.repeat(100_000)}\n`);
+    assert.equal(relay.snapshot.overflow, true);
+    assert.equal(relay.snapshot.text, '');
+    const short = new StderrRelay();
+    short.push('yolovm:snapshot:QUFB\n'.repeat(4_000_000));
+    assert.equal(short.snapshot.overflow, true, 'short lines count with their marker');
   });
   it('summaries', () => {
     assert.equal(describeChanges(parseStatusZ(' M a\0?? b\0')), '2 uncommitted changes (M a, ?? b)');

@@ -1,7 +1,8 @@
 // The VM work tree's uncommitted work: vm.sh's `snapshot` mode makes it a commit
 // (parent: the VM's HEAD) without touching the agent's index, work tree, HEAD,
 // stash or refs; the host then fetches that commit by id into refs/yolovm/.
-import { Answer } from './answers.js';
+import { Answer, answerTooLarge } from './answers.js';
+import { MAX_ANSWER } from '../ssh/relay.js';
 import { shown } from '../core/errors.js';
 import { parseStatusZ, type Change } from '../git/plumbing.js';
 import type { Session } from './session.js';
@@ -46,6 +47,19 @@ export function checkedChanges(a: Answer, changes: Change[]): Change[] {
     if (c.from !== undefined) a.relPath(c.from, 'path', { strict: false });
   }
   return changes;
+}
+
+/**
+ * The snapshot answer vm.sh sends beside a fetch (upload-pack --with-snapshot),
+ * as marker lines of base64 on stderr (collected by the relay within a bound).
+ */
+export function snapshotFromMarkers(marker: { text: string; lines: number; overflow: boolean }): VmWorkTree {
+  const a = new Answer('snapshot');
+  if (marker.overflow) throw answerTooLarge('snapshot', MAX_ANSWER);
+  if (marker.lines === 0) a.fail('no snapshot lines beside the fetch');
+  const bad = /[^A-Za-z0-9+/=]|=+[^=]/.exec(marker.text);
+  if (bad) a.fail(`not base64: ${shown(marker.text.slice(Math.max(0, bad.index - 20), bad.index + 20))}`);
+  return parseSnapshot(Buffer.from(marker.text, 'base64').toString('utf8'));
 }
 
 /** Ask the VM for its work tree; with `commit`, also make a snapshot of uncommitted work. */

@@ -10,7 +10,8 @@
 # --quiet, which silences the "yolovm: ..." lines on stderr):
 #
 #   list [--with-head]                  refs for a push; see mode_list
-#   upload-pack [--v2] | upload-archive git's server (fetch, clone, ls-remote, archive)
+#   upload-pack [--v2] [--with-snapshot=HEAD|refs/heads/B]
+#               | upload-archive        git's server (fetch, clone, ls-remote, archive)
 #   receive-pack [--dry-run] [--report] [--head=REF] [--checkout=auto|none|refs/heads/B]
 #                [--format=sha1|sha256] [--gitdir]     git's receiver, creating the repository
 #   snapshot [--dry-run]                uncommitted work as a commit, and git status -z
@@ -24,12 +25,12 @@
 # 40-46 (die, below; VM_EXIT in vm.ts names the same, checked by a unit test),
 # and, where another program's (send-pack, rsync) stands between us and the
 # host, a marker line on stderr: yolovm:exit:N, yolovm:head:STATE BRANCH,
-# yolovm:kept:N PATH, yolovm:untracked:N.
+# yolovm:kept:N PATH, yolovm:untracked:N, yolovm:snapshot:BASE64.
 set -u
 mode=$1 base=$2 sub=$3
 shift 3
 quiet=0 dry=0 report=0 with_head=0 v2=0 snapshots=0 root_ok=0 keep_all=0
-new_head= checkout=auto format=sha1 kind=worktree
+new_head= checkout=auto format=sha1 kind=worktree with_snapshot=
 while [ $# -gt 0 ]; do
   case $1 in
   --quiet) quiet=1 ;;
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
   --head=*) new_head=${1#--head=} ;;
   --checkout=*) checkout=${1#--checkout=} ;;
   --format=*) format=${1#--format=} ;;
+  --with-snapshot=*) with_snapshot=${1#--with-snapshot=} ;;
   --) shift; break ;;
   -*) echo "yolovm: unknown option $1" >&2; exit 2 ;;
   # git send-pack appends the URL's path (/yolovm) to receive-pack: not ours.
@@ -191,7 +193,54 @@ mode_upload_pack() {
   need git 40
   find_repo || why_unusable
   if [ "$v2" = 1 ]; then GIT_PROTOCOL=version=2; export GIT_PROTOCOL; fi
-  exec git -c uploadpack.allowAnySHA1InWant=true "$mode" "$gd"
+  [ -n "$with_snapshot" ] || exec git -c uploadpack.allowAnySHA1InWant=true "$mode" "$gd"
+  # --with-snapshot: the fetch brings the uncommitted work too, in its own
+  # session: the snapshot answer (mode_snapshot's) goes to stderr as marker
+  # lines, and git serves a view of the repository (view_repo) that can name it.
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-fetch.XXXXXX") || die 45
+  remove_tmp_on_exit
+  snapshot_answer "$tmp/status" >"$tmp/answer"
+  base64 <"$tmp/answer" | sed 's/^/yolovm:snapshot:/' >&2 || die 45
+  view_repo "$tmp/view" || die 45
+  git -c uploadpack.allowAnySHA1InWant=true upload-pack "$tmp/view"
+}
+
+# Remove the temporary directory $tmp however the script ends.
+remove_tmp_on_exit() {
+  trap 'rm -rf -- "$tmp"' EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 141' PIPE
+  trap 'exit 143' TERM
+}
+
+# A repository of the moment at $1 for a fetch that brings the snapshot: the
+# agent's objects (as alternates) and two refs, the branch --with-snapshot names
+# (HEAD: the one checked out) and refs/yolovm/snapshot (the snapshot, or that
+# branch's tip when there is none), so git's fetch can name both while no ref is
+# written in the agent's repository. Uses $b, $h and $snap of snapshot_answer.
+view_repo() {
+  objects=$gd/objects
+  if [ -f "$gd/commondir" ]; then
+    IFS= read -r c <"$gd/commondir" || c=
+    case $c in /*) objects=$c/objects ;; ?*) objects=$gd/$c/objects ;; esac
+  fi
+  mkdir -p "$1/objects/info" "$1/refs" &&
+    printf "%s\n" "$objects" >"$1/objects/info/alternates" &&
+    printf "ref: refs/heads/.invalid\n" >"$1/HEAD" || return 1
+  [ ! -f "${objects%/objects}/shallow" ] || cp "${objects%/objects}/shallow" "$1/shallow" || return 1
+  [ -n "$fmt" ] || fmt=$(git --git-dir="$gd" rev-parse --show-object-format) || return 1
+  if [ "$fmt" = sha1 ]; then
+    printf "[core]\n\trepositoryformatversion = 0\n" >"$1/config"
+  else
+    printf "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = %s\n" "$fmt" >"$1/config"
+  fi || return 1
+  case $with_snapshot in HEAD) ref=${b:+refs/heads/$b} ;; *) ref=$with_snapshot ;; esac
+  if [ "$ref" = "refs/heads/$b" ]; then tip=$h; else tip=$(git --git-dir="$gd" rev-parse -q --verify "$ref^{commit}") || tip=; fi
+  {
+    [ -z "$tip" ] || printf "%s %s\n" "$tip" "$ref"
+    [ -z "${snap:-$tip}" ] || printf "%s refs/yolovm/snapshot\n" "${snap:-$tip}"
+  } >"$1/packed-refs"
 }
 
 # The work tree's uncommitted work (staged, unstaged, untracked; what .gitignore
@@ -204,20 +253,27 @@ mode_upload_pack() {
 mode_snapshot() {
   need git 40
   find_repo || why_unusable
+  tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-status.XXXXXX") || die 45
+  trap 'rm -f "$tmp"' EXIT
+  snapshot_answer "$tmp"
+}
+# mode_snapshot's answer on stdout, git status's output kept in the file $1; sets
+# b (branch), h (HEAD) and snap (the snapshot's id, '' when none was made).
+snapshot_answer() {
+  snap=
   b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
   h=$(git --git-dir="$gd" rev-parse -q --verify HEAD^{commit}) || h=
   printf "head\t%s\t%s\n" "$h" "$b"
-  if [ "$bare" = 1 ]; then echo bare; exit 0; fi
+  if [ "$bare" = 1 ]; then echo bare; return 0; fi
   cd "$dir" || die 42
-  tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-status.XXXXXX") || die 45
-  trap 'rm -f "$tmp"' EXIT
-  git --no-optional-locks status --porcelain -z >"$tmp" || die 45
-  if [ ! -s "$tmp" ]; then echo clean; exit 0; fi
+  git --no-optional-locks status --porcelain -z >"$1" || die 45
+  if [ ! -s "$1" ]; then echo clean; return 0; fi
   # A dry run only says what is uncommitted: it writes nothing on the VM.
-  if [ "$dry" = 1 ]; then echo dirty; cat "$tmp"; exit 0; fi
+  if [ "$dry" = 1 ]; then echo dirty; cat "$1"; return 0; fi
   made=$(make_snapshot "$h") || die 45
+  snap=${made%%	*}
   printf "snapshot\t%s\n" "$made"
-  cat "$tmp"
+  cat "$1"
 }
 
 # Push: create the repository on first push, with HEAD on the pushed branch so
@@ -485,11 +541,7 @@ mode_survey() {
   jobs=1
   cpus=$(nproc 2>/dev/null) || cpus=1
   if [ "$has_git" = 1 ] && [ "$cpus" -gt 1 ] && tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-survey.XXXXXX" 2>/dev/null); then
-    trap 'rm -rf -- "$tmp"' EXIT
-    trap 'exit 129' HUP
-    trap 'exit 130' INT
-    trap 'exit 141' PIPE
-    trap 'exit 143' TERM
+    remove_tmp_on_exit
     jobs=$((cpus < 4 ? cpus : 4))
   fi
   # NUL-framed until read: a newline in a path travels as \001 through `read`;

@@ -31,6 +31,8 @@ describe('vmArgs: one typed request, the options vm.sh parses', () => {
     [{ mode: 'list' }, true, ['--quiet']],
     [{ mode: 'list', withHead: true }, false, ['--with-head']],
     [{ mode: 'upload-pack', v2: true }, true, ['--quiet', '--v2']],
+    [{ mode: 'upload-pack', withSnapshot: 'HEAD' }, true, ['--quiet', '--with-snapshot=HEAD']],
+    [{ mode: 'upload-pack', v2: true, withSnapshot: 'refs/heads/a b' }, false, ['--v2', '--with-snapshot=refs/heads/a b']],
     [{ mode: 'upload-archive' }, true, ['--quiet']],
     [{ mode: 'receive-pack', checkout: 'auto', format: 'sha1' }, false, ['--checkout=auto', '--format=sha1']],
     [

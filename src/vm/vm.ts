@@ -32,7 +32,12 @@ export type Checkout = 'auto' | 'none' | `refs/heads/${string}`;
  */
 export type VmRequest =
   | { mode: 'list'; withHead?: boolean }
-  | { mode: 'upload-pack'; v2?: boolean }
+  | {
+      mode: 'upload-pack';
+      v2?: boolean;
+      /** Make a snapshot first and serve a view that can name it (vm.sh view_repo): that branch, or the checked-out one. */
+      withSnapshot?: 'HEAD' | `refs/heads/${string}`;
+    }
   | { mode: 'upload-archive' }
   | {
       mode: 'receive-pack';
@@ -81,6 +86,7 @@ export function vmArgs(req: VmRequest, quiet: boolean): string[] {
       break;
     case 'upload-pack':
       flag(req.v2, 'v2');
+      value(req.withSnapshot, 'with-snapshot');
       break;
     case 'receive-pack':
       flag(req.dryRun, 'dry-run');

@@ -4,7 +4,7 @@
 // or floods. Nothing it does may reach past the boundary.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -218,17 +218,19 @@ describe('bounded answers', () => {
     }
   });
 
-  for (const [mode, cmd, args] of [
-    ['list', 'git', ['push', 'yolovm::app', 'main']],
-    ['snapshot', 'git-yolo-fetch', ['main', 'app']],
-    ['ls', 'yolo-dir', ['ls']],
+  for (const [mode, cmd, args, flood, answer = mode] of [
+    ['list', 'git', ['push', 'yolovm::app', 'main'], 'yes | head -c 100000000'],
+    ['snapshot', 'git-yolo-fetch', ['--dry-run', 'main', 'app'], 'yes | head -c 100000000'],
+    // Beside a fetch, the snapshot's answer is marker lines on stderr.
+    ['upload-pack', 'git-yolo-fetch', ['main', 'app'], 'yes yolovm:snapshot:QUFB | head -c 100000000 >&2', 'snapshot'],
+    ['ls', 'yolo-dir', ['ls'], 'yes | head -c 100000000'],
   ] as const) {
-    it(`a flood answering ${mode} (${cmd}): refused, named`, async () => {
-      vm.setAgent(`${RECORDER}\n${lying(mode, 'yes | head -c 100000000')}`);
+    it(`a flood answering ${mode} (${cmd} ${args.join(' ')}): refused, named`, async () => {
+      vm.setAgent(`${RECORDER}\n${lying(mode, flood)}`);
       try {
         const r = await y(cmd, [...args]);
         assert.notEqual(r.code, 0);
-        assert.match(r.stderr, new RegExp(`The VM's answer to ${mode} exceeded 32 MB`));
+        assert.match(r.stderr, new RegExp(`The VM's answer to ${answer} exceeded 32 MB`));
       } finally {
         vm.setAgent(RECORDER);
       }
@@ -237,6 +239,30 @@ describe('bounded answers', () => {
 });
 
 describe('validated answers: a lie is refused, named, and nothing is written for it', () => {
+  it('a snapshot beside the fetch that the fetch did not bring (the agent rewrote base64): refused, no wip ref moved', async () => {
+    const p = await y('git-yolo-push', ['main', 'app']);
+    assert.equal(p.code, 0, p.stderr);
+    const wip = join(vm.workspace, 'app', 'wip.txt');
+    write(wip, 'uncommitted\n');
+    const wipRef = ['rev-parse', '-q', '--verify', 'refs/yolovm/default/app/wip'];
+    const before = await y('git', wipRef);
+    // Every command vm.sh runs is the agent's to replace: this base64 names another snapshot.
+    const fake = join(vm.dir, 'agent', 'bin', 'base64');
+    write(fake, `#!/bin/sh\nsed 's/^snapshot\\t[0-9a-f]*/snapshot\\t${'f'.repeat(40)}/' | /usr/bin/base64\n`);
+    chmodSync(fake, 0o755);
+    vm.setAgent(`${RECORDER}\nPATH=$AGENT/bin:$PATH; export PATH`);
+    try {
+      const r = await y('git-yolo-fetch', ['main', 'app']);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^error: The VM named a snapshot \(ffffffffffff\) that the fetch did not bring$/m);
+      assert.equal((await y('git', wipRef)).stdout, before.stdout);
+    } finally {
+      rmSync(fake);
+      rmSync(wip);
+      vm.setAgent(RECORDER);
+    }
+  });
+
   it('a survey naming a path outside the workspace: yolovm save writes nothing', async () => {
     vm.setAgent(`${RECORDER}\n${lying('survey', String.raw`printf 'dir\0./../../../escape\0-\0'`)}`);
     try {

@@ -316,18 +316,19 @@ describe('git yolo-fetch', () => {
     assert.equal(readFileSync(join(repo, 'agent.txt'), 'utf8'), 'a\nb\nb2\nc\n');
   });
 
-  it("prints its own summary, not git's lines for refs/yolovm/ (a new snapshot is no alarming forced update); -v shows them", async () => {
+  it("prints its own summary, not git's lines for refs/yolovm/ and the snapshot; -v shows them", async () => {
     await yolo('yolo-push', 'test-branch', 'noise');
     for (const text of ['one\n', 'two\n']) {
       writeFileSync(join(vm.workspace, 'noise', 'wip.txt'), text);
       const r = await yolo('yolo-fetch', 'test-branch', 'noise');
       assert.equal(r.code, 0, r.stderr);
-      assert.doesNotMatch(r.stderr, /From yolovm::|forced update|-> refs\/yolovm\//);
+      assert.doesNotMatch(r.stderr, /From |forced update|-> refs\/yolovm\/|FETCH_HEAD/);
       assert.match(r.stderr, /^The VM work tree \(on test-branch\) has 1 uncommitted change \(\?\? wip\.txt\): saved as /m);
     }
     writeFileSync(join(vm.workspace, 'noise', 'wip.txt'), 'three\n');
     const v = await yolo('yolo-fetch', '-v', 'test-branch', 'noise');
-    assert.match(v.stderr, /-> refs\/yolovm\/default\/noise\/wip +\(forced update\)/);
+    assert.match(v.stderr, /refs\/yolovm\/snapshot +-> FETCH_HEAD/);
+    assert.match(v.stderr, /update-ref .* refs\/yolovm\/default\/noise\/wip [0-9a-f]{40}/);
   });
 
   it('fast-forwards a branch checked out in another worktree, with its work tree', async () => {
