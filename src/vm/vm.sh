@@ -22,7 +22,7 @@
 #   doctor | clean | ls
 #
 # Answers are on stdout, described at each mode. Problems are exit statuses
-# 40-46 (die, below; VM_EXIT in vm.ts names the same, checked by a unit test),
+# 40-47 (die, below; VM_EXIT in vm.ts names the same, checked by a unit test),
 # and, where another program's (send-pack, rsync) stands between us and the
 # host, a marker line on stderr: yolovm:exit:N, yolovm:head:STATE BRANCH,
 # yolovm:kept:N PATH, yolovm:untracked:N, yolovm:snapshot:BASE64.
@@ -63,7 +63,7 @@ nl='
 say() { [ "$quiet" = 1 ] || printf "yolovm: %s\n" "$*" >&2; }
 # Exit with one of our statuses (VM_EXIT in vm.ts): 40 git missing, 41 path
 # missing, 42 not a repository, 43 path is a file, 44 rsync missing, 45 cannot
-# create, 46 holds other projects. The marker line tells the host which one when another program (git
+# create, 46 holds other projects, 47 cannot snapshot the uncommitted work. The marker line tells the host which one when another program (git
 # send-pack) stands between us and it.
 die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
@@ -125,18 +125,73 @@ check_out_pushed() {
   fi
 }
 
-# A commit of the work tree in the current directory (staged, unstaged, untracked;
-# what .gitignore ignores left out) whose parent is HEAD ($1, empty before the
-# first commit), built on a copy of the index: the agent's index, work tree,
-# HEAD, stash and reflogs are untouched, and no ref is written. Dated as HEAD, so
-# the same work always makes the same commit. Prints its id and size in bytes.
-make_snapshot() {
+# The agent's index copied to a temporary file, $idx, for make_snapshot.
+copy_index() {
   idx=$(mktemp "${TMPDIR:-/tmp}/yolovm-index.XXXXXX") || return 1
-  if [ -f "$gd/index" ]; then cp "$gd/index" "$idx" || return 1; else rm -f "$idx"; fi
-  GIT_INDEX_FILE=$idx git add -A &&
-    tree=$(GIT_INDEX_FILE=$idx git write-tree)
+  if [ -f "$gd/index" ]; then cp "$gd/index" "$idx" || { rm -f "$idx"; return 1; }; else rm -f "$idx"; fi
+}
+# make_snapshot's slow half (git add -A, which reads every file git status does)
+# begun in the background beside git status where the VM has a core to spare:
+# status must come first, it says whether there is anything to snapshot.
+# $adding is its pid; end_adding waits for it (its status in $added, which
+# make_snapshot takes; its messages in $idx.err), drop_adding ends it.
+adding= added=
+begin_adding() {
+  [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ] && copy_index || return 0
+  GIT_INDEX_FILE=$idx git add -A </dev/null >/dev/null 2>"$idx.err" &
+  adding=$!
+}
+end_adding() {
+  [ -n "$adding" ] || return 0
+  wait "$adding"
+  added=$? adding=
+}
+drop_adding() {
+  [ -n "$adding" ] || return 0
+  kill "$adding" 2>/dev/null
+  wait "$adding"
+  rm -f "$idx" "$idx.lock" "$idx.err"
+  adding=
+}
+# Pathspecs for git add -A of the work tree but for the repositories the agent
+# made inside it and did not add (each a project of its own, which the survey
+# finds; git would add one as a bare commit id, or refuse one without commits),
+# NUL-terminated, into the file $1. Fails when there are none.
+all_but_nested() {
+  git ls-files -z -o --exclude-standard | sed -z -n 's|^\(.*\)/$|:(exclude,literal)\1|p' >"$1.x" &&
+    [ -s "$1.x" ] && { printf ".\0" && cat -- "$1.x"; } >"$1"
   ok=$?
-  rm -f "$idx" "$idx.lock"
+  rm -f -- "$1.x"
+  return "$ok"
+}
+# A commit of the work tree in the current directory (staged, unstaged, untracked;
+# what .gitignore ignores left out; see all_but_nested) whose parent is HEAD ($1,
+# empty before the first commit), built on a copy of the index: the agent's
+# index, work tree, HEAD, stash and reflogs are untouched, and no ref is written.
+# Dated as HEAD, so the same work always makes the same commit. $2 is 0 when git
+# status showed no untracked directory, so no repository can be nested. Prints
+# its id and size in bytes.
+make_snapshot() {
+  spec=
+  if [ "${2:-1}" != 0 ]; then
+    spec=$(mktemp "${TMPDIR:-/tmp}/yolovm-paths.XXXXXX") || return 1
+    all_but_nested "$spec" || { rm -f "$spec"; spec=; }
+  fi
+  if [ -n "$added" ] && [ -z "$spec" ]; then
+    ok=$added
+    [ "$ok" = 0 ] || cat -- "$idx.err" >&2
+  else
+    [ -z "$added" ] || rm -f "$idx" "$idx.lock" "$idx.err"
+    if copy_index; then
+      if [ -n "$spec" ]; then GIT_INDEX_FILE=$idx git add -A --pathspec-from-file="$spec" --pathspec-file-nul
+      else GIT_INDEX_FILE=$idx git add -A; fi
+      ok=$?
+    else ok=1; fi
+  fi
+  added=
+  [ "$ok" != 0 ] || tree=$(GIT_INDEX_FILE=$idx git write-tree) || ok=1
+  rm -f "$idx" "$idx.lock" "$idx.err"
+  [ -z "$spec" ] || rm -f "$spec"
   [ "$ok" = 0 ] || return 1
   when=${1:+$(git show -s --format=%cd --date=raw "$1")}
   snap=$(GIT_AUTHOR_NAME=yolovm GIT_AUTHOR_EMAIL=yolovm@localhost GIT_COMMITTER_NAME=yolovm \
@@ -207,7 +262,7 @@ mode_upload_pack() {
 
 # Remove the temporary directory $tmp however the script ends.
 remove_tmp_on_exit() {
-  trap 'rm -rf -- "$tmp"' EXIT
+  trap 'drop_adding; rm -rf -- "$tmp"' EXIT
   trap 'exit 129' HUP
   trap 'exit 130' INT
   trap 'exit 141' PIPE
@@ -254,7 +309,7 @@ mode_snapshot() {
   need git 40
   find_repo || why_unusable
   tmp=$(mktemp "${TMPDIR:-/tmp}/yolovm-status.XXXXXX") || die 45
-  trap 'rm -f "$tmp"' EXIT
+  trap 'drop_adding; rm -f "$tmp"' EXIT
   snapshot_answer "$tmp"
 }
 # mode_snapshot's answer on stdout, git status's output kept in the file $1; sets
@@ -266,11 +321,16 @@ snapshot_answer() {
   printf "head\t%s\t%s\n" "$h" "$b"
   if [ "$bare" = 1 ]; then echo bare; return 0; fi
   cd "$dir" || die 42
-  git --no-optional-locks status --porcelain -z >"$1" || die 45
-  if [ ! -s "$1" ]; then echo clean; return 0; fi
   # A dry run only says what is uncommitted: it writes nothing on the VM.
+  [ "$dry" = 1 ] || begin_adding
+  git --no-optional-locks status --porcelain -z >"$1" || { drop_adding; die 47; }
+  if [ ! -s "$1" ]; then drop_adding; echo clean; return 0; fi
   if [ "$dry" = 1 ]; then echo dirty; cat "$1"; return 0; fi
-  made=$(make_snapshot "$h") || die 45
+  end_adding
+  # (Untracked directories, as git status shows them, are where a repository may be nested.)
+  dirs=1
+  tr '\0' '\n' <"$1" | grep -q '^?? .*/$' || dirs=0
+  made=$(make_snapshot "$h" "$dirs") || die 47
   snap=${made%%	*}
   printf "snapshot\t%s\n" "$made"
   cat "$1"
@@ -445,7 +505,7 @@ survey_repo() {
   r=${1%/}
   (
     cd "$r" || exit 0
-    b= h= n=0
+    b= h= n=0 dirs=0
     if porcelain=$(git --no-optional-locks status --porcelain=v2 --branch --no-ahead-behind 2>/dev/null); then
       set -f
       IFS=$nl
@@ -457,6 +517,8 @@ survey_repo() {
         "# branch.head (detached)") b=$(git symbolic-ref -q --short HEAD) || b= ;;
         "# branch.head "*) b=${l#"# branch.head "} ;;
         "#"*) ;;
+        # An untracked directory (its name quoted when odd), where a repository may be nested.
+        "? "*/ | "? "*'/"') n=$((n + 1)) dirs=1 ;;
         *) n=$((n + 1)) ;;
         esac
       done
@@ -472,7 +534,7 @@ survey_repo() {
     snap= size=0
     if [ "$n" != 0 ] && [ "$snapshots" = 1 ]; then
       gd=${gd:-$(git rev-parse --absolute-git-dir)} &&
-        made=$(make_snapshot "$h") && snap=${made%%	*} && size=${made#*	}
+        made=$(make_snapshot "$h" "$dirs") && snap=${made%%	*} && size=${made#*	}
     fi
     st=clean
     [ "$n" = 0 ] || st=dirty
@@ -504,6 +566,13 @@ survey_repo() {
 # whose file is not whole is surveyed again, straight to the output.
 survey_batch() {
   wait
+  case $top in
+  started | "") ;;
+  *)
+    mv -- "$tmp/top" "$tmp/$top" && { [ ! -e "$tmp/top.ok" ] || mv -- "$tmp/top.ok" "$tmp/$top.ok"; }
+    top=
+    ;;
+  esac
   whole=1 files= i=0
   for r in "$@"; do
     i=$((i + 1))
@@ -552,7 +621,14 @@ mode_survey() {
       sort -z | tr '\n\000' '\001\n'
     echo
   } | {
-    batch=0
+    batch=0 top=
+    # The place asked for, when it is a repository (a big one's git status takes
+    # longest), is surveyed while find looks for the others; its answer becomes
+    # the batch file of "." (survey_batch).
+    if [ "$jobs" != 1 ] && [ -e .git ]; then
+      (survey_repo . >"$tmp/top" && : >"$tmp/top.ok") &
+      top=started
+    fi
     while IFS= read -r r; do
       [ "$has_git" = 1 ] || break
       if [ -z "$r" ]; then
@@ -565,7 +641,11 @@ mode_survey() {
         continue
       fi
       set -- "$@" "$r"
-      (survey_repo "$r" >"$tmp/$batch.$#" && : >"$tmp/$batch.$#.ok") &
+      if [ "$r" = . ] && [ -n "$top" ]; then
+        top=$batch.$#
+      else
+        (survey_repo "$r" >"$tmp/$batch.$#" && : >"$tmp/$batch.$#.ok") &
+      fi
       if [ $# -ge "$jobs" ]; then
         survey_batch "$@"
         set --

@@ -17,6 +17,7 @@ export const VM_EXIT = {
   noRsync: 44, // rsync is not installed on the VM
   cannotCreate: 45, // mkdir or git init failed (permissions, full disk)
   crowded: 46, // a first push into a directory that holds other projects
+  cannotSnapshot: 47, // git status or git add -A of the uncommitted work failed (an unreadable file)
 } as const;
 
 // Read once, next to this module (the build copies vm.sh beside the bundle).
@@ -169,6 +170,12 @@ function explain(code: number, place: VmPlace): YolovmError | undefined {
       return new YolovmError(
         `Cannot create a repository at '${place.display}' on the VM`,
         'Check permissions and free space on the VM (`df -h ~`).',
+        EXIT.git,
+      );
+    case VM_EXIT.cannotSnapshot:
+      return new YolovmError(
+        `Cannot snapshot the uncommitted work in '${place.display}' on the VM`,
+        'git could not read the work tree there (its message is above): fix what it names on the VM (`yolovm ssh`), or commit the work there first.',
         EXIT.git,
       );
     default:

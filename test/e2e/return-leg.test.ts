@@ -3,7 +3,18 @@
 // agent's repository must stay byte for byte as the agent left it.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeRepo, startVm, type TestVm, gitIn } from '../harness/vm.js';
@@ -191,6 +202,69 @@ describe('hand-off, snapshot, review, bring back', () => {
     assert.match(r.stdout, /\(no hand-off recorded; merge base with HEAD\) -> [0-9a-f]{7} \(VM tip\): 1 commit; no uncommitted work/);
     assert.match(r.stdout, /^ {2}A created +idea\.txt$/m);
     assert.equal(await must('rev-parse', '-q', '--verify', 'refs/heads/agent-idea').catch(() => ''), '', 'no local branch made');
+  });
+
+  it('repositories the agent made inside the work tree are left out of the snapshot, committed or not', async () => {
+    await must('push', '-q', 'yolovm::outer', 'main');
+    const outer = (...p: string[]) => join(vm.workspace, 'outer', ...p);
+    const wipFiles = async () => await must('ls-tree', '-r', '--format=%(objectmode) %(path)', 'refs/yolovm/default/outer/wip');
+    writeFileSync(outer('new.txt'), 'agent\n');
+    mkdirSync(outer('sub', 'done'), { recursive: true });
+    writeFileSync(outer('sub', 'done', 'd.txt'), 'committed\n');
+    await vm.vmGit('outer/sub/done', ['init', '-q']);
+    await vm.vmGit('outer/sub/done', ['add', 'd.txt']);
+    await vm.vmGit('outer/sub/done', ['commit', '-q', '-m', 'inner']);
+    let r = await git('yolo-fetch', 'main', 'outer');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /embedded/);
+    let files = await wipFiles();
+    assert.match(files, /^100644 new\.txt$/m);
+    assert.doesNotMatch(files, /sub\//, 'not as a commit id either');
+    // One without a commit, which git add -A refuses.
+    mkdirSync(outer('sub', 'fresh'), { recursive: true });
+    writeFileSync(outer('sub', 'fresh', 'f.txt'), 'no commit yet\n');
+    writeFileSync(outer('new.txt'), 'agent, again\n');
+    await vm.vmGit('outer/sub/fresh', ['init', '-q']);
+    r = await git('yolo-fetch', 'main', 'outer');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /does not have a commit/);
+    files = await wipFiles();
+    assert.equal(await must('cat-file', 'blob', 'refs/yolovm/default/outer/wip:new.txt'), 'agent, again\n');
+    assert.doesNotMatch(files, /sub\//);
+  });
+
+  it('a work tree git cannot read is said so, and the agent’s repository stays as it was', async () => {
+    const outer = (...p: string[]) => join(vm.workspace, 'outer', ...p);
+    // git add -A must write the new blob under .git/objects/<its first two digits>/: a file there stops it.
+    let text = '';
+    let dir = '';
+    for (let i = 0; !dir; i++) {
+      text = `edit ${String(i)}\n`;
+      const id = createHash('sha1')
+        .update(`blob ${String(Buffer.byteLength(text))}\0${text}`)
+        .digest('hex');
+      if (!existsSync(outer('.git', 'objects', id.slice(0, 2)))) dir = outer('.git', 'objects', id.slice(0, 2));
+    }
+    writeFileSync(outer('new.txt'), text);
+    writeFileSync(dir, 'in the way\n');
+    const before = (await vm.vmGit('outer', ['--no-optional-locks', 'status', '--porcelain'])).stdout;
+    const r = await git('yolo-fetch', 'main', 'outer');
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^error: Cannot snapshot the uncommitted work in '.*outer' on the VM$/m);
+    assert.match(r.stderr, /^hint: git could not read the work tree there/m);
+    assert.match(r.stderr, /new\.txt/, 'git’s own message names the file');
+    assert.equal((await vm.vmGit('outer', ['--no-optional-locks', 'status', '--porcelain'])).stdout, before);
+    unlinkSync(dir);
+  });
+
+  it('nothing of the snapshots is left in the VM’s TMPDIR, clean tree or not', async () => {
+    rmSync(join(vm.workspace, 'outer', 'new.txt'));
+    await vm.vmGit('outer', ['checkout', '-q', '--', '.']);
+    rmSync(join(vm.workspace, 'outer', 'sub'), { recursive: true });
+    const r = await git('yolo-fetch', 'main', 'outer');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /uncommitted/, 'the tree is clean');
+    assert.deepEqual(readdirSync(vm.vmTmp), []);
   });
 
   it('a VM path without a repository is named', async () => {

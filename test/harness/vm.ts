@@ -112,6 +112,8 @@ export interface TestVm {
   port: number;
   /** The workspace base the commands use (YOLOVM_WORKSPACE). */
   workspace: string;
+  /** The VM side's TMPDIR. */
+  vmTmp: string;
   /** The host side: HOME, git identity, PATH with our commands first. */
   env: NodeJS.ProcessEnv;
   sshConfig: string;
@@ -198,8 +200,11 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
   const home = join(dir, 'home');
   const vmHome = join(dir, 'vmhome');
   const workspace = join(dir, 'ws');
+  // The VM side's TMPDIR, of its own: what yolovm leaves there can be seen.
+  const vmTmp = options.tmpfs?.tmpdir ? join(workspace, options.tmpfs.subpath) : join(dir, 'vmtmp');
   const runtime = join(dir, 'run');
   for (const d of [home, vmHome, workspace]) mkdirSync(d);
+  if (!options.tmpfs?.tmpdir) mkdirSync(vmTmp);
   mkdirSync(runtime, { mode: 0o700 });
   const hostKey = join(dir, 'host_key');
   const clientKey = join(dir, 'client_key');
@@ -242,7 +247,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
       'LogLevel VERBOSE',
       // MaxStartups and MaxSessions stay OpenSSH's defaults (10:30:100 and 10), as on a Debian VM.
       // The "VM" user's own HOME and identity, so nothing of the real user's is read or written.
-      `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm${options.tmpfs?.tmpdir ? ` TMPDIR=${join(workspace, options.tmpfs.subpath)}` : ''}`,
+      `SetEnv HOME=${vmHome} GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=agent GIT_AUTHOR_EMAIL=agent@vm GIT_COMMITTER_NAME=agent GIT_COMMITTER_EMAIL=agent@vm TMPDIR=${vmTmp}`,
       // (sshd uses its first SetEnv line only: every variable is on this one.)
       ...(options.hostile ? [`ForceCommand ${wrapper}`] : options.homeCwd ? [`ForceCommand ${join(dir, 'home-wrapper')}`] : []),
       ...(options.sshdExtra ?? []),
@@ -318,6 +323,7 @@ export async function startVm(options: VmOptions = {}): Promise<TestVm> {
     dir,
     port,
     workspace,
+    vmTmp,
     env,
     sshConfig,
     clientKey,
