@@ -500,12 +500,19 @@ count_words() {
 # $dir (a trailing / is dropped: it keeps a name's final newline through $(...)).
 # Few processes per repository (a workspace holds dozens): HEAD, the branch and
 # the changes from one git status, every ref from one for-each-ref, the lost
-# commits from one reflog walk.
+# commits from one reflog walk. $2 `alone`: the repository is the place asked for,
+# where make_snapshot's git add -A may start beside git status (begin_adding).
 survey_repo() {
   r=${1%/}
   (
     cd "$r" || exit 0
-    b= h= n=0 dirs=0
+    b= h= n=0 dirs=0 gd=
+    # (Where it is the one repository asked for: see begin_adding.)
+    if [ "$snapshots" = 1 ] && [ "${2:-}" = alone ] && g=$(git rev-parse --absolute-git-dir --is-bare-repository 2>/dev/null) &&
+      [ "${g##*"$nl"}" = false ]; then
+      gd=${g%"$nl"*}
+      begin_adding
+    fi
     if porcelain=$(git --no-optional-locks status --porcelain=v2 --branch --no-ahead-behind 2>/dev/null); then
       set -f
       IFS=$nl
@@ -524,8 +531,9 @@ survey_repo() {
       done
       unset IFS
       set +f
-      gd=
+      if [ "$n" = 0 ]; then drop_adding; else end_adding; fi
     else
+      drop_adding
       # No work tree (a bare repository), or not a repository at all.
       gd=$(git rev-parse --absolute-git-dir 2>/dev/null) || exit 0
       b=$(git symbolic-ref -q --short HEAD) || b=
@@ -626,7 +634,7 @@ mode_survey() {
     # longest), is surveyed while find looks for the others; its answer becomes
     # the batch file of "." (survey_batch).
     if [ "$jobs" != 1 ] && [ -e .git ]; then
-      (survey_repo . >"$tmp/top" && : >"$tmp/top.ok") &
+      (survey_repo . alone >"$tmp/top" && : >"$tmp/top.ok") &
       top=started
     fi
     while IFS= read -r r; do

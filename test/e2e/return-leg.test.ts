@@ -258,12 +258,17 @@ describe('hand-off, snapshot, review, bring back', () => {
   });
 
   it('nothing of the snapshots is left in the VM’s TMPDIR, clean tree or not', async () => {
+    const status = async () => await vm.run('yolovm', ['status', 'outer'], { cwd: repo });
+    let r = await status();
+    assert.match(r.stdout, /uncommitted/);
     rmSync(join(vm.workspace, 'outer', 'new.txt'));
     await vm.vmGit('outer', ['checkout', '-q', '--', '.']);
     rmSync(join(vm.workspace, 'outer', 'sub'), { recursive: true });
-    const r = await git('yolo-fetch', 'main', 'outer');
+    r = await git('yolo-fetch', 'main', 'outer');
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout + r.stderr, /uncommitted/, 'the tree is clean');
+    r = await status();
+    assert.doesNotMatch(r.stdout, /uncommitted/);
     assert.deepEqual(readdirSync(vm.vmTmp), []);
   });
 
