@@ -3,7 +3,7 @@
 // parallel, whether it answers over ssh.
 import { EXIT } from '../core/errors.js';
 import { output } from '../core/log.js';
-import { padCells, safeLine, widest } from '../core/text.js';
+import { columns, safeLine } from '../core/text.js';
 import { completionVmNames, knownVms, type KnownVm } from '../config/vms.js';
 import { loadConfig } from '../config/config.js';
 import { resolveSession } from '../vm/session.js';
@@ -39,11 +39,12 @@ export async function vms(opts: VmsOptions): Promise<number> {
       )}\n`,
     );
   } else {
-    const w = widest(all.map((v) => v.name));
-    const a = widest(all.map((v) => v.address ?? '-'));
+    const names = await columns(all.map((v) => v.name));
+    const addresses = await columns(all.map((v) => v.address ?? '-'));
     const lines = all.map((v, i) => {
-      const where = v.address === undefined ? `- ${v.why ?? ''}` : `${padCells(v.address, a)}  ${v.instance ?? '(no instance id)'}`;
-      return safeLine(`${padCells(v.name, w)}  ${where}  ${v.from}${opts.check ? `  ${reached[i] ?? ''}` : ''}`);
+      const where =
+        v.address === undefined ? `- ${v.why ?? ''}` : `${addresses.pad(v.address, addresses.widest)}  ${v.instance ?? '(no instance id)'}`;
+      return safeLine(`${names.pad(v.name, names.widest)}  ${where}  ${v.from}${opts.check ? `  ${reached[i] ?? ''}` : ''}`);
     });
     output(`${lines.join('\n')}\n`);
   }

@@ -19,7 +19,7 @@ import { deleteOnlyRules, lastPush, recordPush } from '../sync/pushed.js';
 import { runOnVm, vmCommand, VM_EXIT } from '../vm/vm.js';
 import { isSecretLike, onlySecretsFilters, runsOnHost, secretFilters } from '../core/boundary.js';
 import { runGit } from '../core/proc.js';
-import { padCells, safeLine, stamp, widest } from '../core/text.js';
+import { columns, safeLine, stamp } from '../core/text.js';
 import { parseSubpath } from '../config/subpath.js';
 
 export interface DirOptions {
@@ -571,12 +571,13 @@ export async function dirLs(subpathArg: string | undefined): Promise<number> {
   const out: string[] = [`${s.where(subpath)}:`];
   if (entries.length === 0) out.push('  (empty)');
   const names = entries.map((e) => safeLine(e.kind === 'file' || e.name === '.' ? e.name : `${e.name}/`));
-  const width = widest(names) + 1;
+  const col = await columns(names);
+  const width = col.widest + 1;
   entries.forEach((e, i) => {
     const name = names[i] ?? '';
     out.push(
       e.kind === 'repo'
-        ? `  ${padCells(name, width + 1)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})`
+        ? `  ${col.pad(name, width + 1)}git: ${e.branch} (${e.state === 'dirty' ? 'uncommitted changes' : 'clean'})`
         : `  ${name}`,
     );
   });

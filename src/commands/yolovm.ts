@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, shown, YolovmError } from '../core/errors.js';
-import { hasControl, padCells, safeLine, stamp, widest } from '../core/text.js';
+import { columns, hasControl, safeLine, stamp } from '../core/text.js';
 import { encodeLocation, locationRefs } from '../git/handoff.js';
 import { recordedFingerprint } from '../ssh/hostkeys.js';
 import { info, notice, output, plural } from '../core/log.js';
@@ -74,10 +74,11 @@ export async function status(subpathArg: string | undefined, opts: StatusOptions
   } else {
     const out = [`${s.where(subpath)}:`];
     if (entries.length === 0) out.push('  (no projects)');
-    const width = widest(entries.map((e) => `${safeLine(e.subpath || '.')}/`));
-    for (const e of entries) {
+    const names = entries.map((e) => `${safeLine(e.subpath || '.')}/`);
+    const col = await columns(names);
+    for (const [i, e] of entries.entries()) {
       const u = verdicts.get(e) ?? noLoss;
-      const name = padCells(`${safeLine(e.subpath || '.')}/`, width);
+      const name = col.pad(names[i] ?? '', col.widest);
       const kind = e.kind === 'repo' ? `git ${e.branch || '(detached)'}` : 'dir';
       out.push(`  ${isUnsaved(u) ? '!' : ' '} ${name} ${kind.padEnd(18)} ${describe(e, u)}`);
     }

@@ -1,7 +1,7 @@
 // What the VM says reaches the terminal escaped: one function, one line a case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { padCells, safeLine, safeRelayed, safeText, stamp, widest } from './text.js';
+import { columns, safeLine, safeRelayed, safeText, stamp } from './text.js';
 import { shown } from './errors.js';
 
 describe('safeText: control characters from the VM shown escaped', () => {
@@ -42,13 +42,14 @@ describe('columns in terminal cells', () => {
     ['longer-than/', 4, 'longer-than/'],
   ];
   for (const [text, cells, want] of table) {
-    it(`${text} in ${String(cells)}`, () => {
-      assert.equal(padCells(text, cells), want);
+    it(`${text} in ${String(cells)}`, async () => {
+      assert.equal((await columns([text])).pad(text, cells), want);
     });
   }
-  it('the widest of a column counts a wide character as two', () => {
-    assert.equal(widest(['app/', '日本語/']), 7);
-    assert.equal(widest([]), 0);
+  it('the widest of a column counts a wide character as two', async () => {
+    assert.equal((await columns(['app/', '日本語/'])).widest, 7);
+    assert.equal((await columns(['app/', 'x'])).widest, 4);
+    assert.equal((await columns([])).widest, 0);
   });
 });
 

@@ -7,8 +7,6 @@
 // C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: U+009B is
 // CSI in some terminals), and the bidirectional overrides that reorder what a
 // line appears to say.
-import stringWidth from 'string-width';
-
 const CONTROLS = '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
 const CONTROL = new RegExp(`[${CONTROLS}]`, 'g');
 const CONTROL_OR_NEWLINE = new RegExp(`[${CONTROLS}\\t\\n]`, 'g');
@@ -38,14 +36,26 @@ export function hasControl(text: string): boolean {
   return text.search(CONTROL_OR_NEWLINE) >= 0;
 }
 
-/** `text` padded to `cells` terminal columns: a wide (CJK) character takes two, a combining mark none. */
-export function padCells(text: string, cells: number): string {
-  return text + ' '.repeat(Math.max(0, cells - stringWidth(text)));
+/** Terminal columns for a table's texts: a wide (CJK) character takes two cells, a combining mark none. */
+export interface Columns {
+  /** The widest of the texts, in cells. */
+  widest: number;
+  /** `text` (one of the texts) padded to `cells`. */
+  pad(text: string, cells: number): string;
 }
 
-/** The widest of `texts`, in terminal columns. */
-export function widest(texts: readonly string[]): number {
-  return Math.max(0, ...texts.map((t) => stringWidth(t)));
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/**
+ * Columns for `texts`. string-width, whose Unicode tables cost ~20 ms of every
+ * start, is loaded only when a text is not plain ASCII (the bundles load it then).
+ */
+export async function columns(texts: readonly string[]): Promise<Columns> {
+  const width = texts.every((t) => PLAIN.test(t)) ? (t: string) => t.length : (await import('string-width')).default;
+  return {
+    widest: Math.max(0, ...texts.map((t) => width(t))),
+    pad: (text, cells) => text + ' '.repeat(Math.max(0, cells - width(text))),
+  };
 }
 
 /** A UTC time as yolovm names directories after it: 20261202-033030.123 (sorts as it reads). */

@@ -22,6 +22,30 @@ describe('start-up weight of the bundles', () => {
   it('git-remote-yolovm bundles no command-line parser either', () => {
     assert.deepEqual([...new Set(modulesIn('git-remote-yolovm'))], []);
   });
+  // string-width builds its Unicode tables (an Intl.Segmenter among them) when it is loaded: ~20 ms.
+  const dir = mkdtempSync(join(tmpdir(), 'yolovm-bundles-'));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const preload = join(dir, 'segmenter.cjs');
+  writeFileSync(
+    preload,
+    "const S = Intl.Segmenter; Intl.Segmenter = function (...a) { process.stderr.write('Intl.Segmenter made\\n'); return new S(...a); };\n",
+  );
+  const started = (bundle: string) =>
+    spawnSync(process.execPath, ['-r', preload, join(ROOT, 'dist', `${bundle}.cjs`), '--version'], { encoding: 'utf8' });
+  for (const bundle of ['yolovm', 'yolo-dir'])
+    it(`${bundle} loads string-width only for a table with a name that is not plain ASCII, not at start`, () => {
+      const run = started(bundle);
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /Intl\.Segmenter made/);
+    });
+  it('(the check would see it: a bundle that loads string-width at start)', () => {
+    const eager = join(dir, 'eager.cjs');
+    writeFileSync(eager, `require(${JSON.stringify(join(ROOT, 'node_modules', 'string-width', 'index.js'))});\n`);
+    const run = spawnSync(process.execPath, ['-r', preload, eager], { encoding: 'utf8' });
+    assert.match(run.stderr, /Intl\.Segmenter made/);
+  });
 });
 
 describe("the launchers' compile cache (Node.js 22.1+)", () => {
