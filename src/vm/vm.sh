@@ -149,7 +149,8 @@ end_adding() {
 drop_adding() {
   [ -n "$adding" ] || return 0
   kill "$adding" 2>/dev/null
-  wait "$adding"
+  # (The shell would say "Terminated" of it.)
+  wait "$adding" 2>/dev/null
   rm -f "$idx" "$idx.lock" "$idx.err"
   adding=
 }

@@ -327,3 +327,39 @@ describe('pulls bring data, not devices', () => {
     assertEscaped(r, 'yolo-dir pull');
   });
 });
+
+describe("the VM's pace: work begun ahead is ended quietly", () => {
+  it('a snapshot’s git add -A, still running when git status finds the tree clean, ends without a word or a file left', async () => {
+    const p = await y('git', ['push', '-q', 'yolovm::quiet', 'main']);
+    assert.equal(p.code, 0, p.stderr);
+    // The agent's git takes its time over `add`, and says when it began and whether it finished; a program
+    // that a signal ends (perl), as git is, not a shell, which would exit with a status of its own.
+    const fake = join(vm.dir, 'agent', 'bin', 'git');
+    write(
+      fake,
+      [
+        '#!/bin/sh',
+        '[ "$1" = add ] || exec /usr/bin/git "$@"',
+        'echo "add began" >>"$AGENT/record"',
+        `exec perl -e 'sleep 2; open(my $f, ">>", "$ENV{AGENT}/record"); print $f "add ended\\n"; close $f; exec("/usr/bin/git", @ARGV)' -- "$@"`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(fake, 0o755);
+    vm.setAgent(`${RECORDER}\nPATH=$AGENT/bin:$PATH; export PATH`);
+    try {
+      const r = await y('git-yolo-fetch', ['main', 'quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(vm.record(), /^add began$/m, 'the add began beside git status');
+      assert.doesNotMatch(vm.record(), /^add ended$/m, 'and was ended when status said clean');
+      assert.doesNotMatch(r.stderr, /Terminated|Killed/);
+      assert.deepEqual(
+        readdirSync(vm.vmTmp).filter((f) => f.startsWith('yolovm-')),
+        [],
+      );
+    } finally {
+      rmSync(fake);
+      vm.setAgent(RECORDER);
+    }
+  });
+});
