@@ -125,9 +125,11 @@ check_out_pushed() {
   fi
 }
 
-# The agent's index copied to a temporary file, $idx, for make_snapshot.
+# The agent's index copied to a temporary file, $idx, for make_snapshot (in the
+# mode's temporary directory, $scratch, where it has one: removed however it ends).
+scratch=
 copy_index() {
-  idx=$(mktemp "${TMPDIR:-/tmp}/yolovm-index.XXXXXX") || return 1
+  idx=$(mktemp "${scratch:-${TMPDIR:-/tmp}}/yolovm-index.XXXXXX") || return 1
   if [ -f "$gd/index" ]; then cp "$gd/index" "$idx" || { rm -f "$idx"; return 1; }; else rm -f "$idx"; fi
 }
 # make_snapshot's slow half (git add -A, which reads every file git status does)
@@ -175,7 +177,7 @@ all_but_nested() {
 make_snapshot() {
   spec=
   if [ "${2:-1}" != 0 ]; then
-    spec=$(mktemp "${TMPDIR:-/tmp}/yolovm-paths.XXXXXX") || return 1
+    spec=$(mktemp "${scratch:-${TMPDIR:-/tmp}}/yolovm-paths.XXXXXX") || return 1
     all_but_nested "$spec" || { rm -f "$spec"; spec=; }
   fi
   if [ -n "$added" ] && [ -z "$spec" ]; then
@@ -255,6 +257,7 @@ mode_upload_pack() {
   # lines, and git serves a view of the repository (view_repo) that can name it.
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-fetch.XXXXXX") || die 45
   remove_tmp_on_exit
+  scratch=$tmp
   snapshot_answer "$tmp/status" >"$tmp/answer"
   base64 <"$tmp/answer" | sed 's/^/yolovm:snapshot:/' >&2 || die 45
   view_repo "$tmp/view" || die 45
@@ -620,6 +623,7 @@ mode_survey() {
   cpus=$(nproc 2>/dev/null) || cpus=1
   if [ "$has_git" = 1 ] && [ "$cpus" -gt 1 ] && tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-survey.XXXXXX" 2>/dev/null); then
     remove_tmp_on_exit
+    scratch=$tmp
     jobs=$((cpus < 4 ? cpus : 4))
   fi
   # NUL-framed until read: a newline in a path travels as \001 through `read`;
