@@ -339,6 +339,11 @@ describe("the VM's pace: work begun ahead is ended quietly", () => {
       fake,
       [
         '#!/bin/sh',
+        // git status waits (5 s at most) until the add has begun, so that the add is still running when status says clean.
+        'for a in "$@"; do [ "$a" != status ] || s=1; done',
+        'if [ "${s:-}" = 1 ]; then',
+        '  i=0; until grep -q "^add began$" "$AGENT/record" || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done',
+        'fi',
         '[ "$1" = add ] || exec /usr/bin/git "$@"',
         'echo "add began" >>"$AGENT/record"',
         `exec perl -e 'sleep 2; open(my $f, ">>", "$ENV{AGENT}/record"); print $f "add ended\\n"; close $f; exec("/usr/bin/git", @ARGV)' -- "$@"`,
