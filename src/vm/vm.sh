@@ -63,8 +63,9 @@ nl='
 say() { [ "$quiet" = 1 ] || printf "yolovm: %s\n" "$*" >&2; }
 # Exit with one of our statuses (VM_EXIT in vm.ts): 40 git missing, 41 path
 # missing, 42 not a repository, 43 path is a file, 44 rsync missing, 45 cannot
-# create, 46 holds other projects, 47 cannot snapshot the uncommitted work. The marker line tells the host which one when another program (git
-# send-pack) stands between us and it.
+# create, 46 holds other projects, 47 cannot snapshot the uncommitted work. The
+# marker line tells the host which one when another program (git send-pack)
+# stands between us and it.
 die() { printf "yolovm:exit:%s\n" "$1" >&2; exit "$1"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$2"; }
 # The repository exactly at $dir, not one around it: sets gd (git dir) and bare.
@@ -125,13 +126,18 @@ check_out_pushed() {
   fi
 }
 
+# $cpus: how many cores the VM has (asked once).
+cpus=
+count_cpus() { [ -n "$cpus" ] || cpus=$(nproc 2>/dev/null) || cpus=1; }
 # The agent's index copied to a temporary file, $idx, for make_snapshot (in the
-# mode's temporary directory, $scratch, where it has one: removed however it ends).
+# mode's temporary directory, $scratch, where it has one: removed however it ends);
+# rm_index removes it and what git add made beside it.
 scratch=
 copy_index() {
   idx=$(mktemp "${scratch:-${TMPDIR:-/tmp}}/yolovm-index.XXXXXX") || return 1
   if [ -f "$gd/index" ]; then cp "$gd/index" "$idx" || { rm -f "$idx"; return 1; }; else rm -f "$idx"; fi
 }
+rm_index() { rm -f "$idx" "$idx.lock" "$idx.err"; }
 # make_snapshot's slow half (git add -A, which reads every file git status does)
 # begun in the background beside git status where the VM has a core to spare:
 # status must come first, it says whether there is anything to snapshot.
@@ -139,7 +145,8 @@ copy_index() {
 # make_snapshot takes; its messages in $idx.err), drop_adding ends it.
 adding= added=
 begin_adding() {
-  [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ] && copy_index || return 0
+  count_cpus
+  [ "$cpus" -gt 1 ] && copy_index || return 0
   GIT_INDEX_FILE=$idx git add -A </dev/null >/dev/null 2>"$idx.err" &
   adding=$!
 }
@@ -153,7 +160,7 @@ drop_adding() {
   kill "$adding" 2>/dev/null
   # (The shell would say "Terminated" of it.)
   wait "$adding" 2>/dev/null
-  rm -f "$idx" "$idx.lock" "$idx.err"
+  rm_index
   adding=
 }
 # Pathspecs for git add -A of the work tree but for the repositories the agent
@@ -184,7 +191,7 @@ make_snapshot() {
     ok=$added
     [ "$ok" = 0 ] || cat -- "$idx.err" >&2
   else
-    [ -z "$added" ] || rm -f "$idx" "$idx.lock" "$idx.err"
+    [ -z "$added" ] || rm_index
     if copy_index; then
       if [ -n "$spec" ]; then GIT_INDEX_FILE=$idx git add -A --pathspec-from-file="$spec" --pathspec-file-nul
       else GIT_INDEX_FILE=$idx git add -A; fi
@@ -193,7 +200,7 @@ make_snapshot() {
   fi
   added=
   [ "$ok" != 0 ] || tree=$(GIT_INDEX_FILE=$idx git write-tree) || ok=1
-  rm -f "$idx" "$idx.lock" "$idx.err"
+  rm_index
   [ -z "$spec" ] || rm -f "$spec"
   [ "$ok" = 0 ] || return 1
   when=${1:+$(git show -s --format=%cd --date=raw "$1")}
@@ -620,7 +627,7 @@ mode_survey() {
   # Repositories are surveyed up to 4 at once where the VM has the cores, each
   # into a file of its own, emitted in order; without a temporary directory, one by one.
   jobs=1
-  cpus=$(nproc 2>/dev/null) || cpus=1
+  count_cpus
   if [ "$has_git" = 1 ] && [ "$cpus" -gt 1 ] && tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolovm-survey.XXXXXX" 2>/dev/null); then
     remove_tmp_on_exit
     scratch=$tmp
