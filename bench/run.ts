@@ -49,6 +49,13 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** A row of the parts table: the median of `rounds` runs of one command. */
+async function part(what: string, rounds: number, cmd: string, args: string[]): Promise<void> {
+  const xs: number[] = [];
+  for (let i = 0; i < rounds; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
+  parts.push({ what, ms: median(xs) });
+}
+
 /** End the shared ssh connections: the next command starts cold. */
 async function closeShared(): Promise<void> {
   const pids = vm.masters();
@@ -501,23 +508,15 @@ async function bigTree(b: Bench): Promise<void> {
   // What yolovm status must do there at least: git status, and (its snapshot, to know whether the uncommitted
   // work is saved at home) git add -A on a copy of the index beside it, then git write-tree.
   const huge = join(vm.workspace, 'huge');
-  const least: number[] = [];
-  for (let i = 0; i < LARGE_ROUNDS; i++)
-    least.push(
-      await timed(async () =>
-        must(
-          await vm.run('sh', [
-            '-c',
-            `${cmSsh} ${user}@127.0.0.1 'cd ${huge} && t=$(mktemp) && cp .git/index "$t" && { git --no-optional-locks status --porcelain >/dev/null & GIT_INDEX_FILE="$t" git add -A; wait; GIT_INDEX_FILE="$t" git write-tree >/dev/null; rm -f "$t"; }'`,
-          ]),
-          'status + add + write-tree',
-        ),
-      ),
-    );
-  parts.push({
-    what: 'the 50,000-file tree: `git status` beside `git add -A` on a copy of the index, then `git write-tree` (what a snapshot needs), own ControlMaster',
-    ms: median(least),
-  });
+  await part(
+    'the 50,000-file tree: `git status` beside `git add -A` on a copy of the index, then `git write-tree` (what a snapshot needs), own ControlMaster',
+    LARGE_ROUNDS,
+    'sh',
+    [
+      '-c',
+      `${cmSsh} ${user}@127.0.0.1 'cd ${huge} && t=$(mktemp) && cp .git/index "$t" && { git --no-optional-locks status --porcelain >/dev/null & GIT_INDEX_FILE="$t" git add -A; wait; GIT_INDEX_FILE="$t" git write-tree >/dev/null; rm -f "$t"; }'`,
+    ],
+  );
   const label = `${files.toLocaleString('en')}-file work tree`;
   await compare(
     'big tree',
@@ -835,11 +834,7 @@ async function whereTimeGoes(b: Bench): Promise<void> {
   ];
   must(await vm.run('git', ['ls-remote', 'yolovm::push-ours'], { cwd: repo }), 'warm up');
   must(await vm.run('ssh', [...viaShared, 'true']), 'open the master');
-  const sample = async (what: string, cmd: string, args: string[]) => {
-    const xs: number[] = [];
-    for (let i = 0; i < 2 * ROUNDS + 1; i++) xs.push(await timed(async () => must(await vm.run(cmd, args), what)));
-    parts.push({ what, ms: median(xs) });
-  };
+  const sample = (what: string, cmd: string, args: string[]) => part(what, 2 * ROUNDS + 1, cmd, args);
   await sample('ssh handshake and a command (`ssh host true`, no sharing)', 'ssh', [
     '-F',
     vm.sshConfig,
