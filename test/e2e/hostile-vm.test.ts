@@ -335,18 +335,20 @@ describe("the VM's pace: work begun ahead is ended quietly", () => {
     // The agent's git takes its time over `add`, and says when it began and whether it finished; a program
     // that a signal ends (perl), as git is, not a shell, which would exit with a status of its own.
     const fake = join(vm.dir, 'agent', 'bin', 'git');
+    const meet = join(vm.dir, 'agent', 'began');
+    assert.equal(spawnSync('mkfifo', [meet]).status, 0);
     write(
       fake,
       [
         '#!/bin/sh',
-        // git status waits (5 s at most) until the add has begun, so that the add is still running when status says clean.
+        // git status meets the add at a FIFO (30 s at most), so the add is running when status says clean.
         'for a in "$@"; do [ "$a" != status ] || s=1; done',
-        'if [ "${s:-}" = 1 ]; then',
-        '  i=0; until grep -q "^add began$" "$AGENT/record" || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done',
-        'fi',
+        '[ "${s:-}" != 1 ] || timeout 30 cat "$AGENT/began" >/dev/null',
         '[ "$1" = add ] || exec /usr/bin/git "$@"',
         'echo "add began" >>"$AGENT/record"',
-        `exec perl -e 'sleep 2; open(my $f, ">>", "$ENV{AGENT}/record"); print $f "add ended\\n"; close $f; exec("/usr/bin/git", @ARGV)' -- "$@"`,
+        `timeout 30 sh -c 'echo >"$1"' sh "$AGENT/began"`,
+        // Then it waits for a signal: the one that ends it, or, after 30 s, its own alarm; then it says so and adds.
+        `exec perl -MPOSIX -e '$SIG{ALRM} = sub { open(my $f, ">>", "$ENV{AGENT}/record"); print $f "add ended\\n"; close $f; exec("/usr/bin/git", @ARGV) }; alarm 30; POSIX::pause() while 1' -- "$@"`,
         '',
       ].join('\n'),
     );
@@ -364,6 +366,7 @@ describe("the VM's pace: work begun ahead is ended quietly", () => {
       );
     } finally {
       rmSync(fake);
+      rmSync(meet);
       vm.setAgent(RECORDER);
     }
   });
