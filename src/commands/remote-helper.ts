@@ -11,6 +11,7 @@ import { safeLine } from '../core/text.js';
 import { VERSION } from '../core/version.js';
 import { listVm, sendPack } from '../remote/push.js';
 import * as proto from '../remote/protocol.js';
+import type { PushSession } from '../remote/push-session.js';
 import { type Session } from '../vm/session.js';
 import { openSession } from './session.js';
 import { runSsh } from '../ssh/relay.js';
@@ -79,6 +80,7 @@ class Helper {
   private session: Session | undefined;
   private repoState: proto.RepoState | undefined;
   private vmRefs: string[] = [];
+  private pushSession: PushSession | undefined;
   private readonly opts = proto.defaultOptions();
   private readonly inRepository = process.env.GIT_DIR !== undefined;
   /** The VM location, known once the session is (a name in the URL counts only when configured). */
@@ -118,7 +120,10 @@ class Helper {
 
   async list(forPush: boolean): Promise<string> {
     const s = await this.sess();
-    const listed = await listVm(s, { subpath: this.subpath });
+    // For a push, the session stays open for send-pack (push-session.ts).
+    const listed = await listVm(s, { subpath: this.subpath, session: forPush });
+    await this.pushSession?.close();
+    this.pushSession = listed.push;
     this.repoState = listed.state;
     this.vmRefs = listed.refs;
     const refs = forPush ? proto.refsForPush(listed.refs) : listed.refs;
@@ -157,7 +162,10 @@ class Helper {
   /** One batch of `push` lines: run send-pack, answer one status line per ref. */
   async push(specLines: readonly string[]): Promise<string> {
     if (this.repoState === undefined) await this.list(true);
+    const session = this.pushSession;
+    this.pushSession = undefined;
     const r = await sendPack(await this.sess(), {
+      session,
       subpath: this.subpath,
       specs: specLines,
       repoState: this.repoState ?? 'none',
@@ -169,6 +177,12 @@ class Helper {
       warnSubmodules: true,
     });
     return r.statuses.map((l) => `${l}\n`).join('') + '\n';
+  }
+
+  /** git is done: a push session it did not use ends. */
+  async end(): Promise<void> {
+    await this.pushSession?.close();
+    this.pushSession = undefined;
   }
 }
 
@@ -201,7 +215,10 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
   const batch: string[] = [];
   for (;;) {
     const line = readLine();
-    if (line === null) return 0;
+    if (line === null) {
+      await helper.end();
+      return 0;
+    }
     trace('<-', line);
     const cmd = proto.parseCommand(line);
     switch (cmd.kind) {
@@ -224,7 +241,10 @@ export async function remoteHelper(argv: readonly string[]): Promise<number> {
         batch.push(cmd.spec);
         break;
       case 'end':
-        if (batch.length === 0) return 0;
+        if (batch.length === 0) {
+          await helper.end();
+          return 0;
+        }
         send(await helper.push(batch.splice(0)));
         break;
       case 'unknown':

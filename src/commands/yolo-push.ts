@@ -11,7 +11,7 @@ import { loadConfig, readGitConfigAsync } from '../config/config.js';
 import { EXIT, YolovmError } from '../core/errors.js';
 import { debug, info, isQuiet, isVerbose, notice } from '../core/log.js';
 import { defaultOptions, parseHead, parseStatus, type VmHead } from '../remote/protocol.js';
-import { listVm, rememberLocation, sendPack } from '../remote/push.js';
+import { listVm, rememberLocation, sendPack, type VmRefs } from '../remote/push.js';
 import { locationOf, type Session } from '../vm/session.js';
 import { openSession } from './session.js';
 import { rememberPush } from '../config/state.js';
@@ -27,6 +27,7 @@ import {
   packLooseObjects,
   repositoryAndRef,
   runPrePushHook,
+  type Here,
 } from '../git/plumbing.js';
 import { vmUrl } from '../remote/fetch.js';
 import { noPushStatus, pushKind, pushRejected, pushSummary } from '../remote/push-report.js';
@@ -78,8 +79,31 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
     );
   const s = await openSession(true, loadConfig(true, undefined, gitConfig));
   const { subpath } = locationOf(s, subpathArg);
+  // The session stays open for the push (push-session.ts), and is ended however this ends.
+  const vm = await listVm(s, { subpath, withHead: true, session: true });
+  try {
+    return await pushListed(s, vm, { branch, ref, subpath, subpathArg, repo, local, opts });
+  } finally {
+    await vm.push?.close();
+  }
+}
+
+/** yolo-push once the VM's refs are known. */
+async function pushListed(
+  s: Session,
+  vm: VmRefs,
+  p: {
+    branch: string;
+    ref: ReturnType<typeof branchRef>;
+    subpath: string;
+    subpathArg: string | undefined;
+    repo: Here;
+    local: string;
+    opts: YoloPushOptions;
+  },
+): Promise<number> {
+  const { branch, ref, subpath, subpathArg, repo, local, opts } = p;
   const dest = s.where(subpath);
-  const vm = await listVm(s, { subpath, withHead: true });
   const old = vm.refs.find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
   const short = local.slice(0, 7);
   const checkout = opts.checkout === false ? 'none' : ref;
@@ -104,6 +128,7 @@ export async function yoloPush(branch: string, subpathArg: string | undefined, o
   };
   // The VM's own messages are folded into the summary below, so it is told to be quiet.
   const result = await sendPack(s, {
+    session: vm.push,
     subpath,
     specs: [`${opts.force ? '+' : ''}${ref}:${ref}`],
     repoState: vm.state,

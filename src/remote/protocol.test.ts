@@ -111,7 +111,13 @@ describe('options', () => {
       noCheckout: true,
       objectFormat: false,
     });
-    assert.deepEqual(proto.sendPackArgs(o, 'RP', 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
+    assert.deepEqual(proto.sendPackArgs(o, 'stateless', 'ssh://u@h/yolovm', ['x']).slice(0, 4), [
+      'send-pack',
+      '--helper-status',
+      '--thin',
+      '--stateless-rpc',
+    ]);
+    assert.deepEqual(proto.sendPackArgs(o, { receivePack: 'RP' }, 'ssh://u@h/yolovm', ['refs/heads/a:refs/heads/a']), [
       'send-pack',
       '--helper-status',
       '--thin',

@@ -137,9 +137,18 @@ export function headForNewRepository(specs: readonly PushSpec[]): string {
   return specs.find((s) => s.src !== '' && s.dst.startsWith('refs/heads/'))?.dst ?? '';
 }
 
-/** Arguments for `git send-pack --helper-status`, which does the actual push. */
-export function sendPackArgs(opts: PushOptions, receivePack: string, destination: string, specs: readonly string[]): string[] {
-  const args = ['send-pack', '--helper-status', '--thin', `--receive-pack=${receivePack}`];
+/**
+ * Arguments for `git send-pack --helper-status`, which does the actual push:
+ * through its own connection to `receivePack`, or `stateless` over ours
+ * (push-session.ts).
+ */
+export function sendPackArgs(
+  opts: PushOptions,
+  via: { receivePack: string } | 'stateless',
+  destination: string,
+  specs: readonly string[],
+): string[] {
+  const args = ['send-pack', '--helper-status', '--thin', via === 'stateless' ? '--stateless-rpc' : `--receive-pack=${via.receivePack}`];
   if (opts.dryRun) args.push('--dry-run');
   if (opts.atomic) args.push('--atomic');
   if (opts.verbosity <= 0) args.push('--quiet');
@@ -167,6 +176,11 @@ export function parseHead(text: string): VmHead | undefined {
 }
 
 const HASH_LENGTH: Record<string, number> = { sha1: 40, sha256: 64 };
+
+/** An object id's length in hex digits for a hash algorithm git names (undefined for another). */
+export function hashLength(format: string | undefined): number | undefined {
+  return format === undefined ? undefined : HASH_LENGTH[format];
+}
 
 /**
  * The VM script's `list` output: a state line (with the head, for a repository),

@@ -15,29 +15,57 @@ import { rememberPush } from '../config/state.js';
 import { commitsAmong } from '../git/plumbing.js';
 import { gitNotInstalled, runGit } from '../core/proc.js';
 import * as proto from './protocol.js';
+import { PushSession } from './push-session.js';
 import type { Session } from '../vm/session.js';
 import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
 import { runRelayed } from '../ssh/relay.js';
 import { refusal, retryRefused, withSession } from '../ssh/connection.js';
-import { runOnVm, vmCommand, VM_EXIT, vmFailure, type Checkout, type VmPlace } from '../vm/vm.js';
+import { runOnVm, vmArgs, vmCommand, VM_EXIT, vmFailure, type Checkout, type VmPlace } from '../vm/vm.js';
 
 export interface VmRefs {
   state: proto.RepoState;
   head: proto.VmHead | undefined;
   /** The VM repository's hash algorithm (sha1, sha256), when there is one. */
   objectFormat: string | undefined;
-  /** As git wants them: "<sha> <ref>", "@<target> HEAD". */
+  /** As git wants them: "<sha> <ref>", "@<target> HEAD" (no HEAD from a push session). */
   refs: string[];
+  /** The session a push can go on in (listVm's `session`). */
+  push?: PushSession;
 }
 
 /**
  * The refs of the VM repository at `subpath` (none yet is not an error; a file
  * there is). `withHead` also asks for the work tree's state (a `git status` on the VM).
+ * `session`: keep the session open for the push that follows (push-session.ts;
+ * only where there is a repository: `push` is then set, and must be used or closed).
  */
-export async function listVm(s: Session, { subpath, withHead = false }: { subpath: string; withHead?: boolean }): Promise<VmRefs> {
+export async function listVm(
+  s: Session,
+  { subpath, withHead = false, session = false }: { subpath: string; withHead?: boolean; session?: boolean },
+): Promise<VmRefs> {
   const place = s.place(subpath);
-  const { stdout } = await runOnVm(s.target, place, { mode: 'list', withHead });
-  const listed = proto.parseList(stdout);
+  let listed: VmRefs;
+  if (session) {
+    const opened = await PushSession.open(s.target, place, withHead);
+    try {
+      listed = proto.parseList(opened.listText);
+      if (opened.session) listed = { ...listed, refs: opened.session.refs(proto.hashLength(listed.objectFormat)), push: opened.session };
+      checkListed(s, place, listed);
+    } catch (err) {
+      await opened.session?.close();
+      throw err;
+    }
+  } else {
+    listed = proto.parseList((await runOnVm(s.target, place, { mode: 'list', withHead })).stdout);
+    checkListed(s, place, listed);
+  }
+  debug(
+    listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`,
+  );
+  return listed;
+}
+
+function checkListed(s: Session, place: VmPlace, listed: VmRefs): void {
   if (listed.state === 'notdir') throw vmFailure(VM_EXIT.notDir, place) ?? new Error('notdir');
   const ours = s.cfg.objectFormat;
   if (listed.state === 'repo' && listed.objectFormat !== undefined && listed.objectFormat !== ours) {
@@ -49,10 +77,6 @@ export async function listVm(s: Session, { subpath, withHead = false }: { subpat
       EXIT.git,
     );
   }
-  debug(
-    listed.state === 'repo' ? `repository at ${place.display} has ${listed.refs.length} refs` : `no repository at ${place.display} yet`,
-  );
-  return listed;
 }
 
 export interface PushResult {
@@ -87,6 +111,8 @@ export interface SendPackRequest {
   vmRefs?: readonly string[];
   /** A new VM repository is a git directory of its own (a submodule's), not a work tree. */
   gitDirOnly?: boolean;
+  /** The session listVm left open: the push goes on in it. */
+  session?: PushSession;
   /** Say when the pushed commits have submodules, which the VM gets empty (not when they are pushed too). */
   warnSubmodules?: boolean;
 }
@@ -236,56 +262,106 @@ function tellAfterPush(place: VmPlace, statuses: readonly string[], untracked: n
     );
 }
 
-/** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
-export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
-  const { options: opts, specs: specLines } = req;
-  const place = s.place(req.subpath);
-  const specs = specLines.map(proto.parsePushSpec);
+/** What a push's send-pack and the VM said, however it ran. */
+interface Ran {
+  code: number;
+  stdout: string;
+  /** send-pack's and the VM script's stderr lines (markers read). */
+  lines: readonly string[];
+  vmExit: number | undefined;
+  untracked: number | undefined;
+  vmHeadLine: string | undefined;
+  /** ssh's own lines, held back. */
+  held: string;
+  /** ssh itself failed under the push. */
+  sshFailed: boolean;
+}
+
+/** send-pack with its own ssh (GIT_SSH_COMMAND) over the shared connection, or into a scratch repository. */
+async function runStateful(s: Session, req: SendPackRequest, specs: proto.PushSpec[]): Promise<Ran> {
   const { receivePack, destination, scratch, env } = receiver(s, req, specs);
-  if (!opts.dryRun) warnSecrets(s, req, specs);
   try {
     // ssh runs under send-pack: it failed when send-pack reported no ref at all.
     const failedEarly = (code: number, out: string) => code !== 0 && proto.parseStatuses(out).length === 0;
     // A session sshd refused (MaxSessions) sent nothing: tried again (connection.ts).
-    const {
-      code,
-      stdout: out,
-      relay,
-      held,
-    } = await retryRefused(
+    const r = await retryRefused(
       () =>
         withSession(scratch ? undefined : s.target.socket, () =>
-          runRelayed('git', proto.sendPackArgs(opts, receivePack, destination, specLines), {
+          runRelayed('git', proto.sendPackArgs(req.options, { receivePack }, destination, req.specs), {
             env,
             sshFailed: failedEarly,
             notFound: gitNotInstalled,
           }),
         ),
-      (r) => (failedEarly(r.code, r.stdout) ? refusal(r.held) : undefined),
+      (x) => (failedEarly(x.code, x.stdout) ? refusal(x.held) : undefined),
       s.target.host,
     );
-    const statuses = proto.parseStatuses(out);
-    if (statuses.length === 0 && code !== 0) {
-      const vm = relay.vmExit === undefined ? undefined : vmFailure(relay.vmExit, place);
-      if (vm) throw vm;
-      // send-pack's own complaint (a ref it cannot push, push options refused):
-      // reported per ref, as git does; it is not a lost connection.
-      const complaint = proto.sendPackComplaint(relay.all);
-      if (complaint === undefined && (held !== '' || relay.all.some(proto.isConnectionLost))) throw sshFailure(held, s.target);
-      const fatal = complaint ?? `git send-pack failed (exit ${String(code)})`;
-      return {
-        statuses: proto.missingStatuses([], specs, fatal),
-        head: relay.vmHeadLine === undefined ? undefined : proto.parseHead(relay.vmHeadLine),
-      };
-    }
-    tellAfterPush(place, statuses, relay.untracked, req.quietVm);
-    if (!opts.dryRun) recordPushed(s, req, specs, statuses);
-    if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
     return {
-      statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')],
-      head: relay.vmHeadLine === undefined ? undefined : proto.parseHead(relay.vmHeadLine),
+      code: r.code,
+      stdout: r.stdout,
+      lines: r.relay.all,
+      vmExit: r.relay.vmExit,
+      untracked: r.relay.untracked,
+      vmHeadLine: r.relay.vmHeadLine,
+      held: r.held,
+      sshFailed: r.held !== '' || r.relay.all.some(proto.isConnectionLost),
     };
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** send-pack --stateless-rpc in the session listVm left open (push-session.ts). */
+async function runInSession(s: Session, req: SendPackRequest, session: PushSession): Promise<Ran> {
+  const opts = req.options;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (req.gitDir) env.GIT_DIR = req.gitDir;
+  const receive = vmArgs(
+    {
+      mode: 'receive-pack',
+      report: req.reportHead,
+      checkout: opts.noCheckout ? 'none' : req.checkout,
+      format: s.cfg.objectFormat,
+      gitDir: req.gitDirOnly,
+    },
+    req.quietVm,
+  );
+  const destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
+  const r = await session.push(proto.sendPackArgs(opts, 'stateless', destination, req.specs), env, opts.dryRun ? 'dry-run' : receive);
+  const lines = [...r.git.all, ...r.vm.all];
+  return {
+    code: r.code,
+    stdout: r.stdout,
+    lines,
+    vmExit: r.vm.vmExit,
+    untracked: r.vm.untracked,
+    vmHeadLine: r.vm.vmHeadLine,
+    held: r.held,
+    sshFailed: r.vmCode === 255 || r.held !== '' || r.git.all.some(proto.isConnectionLost),
+  };
+}
+
+/** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
+export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
+  const { options: opts, specs: specLines } = req;
+  const place = s.place(req.subpath);
+  const specs = specLines.map(proto.parsePushSpec);
+  if (!opts.dryRun) warnSecrets(s, req, specs);
+  const r = req.session ? await runInSession(s, req, req.session) : await runStateful(s, req, specs);
+  const statuses = proto.parseStatuses(r.stdout);
+  const head = r.vmHeadLine === undefined ? undefined : proto.parseHead(r.vmHeadLine);
+  if (statuses.length === 0 && r.code !== 0) {
+    const vm = r.vmExit === undefined ? undefined : vmFailure(r.vmExit, place);
+    if (vm) throw vm;
+    // send-pack's own complaint (a ref it cannot push, push options refused):
+    // reported per ref, as git does; it is not a lost connection.
+    const complaint = proto.sendPackComplaint(r.lines);
+    if (complaint === undefined && r.sshFailed) throw sshFailure(r.held, s.target);
+    const fatal = complaint ?? `git send-pack failed (exit ${String(r.code)})`;
+    return { statuses: proto.missingStatuses([], specs, fatal), head };
+  }
+  tellAfterPush(place, statuses, r.untracked, req.quietVm);
+  if (!opts.dryRun) recordPushed(s, req, specs, statuses);
+  if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
+  return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head };
 }

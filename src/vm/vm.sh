@@ -10,6 +10,7 @@
 # --quiet, which silences the "yolovm: ..." lines on stderr):
 #
 #   list [--with-head]                  refs for a push; see mode_list
+#   push [--with-head]                  list and receive-pack in one session; see mode_push
 #   upload-pack [--v2] [--with-snapshot=HEAD|refs/heads/B]
 #               | upload-archive        git's server (fetch, clone, ls-remote, archive)
 #   receive-pack [--dry-run] [--report] [--head=REF] [--checkout=auto|none|refs/heads/B]
@@ -30,8 +31,9 @@ set -u
 mode=$1 base=$2 sub=$3
 shift 3
 quiet=0 dry=0 report=0 with_head=0 v2=0 snapshots=0 root_ok=0 keep_all=0
-new_head= checkout=auto format=sha1 kind=worktree with_snapshot=
-while [ $# -gt 0 ]; do
+new_head= checkout=auto format=sha1 kind=worktree with_snapshot= stateless= state=
+# One option (a mode's, or receive-pack's in push's request line); fails on another.
+option() {
   case $1 in
   --quiet) quiet=1 ;;
   --dry-run) dry=1 ;;
@@ -46,8 +48,13 @@ while [ $# -gt 0 ]; do
   --checkout=*) checkout=${1#--checkout=} ;;
   --format=*) format=${1#--format=} ;;
   --with-snapshot=*) with_snapshot=${1#--with-snapshot=} ;;
+  *) echo "yolovm: unknown option $1" >&2; exit 2 ;;
+  esac
+}
+while [ $# -gt 0 ]; do
+  case $1 in
   --) shift; break ;;
-  -*) echo "yolovm: unknown option $1" >&2; exit 2 ;;
+  -*) option "$1" ;;
   # git send-pack appends the URL's path (/yolovm) to receive-pack: not ours.
   *) break ;;
   esac
@@ -219,6 +226,22 @@ make_snapshot() {
 sync_marker() { printf "%s/.cache/yolovm/synced/%s" "$HOME" "$(printf "%s" "$1" | md5sum | cut -c1-32)"; }
 mark_synced() { m=$(sync_marker "$dir") && mkdir -p "${m%/*}" && touch "$m"; }
 
+# list's first two lines: "repo" (with --with-head, the work tree's state and
+# branch, kept in $state), then the repository's hash algorithm as git's list
+# output gives it. Sets $head, the branch HEAD names ("" when detached), read
+# from HEAD's file where git keeps it as one ("ref: <name>", or an id); else git.
+list_head() {
+  line=
+  [ ! -f "$gd/HEAD" ] || IFS= read -r line <"$gd/HEAD" || :
+  case $line in
+    "ref: refs/heads/.invalid" | "") head=$(git --git-dir="$gd" symbolic-ref -q HEAD) || head= ;;
+    "ref: "*) head=${line#"ref: "} ;;
+    *) head= ;;
+  esac
+  if [ "$with_head" = 1 ]; then state=$(head_state "${head#refs/heads/}"); echo "repo $state"; else echo repo; fi
+  printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
+}
+
 # The refs git needs before a push; the first line says whether a repository is
 # there (and, with --with-head, the work tree's state and branch).
 mode_list() {
@@ -231,17 +254,7 @@ mode_list() {
   fi
   # As few git processes as can answer (a push waits for this): HEAD, the refs,
   # and the hash algorithm find_repo already learned.
-  # HEAD from its file where git keeps it as one ("ref: <name>", or an id); else git.
-  line=
-  [ ! -f "$gd/HEAD" ] || IFS= read -r line <"$gd/HEAD" || :
-  case $line in
-    "ref: refs/heads/.invalid" | "") head=$(git --git-dir="$gd" symbolic-ref -q HEAD) || head= ;;
-    "ref: "*) head=${line#"ref: "} ;;
-    *) head= ;;
-  esac
-  if [ "$with_head" = 1 ]; then echo "repo $(head_state "${head#refs/heads/}")"; else echo repo; fi
-  # The repository's hash algorithm, in the form git's list output takes it.
-  printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
+  list_head
   refs=$(git --git-dir="$gd" for-each-ref --format="%(objectname) %(refname)")
   [ -z "$refs" ] || printf "%s\n" "$refs"
   if [ -n "$head" ]; then
@@ -250,6 +263,28 @@ mode_list() {
   elif sha=$(git --git-dir="$gd" rev-parse -q --verify HEAD); then
     echo "$sha HEAD"
   fi
+}
+
+# A push in one session, as git's smart HTTP makes one (git send-pack
+# --stateless-rpc on the host): list's first two lines and an empty line, then
+# receive-pack's advertisement (the refs, pkt-lines to a flush). Where there is no
+# repository, list's answer, and the session ends (the host pushes as before,
+# with receive-pack, which creates it). Then one line from the host: empty when
+# git has nothing to send, else receive-pack's options (mode_receive_pack's),
+# and after it git's request, which receive-pack --stateless-rpc takes.
+mode_push() {
+  need git 40
+  find_repo || mode_list
+  list_head
+  echo
+  git receive-pack --stateless-rpc --advertise-refs "$gd" || exit
+  IFS= read -r line || exit 0
+  [ -n "$line" ] || exit 0
+  set -f
+  for o in $line; do option "$o"; done
+  set +f
+  stateless=1
+  mode_receive_pack
 }
 
 # Fetch, clone, ls-remote, archive: git's own server on the repository. Any
@@ -359,7 +394,8 @@ snapshot_answer() {
 mode_receive_pack() {
   need git 40
   made=
-  if ! find_repo; then
+  # (push mode found the repository, and never makes one.)
+  if [ -z "$stateless" ] && ! find_repo; then
     if [ -e "$dir" ] && [ ! -d "$dir" ]; then die 43; fi
     if [ -d "$dir" ] && crowded; then die 46; fi
     [ "$dry" = 1 ] && die 41
@@ -388,9 +424,10 @@ mode_receive_pack() {
   # receiving: a push never changes whether the tree is dirty (updateInstead refuses
   # a dirty one, a switch happens only when clean), and right after a large checkout
   # `git status` would re-hash every "racily clean" file.
-  if [ "$report" = 1 ]; then state=$(head_state); fi
+  # (push mode with --with-head has it from its list.)
+  if [ "$report" = 1 ] && [ -z "$state" ]; then state=$(head_state); fi
   before=$(heads)
-  git receive-pack "$gd"
+  git receive-pack ${stateless:+--stateless-rpc} "$gd"
   status=$?
   if [ -n "$made" ] && [ -z "$(git --git-dir="$gd" for-each-ref)" ]; then
     # A first push that brought nothing leaves nothing behind.
@@ -732,6 +769,7 @@ mode_ls() {
 
 case $mode in
 list) mode_list ;;
+push) mode_push ;;
 upload-pack|upload-archive) mode_upload_pack ;;
 snapshot) mode_snapshot ;;
 receive-pack) mode_receive_pack ;;

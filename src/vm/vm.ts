@@ -33,6 +33,8 @@ export type Checkout = 'auto' | 'none' | `refs/heads/${string}`;
  */
 export type VmRequest =
   | { mode: 'list'; withHead?: boolean }
+  /** list, then receive-pack --stateless-rpc in the same session (remote/push-session.ts). */
+  | { mode: 'push'; withHead?: boolean }
   | {
       mode: 'upload-pack';
       v2?: boolean;
@@ -83,6 +85,7 @@ export function vmArgs(req: VmRequest, quiet: boolean): string[] {
   };
   switch (req.mode) {
     case 'list':
+    case 'push':
       flag(req.withHead, 'with-head');
       break;
     case 'upload-pack':

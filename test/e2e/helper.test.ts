@@ -60,6 +60,34 @@ describe('push', () => {
     assert.equal(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('feature-auth'));
   });
 
+  it('a push to a repository that is there is one ssh session: the refs, then the request in it', async () => {
+    const sessions = () => vm.sshdLog().match(/Starting session: /g)?.length ?? 0;
+    writeFileSync(join(repo, 'auth.txt'), 'login\nlogout\nagain\n');
+    await git('commit', '-q', '-am', 'again');
+    let before = sessions();
+    let r = await git('push', 'yolovm::myapp', 'feature-auth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /[0-9a-f]+\.\.[0-9a-f]+\s+feature-auth -> feature-auth/);
+    assert.equal(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('feature-auth'));
+    assert.equal(sessions() - before, 1, 'one session');
+    // Nothing to push: git asks only for the refs; the session ends with nothing received.
+    before = sessions();
+    r = await git('push', 'yolovm::myapp', 'feature-auth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Everything up-to-date/);
+    assert.equal(sessions() - before, 1, 'one session');
+    // A dry run changes nothing on the VM.
+    writeFileSync(join(repo, 'auth.txt'), 'dry\n');
+    await git('commit', '-q', '-am', 'dry');
+    r = await git('push', '--dry-run', 'yolovm::myapp', 'feature-auth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /feature-auth -> feature-auth/);
+    assert.notEqual(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('feature-auth'));
+    r = await git('push', 'yolovm::myapp', 'feature-auth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(join(vm.workspace, 'myapp', 'auth.txt'), 'utf8'), 'dry\n');
+  });
+
   it('never makes a repository of a workspace root that holds other projects', async () => {
     const r = await git('push', 'yolovm::', 'main');
     assert.notEqual(r.code, 0);

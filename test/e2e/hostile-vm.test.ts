@@ -219,13 +219,20 @@ describe('bounded answers', () => {
   });
 
   for (const [mode, cmd, args, flood, answer = mode] of [
-    ['list', 'git', ['push', 'yolovm::app', 'main'], 'yes | head -c 100000000'],
+    ['push', 'git', ['push', 'yolovm::app', 'main'], 'yes | head -c 100000000'],
+    // Empty pkt-lines that never reach a flush, as an advertisement.
+    [
+      'push',
+      'git-yolo-push',
+      ['main', 'app'],
+      String.raw`printf 'repo\n:object-format sha1\n\n'; yes 0004 | tr -d '\n' | head -c 100000000`,
+    ],
     ['snapshot', 'git-yolo-fetch', ['--dry-run', 'main', 'app'], 'yes | head -c 100000000'],
     // Beside a fetch, the snapshot's answer is marker lines on stderr.
     ['upload-pack', 'git-yolo-fetch', ['main', 'app'], 'yes yolovm:snapshot:QUFB | head -c 100000000 >&2', 'snapshot'],
     ['ls', 'yolo-dir', ['ls'], 'yes | head -c 100000000'],
   ] as const) {
-    it(`a flood answering ${mode} (${cmd} ${args.join(' ')}): refused, named`, async () => {
+    it(`a flood answering ${mode} (${cmd} ${args.join(' ')}${mode === 'push' && cmd !== 'git' ? ', in the advertisement' : ''}): refused, named`, async () => {
       vm.setAgent(`${RECORDER}\n${lying(mode, flood)}`);
       try {
         const r = await y(cmd, [...args]);
@@ -276,12 +283,15 @@ describe('validated answers: a lie is refused, named, and nothing is written for
     }
   });
 
-  it('a list smuggling a protocol line to git: refused before git sees it', async () => {
-    vm.setAgent(`${RECORDER}\n${lying('list', String.raw`printf 'repo\n:object-format sha1\nfetch HEAD\n'`)}`);
+  it('an advertisement smuggling a protocol line to git: refused before git sees it', async () => {
+    // receive-pack's first line (a ref, its capabilities), then a line that is no ref, as pkt-lines.
+    const first = `${'a'.repeat(40)} refs/heads/main\\000report-status\\n`;
+    const ad = `004b${first}000ffetch HEAD\\n0000`;
+    vm.setAgent(`${RECORDER}\n${lying('push', `printf 'repo\\n:object-format sha1\\n\\n${ad}'`)}`);
     try {
       const r = await y('git', ['push', 'yolovm::app', 'main']);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /The VM's answer to list is not valid/);
+      assert.match(r.stderr, /The VM's answer to push is not valid: the id of 'HEAD' .*'fetch' is not an object id/);
     } finally {
       vm.setAgent(RECORDER);
     }
