@@ -100,6 +100,14 @@ async function compare(
   if (!JSON_OUT) process.stderr.write(`  ${group}: ${what}: ${median(a).toFixed(0)} ms vs ${median(b).toFixed(0)} ms\n`);
 }
 
+/** A directory holding git-remote-nop, a remote helper that exits at once (what git starting any helper costs). */
+function nopHelper(): string {
+  const nop = join(vm.dir, 'nop-helper');
+  mkdirSync(nop, { recursive: true });
+  writeFileSync(join(nop, 'git-remote-nop'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  return nop;
+}
+
 /** The floor for a Node.js tool: what the plain tool costs, plus starting Node.js once. */
 function afterNodeStart(fn: () => Promise<unknown>, setup?: Side['setup']): Side {
   return {
@@ -325,14 +333,23 @@ async function floors(b: Bench): Promise<void> {
     'git push yolovm::',
     1.2,
   );
+  // The floor the issue names: a Node.js start, git starting a remote helper
+  // (one that exits at once), and git's own push through a ControlMaster.
+  const nop = nopHelper();
+  const helperStart = async () => {
+    await vm.run('sh', ['-c', `PATH=${nop}:$PATH git -C ${perfy} ls-remote nop::x 2>/dev/null; exit 0`]);
+  };
   await compare(
     'floors',
     'git push yolovm::, nothing to push, warm',
     ROUNDS,
     { run: helperPush },
-    afterNodeStart(plainPush),
-    'node -e 0 + git push ssh:// (own ControlMaster)',
-    1.25,
+    afterNodeStart(async () => {
+      await helperStart();
+      await plainPush();
+    }),
+    'node -e 0 + a no-op helper + git push ssh:// (own ControlMaster)',
+    1.15,
   );
   const floorTree = join(home, 'tree-floor');
   makeTree(floorTree, 20);
@@ -879,9 +896,7 @@ async function whereTimeGoes(b: Bench): Promise<void> {
     b.plainUrl('review'),
     'main',
   ]);
-  const nop = join(vm.dir, 'nop-helper');
-  mkdirSync(nop);
-  writeFileSync(join(nop, 'git-remote-nop'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const nop = nopHelper();
   await sample('git starting a remote helper (one that exits at once)', 'sh', [
     '-c',
     `PATH=${nop}:$PATH git -C ${repo} ls-remote nop::x 2>/dev/null; exit 0`,
