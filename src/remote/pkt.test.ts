@@ -1,7 +1,7 @@
 // pkt-lines: receive-pack's advertisement read, send-pack's wrapping taken off.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advertisedRefs, flushEnd, payloads, PktReader } from './pkt.js';
+import { advertisedFormat, advertisedRefs, flushEnd, payloads, PktReader } from './pkt.js';
 
 const pkt = (text: string) => `${(text.length + 4).toString(16).padStart(4, '0')}${text}`;
 const A = 'a'.repeat(40);
@@ -49,6 +49,22 @@ describe('advertisedRefs', () => {
   for (const [what, lines] of bad)
     it(`refuses ${what}`, () => {
       assert.throws(() => refs(lines), /answer to push is not valid/);
+    });
+});
+
+describe('advertisedFormat', () => {
+  const table: [string, string, 'sha1' | 'sha256' | RegExp][] = [
+    ['named sha256', `${A} refs/heads/main\0report-status object-format=sha256 agent=git/2.39\n`, 'sha256'],
+    ['named sha1, last', `${A} refs/heads/main\0report-status object-format=sha1\n`, 'sha1'],
+    ['not named (git before 2.28)', `${A} refs/heads/main\0report-status delete-refs\n`, 'sha1'],
+    ['no capabilities', `${A} refs/heads/main\n`, 'sha1'],
+    ['one git does not know', `${A} refs/heads/main\0object-format=md5\n`, /answer to push is not valid/],
+  ];
+  for (const [what, line, want] of table)
+    it(what, () => {
+      const pkts = [Buffer.from(line)];
+      if (want instanceof RegExp) assert.throws(() => advertisedFormat(pkts), want);
+      else assert.equal(advertisedFormat(pkts), want);
     });
 });
 

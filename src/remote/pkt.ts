@@ -64,6 +64,16 @@ export function advertisedRefs(pkts: readonly Buffer[], length: number | undefin
   return refs;
 }
 
+/**
+ * The hash algorithm receive-pack's advertisement names in its capabilities
+ * (`object-format=`, which git sends since 2.28; before it, only SHA-1 was).
+ */
+export function advertisedFormat(pkts: readonly Buffer[]): 'sha1' | 'sha256' {
+  const caps = (pkts[0]?.toString('utf8').split('\0')[1] ?? '').replace(/\n$/, '');
+  const named = /(?:^| )object-format=(\S*)/.exec(caps)?.[1];
+  return named === undefined ? 'sha1' : new Answer('push').word(named, ['sha1', 'sha256'] as const, 'object format');
+}
+
 export interface PktSink {
   /** A payload's bytes (a pkt-line may come in several pieces). */
   data(bytes: Buffer): void;

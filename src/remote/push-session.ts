@@ -20,7 +20,7 @@ import { MAX_ANSWER, StderrRelay } from '../ssh/relay.js';
 import { type SshTarget, sshArgs, sshFailure, sshNotFound } from '../ssh/ssh.js';
 import { answerTooLarge, badAnswer } from '../vm/answers.js';
 import { vmCommand, vmFailure, type VmPlace } from '../vm/vm.js';
-import { advertisedRefs, flushEnd, payloads, PktReader } from './pkt.js';
+import { advertisedFormat, advertisedRefs, flushEnd, payloads, PktReader } from './pkt.js';
 import * as proto from './protocol.js';
 
 /** send-pack's status lines are git's, local; still read within a bound. */
@@ -82,9 +82,11 @@ export class PushSession {
     });
   }
 
-  /** The refs receive-pack advertised, as list lines. */
-  refs(objectFormatLength: number | undefined): string[] {
-    return advertisedRefs(payloads(this.advertisement), objectFormatLength);
+  /** The refs receive-pack advertised, as list lines, and the hash algorithm it named. */
+  refs(): { refs: string[]; objectFormat: 'sha1' | 'sha256' } {
+    const pkts = payloads(this.advertisement);
+    const objectFormat = advertisedFormat(pkts);
+    return { refs: advertisedRefs(pkts, proto.hashLength(objectFormat)), objectFormat };
   }
 
   /**

@@ -16,6 +16,7 @@ import { commitsAmong } from '../git/plumbing.js';
 import { gitNotInstalled, runGit } from '../core/proc.js';
 import * as proto from './protocol.js';
 import { PushSession } from './push-session.js';
+import { badAnswer } from '../vm/answers.js';
 import type { Session } from '../vm/session.js';
 import { hostInUrl, sshCommandString, sshFailure } from '../ssh/ssh.js';
 import { runRelayed } from '../ssh/relay.js';
@@ -49,7 +50,12 @@ export async function listVm(
     const opened = await PushSession.open(s.target, place, withHead);
     try {
       listed = proto.parseList(opened.listText);
-      if (opened.session) listed = { ...listed, refs: opened.session.refs(proto.hashLength(listed.objectFormat)), push: opened.session };
+      if (opened.session) {
+        const ad = opened.session.refs();
+        if (listed.objectFormat !== undefined && listed.objectFormat !== ad.objectFormat)
+          throw badAnswer('push', `the list says ${listed.objectFormat} and the advertisement ${ad.objectFormat}`);
+        listed = { ...listed, refs: ad.refs, objectFormat: ad.objectFormat, push: opened.session };
+      }
       checkListed(s, place, listed);
     } catch (err) {
       await opened.session?.close();

@@ -228,7 +228,7 @@ mark_synced() { m=$(sync_marker "$dir") && mkdir -p "${m%/*}" && touch "$m"; }
 
 # list's first two lines: "repo" (with --with-head, the work tree's state and
 # branch, kept in $state), then the repository's hash algorithm as git's list
-# output gives it. Sets $head, the branch HEAD names ("" when detached), read
+# output gives it (unless $fmt is "advertised": receive-pack's advertisement says it). Sets $head, the branch HEAD names ("" when detached), read
 # from HEAD's file where git keeps it as one ("ref: <name>", or an id); else git.
 list_head() {
   line=
@@ -239,7 +239,7 @@ list_head() {
     *) head= ;;
   esac
   if [ "$with_head" = 1 ]; then state=$(head_state "${head#refs/heads/}"); echo "repo $state"; else echo repo; fi
-  printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
+  [ "$fmt" = advertised ] || printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
 }
 
 # The refs git needs before a push; the first line says whether a repository is
@@ -274,7 +274,13 @@ mode_list() {
 # and after it git's request, which receive-pack --stateless-rpc takes.
 mode_push() {
   need git 40
-  find_repo || mode_list
+  # A work tree's own .git directory needs no git to find; the hash algorithm is
+  # in the advertisement. Anything else (a bare repository, a .git file) as list finds it.
+  if [ -d "$dir/.git" ] && [ -f "$dir/.git/HEAD" ]; then
+    gd=$dir/.git bare=0 fmt=advertised
+  else
+    find_repo || mode_list
+  fi
   list_head
   echo
   git receive-pack --stateless-rpc --advertise-refs "$gd" || exit
