@@ -873,9 +873,10 @@ async function whereTimeGoes(b: Bench): Promise<void> {
     '^(yolovm\\.|protocol\\.version$|extensions\\.objectformat$)',
   ]);
   const place = { base: vm.workspace, subpath: 'push-ours', display: 'push-ours' };
-  await sample("the VM's `list` answer (sh, vm.sh, 2 git processes), shared connection", 'ssh', [
+  // (stdin is empty: the session ends where a push would send its request.)
+  await sample("the VM's `push` answer: the refs and receive-pack's advertisement (sh, vm.sh, 1 git process), shared connection", 'ssh', [
     ...viaShared,
-    vmCommand({ mode: 'list' }, place, true),
+    vmCommand({ mode: 'push' }, place, true),
   ]);
   await sample("the VM's `git-receive-pack --advertise-refs`, shared connection", 'ssh', [
     ...viaShared,
