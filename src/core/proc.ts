@@ -1,7 +1,8 @@
 // Running local programs. Built on node:child_process rather than a library so
 // the remote helper, which git starts for every fetch and push, starts fast.
 // Every child is remembered so a signal to us ends them too.
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { childProcess } from './builtins.js';
 import { debugCommand } from './log.js';
 import { YolovmError } from './errors.js';
 
@@ -34,7 +35,7 @@ export class CommandNotFound extends Error {
 /** Run to completion, capturing output. For quick local queries (git config, terraform). */
 export function runSync(cmd: string, args: readonly string[], opts: RunOptions = {}): RunResult {
   debugCommand(cmd, args);
-  const r = spawnSync(cmd, args, {
+  const r = childProcess().spawnSync(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     input: opts.input,
@@ -67,7 +68,7 @@ export interface SpawnOptions extends RunOptions {
 /** Start a child that ends with us: tracked until it exits. */
 export function start(cmd: string, args: readonly string[], opts: SpawnOptions): ChildProcess {
   debugCommand(cmd, args);
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: opts.stdio });
+  const child = childProcess().spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: opts.stdio });
   live.add(child);
   child.on('exit', () => live.delete(child));
   return child;

@@ -1,7 +1,7 @@
 // Local git, one small function per operation, each one git process through
 // core/proc.ts (which ends them with us on a signal). Transfers to and from the
 // VM are remote/'s (push.ts, fetch.ts).
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../core/builtins.js';
 import { YolovmError } from '../core/errors.js';
 import { notARepository, parseStatusZ, rangeArgs, type Range } from './plumbing.js';
 import { runGit, runGitAsync } from '../core/proc.js';
@@ -135,8 +135,12 @@ export function dirtyPaths(worktree: string): string[] {
  * changes (binary-safe: the patch stays bytes, hence spawnSync, not runGit).
  */
 export function applyDiff(worktree: string, from: string, to: string): void {
-  const diff = spawnSync('git', ['diff', '--binary', '--no-color', from, to, '--'], { cwd: worktree, maxBuffer: 1024 * 1024 * 1024 });
-  const apply = diff.status === 0 ? spawnSync('git', ['apply', '--whitespace=nowarn'], { cwd: worktree, input: diff.stdout }) : diff;
+  const diff = childProcess().spawnSync('git', ['diff', '--binary', '--no-color', from, to, '--'], {
+    cwd: worktree,
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  const apply =
+    diff.status === 0 ? childProcess().spawnSync('git', ['apply', '--whitespace=nowarn'], { cwd: worktree, input: diff.stdout }) : diff;
   if (apply.status !== 0) {
     throw new YolovmError(
       `Could not apply the VM's uncommitted work: ${apply.stderr.toString().trim()}`,

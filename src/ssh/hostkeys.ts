@@ -7,7 +7,7 @@
 //   - else a new instance's first key is trusted (accept-new) and its fingerprint shown;
 //   - the same instance with another key is refused (REMOTE HOST IDENTIFICATION HAS CHANGED).
 // ~/.ssh/known_hosts is never read or written in this mode.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/builtins.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, Setting } from '../config/config.js';
@@ -45,7 +45,7 @@ export function entriesFor(text: string, alias: string): string[] {
 export function fingerprint(line: string): string | undefined {
   const blob = line.split(' ').find((w, i, all) => i > 0 && PUBLIC_KEY.test(`${all[i - 1] ?? ''} ${w}`));
   if (!blob) return undefined;
-  return `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${sha256(Buffer.from(blob, 'base64'), 'base64').replace(/=+$/, '')}`;
 }
 
 const readFile = (file: string): string => readText(file) ?? '';
@@ -121,7 +121,7 @@ export function hostKeyOptions(p: HostKeyPolicy): string[] {
 
 /** A short tag of the instance for the control socket's name: a re-created VM never reuses the old master. */
 export function controlTag(p: HostKeyPolicy | undefined): string {
-  return p ? `-${createHash('sha256').update(p.alias).digest('hex').slice(0, 8)}` : '';
+  return p ? `-${sha256(p.alias, 'hex').slice(0, 8)}` : '';
 }
 
 /** After a first contact: the key ssh recorded, as a fingerprint (undefined when nothing was recorded). */

@@ -1,7 +1,7 @@
 // The SSH layer used by every command: how ssh is invoked (batch mode, short
 // timeouts, keep-alives, one shared connection per VM), and what its failures
 // mean to a user. Host key checking is never weakened.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/builtins.js';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,10 +165,7 @@ export function controlPath(
   words: readonly string[],
   destination: string,
 ): string {
-  const key = createHash('sha256')
-    .update(JSON.stringify([words, destination]))
-    .digest('hex')
-    .slice(0, 24);
+  const key = sha256(JSON.stringify([words, destination]), 'hex').slice(0, 24);
   return join(controlDir(env), `${key}${controlTag(hostKeys)}`);
 }
 

@@ -2,7 +2,7 @@
 // `push --delete` removes only that: a file the agent made on the VM, or one
 // that was there before yolovm, is never the push's to delete (unless --force).
 // One record per VM location and instance in ~/.local/state/yolovm/pushes/.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/builtins.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classify, unescapeName } from './backups.js';
@@ -21,7 +21,7 @@ export interface PushRecord {
 }
 
 function recordFile(where: string, instance: string): string {
-  const key = createHash('sha256').update(`${instance}\0${where}`).digest('hex').slice(0, 32);
+  const key = sha256(`${instance}\0${where}`, 'hex').slice(0, 32);
   return join(stateDir(), 'pushes', `${key}.json`);
 }
 
