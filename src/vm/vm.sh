@@ -185,9 +185,9 @@ all_but_nested() {
 # what .gitignore ignores left out; see all_but_nested) whose parent is HEAD ($1,
 # empty before the first commit), built on a copy of the index: the agent's
 # index, work tree, HEAD, stash and reflogs are untouched, and no ref is written.
-# Dated as HEAD, so the same work always makes the same commit. $2 is 0 when git
-# status showed no untracked directory, so no repository can be nested. Prints
-# its id and size in bytes.
+# Dated as HEAD ($3, when the caller has its date), so the same work always makes
+# the same commit. $2 is 0 when git status showed no untracked directory, so no
+# repository can be nested. Prints its id and size in bytes.
 make_snapshot() {
   spec=
   if [ "${2:-1}" != 0 ]; then
@@ -210,7 +210,7 @@ make_snapshot() {
   rm_index
   [ -z "$spec" ] || rm -f "$spec"
   [ "$ok" = 0 ] || return 1
-  when=${1:+$(git show -s --format=%cd --date=raw "$1")}
+  when=${3:-${1:+$(git show -s --format=%cd --date=raw "$1")}}
   snap=$(GIT_AUTHOR_NAME=yolovm GIT_AUTHOR_EMAIL=yolovm@localhost GIT_COMMITTER_NAME=yolovm \
     GIT_COMMITTER_EMAIL=yolovm@localhost GIT_AUTHOR_DATE=${when:-@0 +0000} GIT_COMMITTER_DATE=${when:-@0 +0000} \
     git commit-tree "$tree" ${1:+-p "$1"} -m "yolovm: uncommitted work in $PWD") || return 1
@@ -226,11 +226,9 @@ make_snapshot() {
 sync_marker() { printf "%s/.cache/yolovm/synced/%s" "$HOME" "$(printf "%s" "$1" | md5sum | cut -c1-32)"; }
 mark_synced() { m=$(sync_marker "$dir") && mkdir -p "${m%/*}" && touch "$m"; }
 
-# list's first two lines: "repo" (with --with-head, the work tree's state and
-# branch, kept in $state), then the repository's hash algorithm as git's list
-# output gives it (unless $fmt is "advertised": receive-pack's advertisement says it). Sets $head, the branch HEAD names ("" when detached), read
-# from HEAD's file where git keeps it as one ("ref: <name>", or an id); else git.
-list_head() {
+# $head: the ref HEAD names ("" when detached), read from HEAD's file where git
+# keeps it as one ("ref: <name>", or an id); else git.
+read_head() {
   line=
   [ ! -f "$gd/HEAD" ] || IFS= read -r line <"$gd/HEAD" || :
   case $line in
@@ -238,6 +236,13 @@ list_head() {
     "ref: "*) head=${line#"ref: "} ;;
     *) head= ;;
   esac
+}
+# list's first two lines: "repo" (with --with-head, the work tree's state and
+# branch, kept in $state), then the repository's hash algorithm as git's list
+# output gives it (unless $fmt is "advertised": receive-pack's advertisement
+# says it). Sets $head (read_head).
+list_head() {
+  read_head
   if [ "$with_head" = 1 ]; then state=$(head_state "${head#refs/heads/}"); echo "repo $state"; else echo repo; fi
   [ "$fmt" = advertised ] || printf ":object-format %s\n" "${fmt:-$(git --git-dir="$gd" rev-parse --show-object-format)}"
 }
@@ -368,8 +373,15 @@ mode_snapshot() {
 # b (branch), h (HEAD) and snap (the snapshot's id, '' when none was made).
 snapshot_answer() {
   snap=
-  b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b=
-  h=$(git --git-dir="$gd" rev-parse -q --verify HEAD^{commit}) || h=
+  read_head
+  case $head in
+    refs/heads/*) b=${head#refs/heads/} ;;
+    "") b= ;;
+    *) b=$(git --git-dir="$gd" symbolic-ref -q --short HEAD) || b= ;;
+  esac
+  # HEAD's commit and its date (the snapshot's, see make_snapshot) from one git; none before the first commit.
+  hw=$(git --git-dir="$gd" show -s --no-show-signature --format="%H %cd" --date=raw "HEAD^{commit}" -- 2>/dev/null) || hw=
+  h=${hw%% *} when=${hw#* }
   printf "head\t%s\t%s\n" "$h" "$b"
   if [ "$bare" = 1 ]; then echo bare; return 0; fi
   cd "$dir" || die 42
@@ -382,7 +394,7 @@ snapshot_answer() {
   # (Untracked directories, as git status shows them, are where a repository may be nested.)
   dirs=1
   tr '\0' '\n' <"$1" | grep -q '^?? .*/$' || dirs=0
-  made=$(make_snapshot "$h" "$dirs") || die 47
+  made=$(make_snapshot "$h" "$dirs" "$when") || die 47
   snap=${made%%	*}
   printf "snapshot\t%s\n" "$made"
   cat "$1"
