@@ -42,7 +42,7 @@ export interface AttemptRow {
 /** --row: one JSON line describing this VM's attempt (fetched into refs/yolovm/ as any review is). */
 export async function diffRow(branchArg: string | undefined, subpathArg: string | undefined): Promise<number> {
   const { repo, s, tree, branch, wip, tip, target, base } = await gather(branchArg, subpathArg);
-  const files = parseRawZ(git.rawDiff(repo, base, target));
+  const files = parseRawZ(await git.rawDiff(repo, base, target));
   const lines = git.numstat(repo, base, target);
   const row: AttemptRow = {
     vm: s.cfg.vm.value,
@@ -166,10 +166,15 @@ async function gather(branchArg: string | undefined, subpathArg: string | undefi
 
 export async function yoloDiff(branchArg: string | undefined, subpathArg: string | undefined, opts: DiffOptions): Promise<number> {
   const { repo, s, subpath, refs, tree, branch, wip, tip, target, base, baseSays } = await gather(branchArg, subpathArg);
-  // Commits since the base, and whether the base is still in the VM's history (it is not when it has commits the tip lacks).
-  const [{ onlyA: dropped, onlyB: commits }, [baseShort, tipShort]] = await Promise.all([
+  const listing = !(opts.patch || opts.stat || opts.nameStatus);
+  // Every question at once (each its own git process): commits since the base, and whether the base is still
+  // in the VM's history (it is not when it has commits the tip lacks); the names; the commits; the files.
+  const [{ onlyA: dropped, onlyB: commits }, [baseShort, tipShort], log, raw, inSubmodules] = await Promise.all([
     git.leftRight(repo, base, tip),
     git.shortShas(repo, [base, tip]),
+    git.onelineLog(repo, `${base}..${tip}`, 20),
+    listing ? git.rawDiff(repo, base, target) : '',
+    listing ? submoduleWork(repo.top, s, subpath, base, target) : [],
   ]);
   const out: string[] = [];
   out.push(`VM: ${s.where(subpath)}, branch ${branch}${tree.branch === branch ? ' (checked out there)' : ''}`);
@@ -180,11 +185,11 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
   if (dropped > 0) out.push(`The VM's ${branch} no longer contains ${baseShort ?? base}: its history was rewritten`);
   if (commits > 0) {
     out.push('', 'Commits since then:');
-    for (const line of await git.onelineLog(repo, `${base}..${tip}`, 20)) out.push(`  ${line}`);
+    for (const line of log) out.push(`  ${line}`);
     if (commits > 20) out.push(`  ... and ${String(commits - 20)} more`);
   }
 
-  if (opts.patch || opts.stat || opts.nameStatus) {
+  if (!listing) {
     // The summary on stderr: stdout is git's own output (pager, colours), for pipes.
     info(`${out.join('\n')}\n`);
     const flag = opts.patch ? [] : opts.stat ? ['--stat'] : ['--name-status'];
@@ -193,8 +198,7 @@ export async function yoloDiff(branchArg: string | undefined, subpathArg: string
     return code === 0 ? EXIT.ok : EXIT.git;
   }
 
-  out.push('', ...fileLines(parseRawZ(git.rawDiff(repo, base, target))));
-  const inSubmodules = submoduleWork(repo.top, s, subpath, base, target);
+  out.push('', ...fileLines(parseRawZ(raw)));
   if (inSubmodules.length > 0) out.push('', ...inSubmodules);
   out.push('', `The whole patch: ${shqAll(['git', 'yolo-diff', '-p', branch, ...(subpathArg !== undefined ? [subpath] : [])])}`);
   output(`${out.join('\n')}\n`);

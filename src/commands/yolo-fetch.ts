@@ -72,6 +72,8 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
     });
     return EXIT.ok;
   }
+  // Asked now, beside the branch's update (never an error: none found then).
+  const inSubmodules = submoduleWork(repo.top, s, subpath, local ?? vm, tree.snapshot?.sha ?? vm).catch(() => []);
   const wip = opts.wip && !dryRun ? await planWip(repo, branch, tree, vm, local) : undefined;
   await updateBranch(repo, s, { subpath, branch, vm, vmHere, local }, opts);
   reportWorkTree(tree, branch, subpath, {
@@ -80,7 +82,7 @@ export async function yoloFetch(branch: string, subpathArg: string | undefined, 
     wipRef: locationRefs(subpath, s.cfg.vm.value).wip,
   });
   if (wip) applyWip(wip);
-  for (const line of submoduleWork(repo.top, s, subpath, local ?? vm, tree.snapshot?.sha ?? vm)) info(line);
+  for (const line of await inSubmodules) info(line);
   return EXIT.ok;
 }
 

@@ -96,8 +96,8 @@ export async function mergeBase(repo: Repo, a: string, b: string): Promise<strin
 }
 
 /** `git diff --raw -z -M` between two commits: what changed, with modes and renames. */
-export function rawDiff(repo: Repo, from: string, to: string): string {
-  const r = runGit(['diff', '--raw', '-z', '-M', '--no-color', from, to, '--'], { cwd: repo.top });
+export async function rawDiff(repo: Repo, from: string, to: string): Promise<string> {
+  const r = await runGitAsync(['diff', '--raw', '-z', '-M', '--no-color', from, to, '--'], { cwd: repo.top });
   if (r.code !== 0) throw new YolovmError(`git diff failed: ${r.stderr.trim()}`, 'Run again with -v to see the commands run.');
   return r.stdout;
 }

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitsAmong } from './plumbing.js';
-import { runGit } from '../core/proc.js';
+import { runGit, runGitAsync } from '../core/proc.js';
 
 export interface Submodule {
   name: string;
@@ -78,8 +78,8 @@ export function sendable(subs: readonly Submodule[]): { ready: Submodule[]; not:
  * The submodules the VM's commit moved to a commit this host's submodule
  * lacks: the agent's work inside them, with where it is on the VM.
  */
-export function movedOnVm(top: string, from: string, to: string): Submodule[] {
-  const r = runGit(['-C', top, 'diff-tree', '-r', '-z', '--no-commit-id', from, to]);
+export async function movedOnVm(top: string, from: string, to: string): Promise<Submodule[]> {
+  const r = await runGitAsync(['-C', top, 'diff-tree', '-r', '-z', '--no-commit-id', from, to]);
   if (r.code !== 0) return [];
   const moved = new Set<string>();
   const fields = r.stdout.split('\0');

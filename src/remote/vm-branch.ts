@@ -155,8 +155,8 @@ function branchNotThere(s: Session, branch: string, subpath: string): YolovmErro
  * VM's commit `to` moves, from `from`, to a commit this host's submodule lacks,
  * with the command that brings it.
  */
-export function submoduleWork(top: string, s: Session, subpath: string, from: string, to: string): string[] {
-  return movedOnVm(top, from, to).map(
+export async function submoduleWork(top: string, s: Session, subpath: string, from: string, to: string): Promise<string[]> {
+  return (await movedOnVm(top, from, to)).map(
     (sub) =>
       `Submodule ${sub.path}: the VM is at ${sub.commit.slice(0, 7)}, commits the agent made there that this host lacks; bring them: ${shqAll(['git', '-C', sub.path, 'fetch', vmUrl(s, vmModulePlace(subpath, sub.name)), sub.commit])}`,
   );
