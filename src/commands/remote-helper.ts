@@ -120,9 +120,10 @@ class Helper {
 
   async list(forPush: boolean): Promise<string> {
     const s = await this.sess();
+    // An earlier list's session ends first: one session slot at a time.
+    await this.end();
     // For a push, the session stays open for send-pack (push-session.ts).
     const listed = await listVm(s, { subpath: this.subpath, session: forPush });
-    await this.pushSession?.close();
     this.pushSession = listed.push;
     this.repoState = listed.state;
     this.vmRefs = listed.refs;
