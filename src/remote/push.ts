@@ -322,16 +322,8 @@ async function runInSession(s: Session, req: SendPackRequest, session: PushSessi
   const opts = req.options;
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (req.gitDir) env.GIT_DIR = req.gitDir;
-  const receive = vmArgs(
-    {
-      mode: 'receive-pack',
-      report: req.reportHead,
-      checkout: opts.noCheckout ? 'none' : req.checkout,
-      format: s.cfg.objectFormat,
-      gitDir: req.gitDirOnly,
-    },
-    req.quietVm,
-  );
+  // (The repository is there: the options that make one, --head, --format and --gitdir, have nothing to do.)
+  const receive = vmArgs({ mode: 'receive-pack', report: req.reportHead, checkout: opts.noCheckout ? 'none' : req.checkout }, req.quietVm);
   const destination = `ssh://${s.target.user}@${hostInUrl(s.target)}/yolovm`;
   const r = await session.push(proto.sendPackArgs(opts, 'stateless', destination, req.specs), env, opts.dryRun ? 'dry-run' : receive);
   const lines = [...r.git.all, ...r.vm.all];
