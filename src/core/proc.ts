@@ -74,6 +74,12 @@ export function start(cmd: string, args: readonly string[], opts: SpawnOptions):
   return child;
 }
 
+/** Read no more of a child's stdout and end it (an answer past its bound). */
+export function endUnread(child: ChildProcess): void {
+  child.stdout?.destroy();
+  child.kill('SIGTERM');
+}
+
 /** Wait for a started child; rejects with CommandNotFound when it could not start. */
 export function finished(child: ChildProcess, cmd: string): Promise<number> {
   return new Promise((resolve, reject) => {

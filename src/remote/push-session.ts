@@ -13,7 +13,7 @@
 // --helper-status ends with a flush and its status lines.
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { CommandNotFound, finished, start, startGit, gitNotInstalled } from '../core/proc.js';
+import { CommandNotFound, endUnread, finished, start, startGit, gitNotInstalled } from '../core/proc.js';
 import { debug } from '../core/log.js';
 import { refusal, retryRefused, withSession } from '../ssh/connection.js';
 import { MAX_ANSWER, StderrRelay } from '../ssh/relay.js';
@@ -123,8 +123,7 @@ export class PushSession {
         let listEnd = -1;
         let scan = 0;
         const refuse = (err: Error) => {
-          ssh.stdout?.destroy();
-          ssh.kill('SIGTERM');
+          endUnread(ssh);
           reject(err);
         };
         ssh.stdout?.on('data', (d: Buffer) => {
@@ -189,10 +188,7 @@ export class PushSession {
     }
     this.early.push(d);
     this.earlyBytes += d.length;
-    if (this.earlyBytes > MAX_ANSWER) {
-      this.ssh.stdout?.destroy();
-      this.ssh.kill('SIGTERM');
-    }
+    if (this.earlyBytes > MAX_ANSWER) endUnread(this.ssh);
   }
 
   /** Nothing to send after all: the VM ends at the empty line. */

@@ -4,7 +4,7 @@
 // failure was: an SSH failure, a VM exit status, or the program's own.
 import { refusal, retryRefused, withSession } from './connection.js';
 import { debug } from '../core/log.js';
-import { CommandNotFound, finished, start } from '../core/proc.js';
+import { CommandNotFound, endUnread, finished, start } from '../core/proc.js';
 import { SSH_ERROR_LINE, type SshTarget, sshArgs, sshFailure, sshNotFound } from './ssh.js';
 import { safeRelayed } from '../core/text.js';
 import { Lines, MAX_LINE } from '../core/lines.js';
@@ -153,8 +153,7 @@ export async function runRelayed(program: string, args: readonly string[], o: Re
         // Read no more of it: end the child (ssh), drop what came.
         over.limit = true;
         chunks.length = 0;
-        child.stdout?.destroy();
-        child.kill('SIGTERM');
+        endUnread(child);
         return;
       }
       chunks.push(d);
