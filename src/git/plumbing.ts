@@ -31,6 +31,45 @@ export function objectsAmong(shas: readonly string[], at: { cwd?: string; gitDir
   return objectTypes(shas, at).map(([sha]) => sha);
 }
 
+/** What a push asks of the pushing repository before it sends (see pushFacts). */
+export interface PushFacts {
+  /** Those of the VM's tips that are commits here: what need not be sent. */
+  have: string[];
+  /** Each source's commit (absent: it names none). */
+  commits: Map<string, string>;
+  /** The sources whose commit has a .gitmodules. */
+  withModules: Set<string>;
+}
+
+/**
+ * One git process for all a push wants to know here (it ran four before):
+ * which of `vmShas` are commits, the commit each of `sources` names, and
+ * whether that commit has a .gitmodules (only then is it read).
+ */
+export function pushFacts(vmShas: readonly string[], sources: readonly string[], at: { gitDir?: string } = {}): PushFacts {
+  const tips = vmShas.filter((x) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(x));
+  const names = [...new Set(sources)].filter((src) => src !== '' && !/[\n\0]/.test(src));
+  const facts: PushFacts = { have: [], commits: new Map(), withModules: new Set() };
+  if (tips.length + names.length === 0) return facts;
+  const input = [...tips, ...names.flatMap((src) => [`${src}^{commit}`, `${src}^{commit}:.gitmodules`])];
+  const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
+  const r = runGit(args, { input: `${input.join('\n')}\n` });
+  // One answer line per question, in order: `<id> <type>`, or `<question> missing`.
+  const answers = r.stdout.split('\n').map((l) => /^([0-9a-f]{40}|[0-9a-f]{64}) (commit|tag|tree|blob)$/.exec(l));
+  if (r.code !== 0 || answers.length < input.length) return facts;
+  tips.forEach((sha, i) => {
+    const answer = answers[i];
+    if (answer?.[1] === sha && answer[2] === 'commit') facts.have.push(sha);
+  });
+  names.forEach((src, i) => {
+    const commit = answers[tips.length + 2 * i];
+    if (commit?.[2] !== 'commit' || commit[1] === undefined) return;
+    facts.commits.set(src, commit[1]);
+    if (answers[tips.length + 2 * i + 1]?.[2] === 'blob') facts.withModules.add(src);
+  });
+  return facts;
+}
+
 export interface Change {
   /** git status's two-letter code: ` M`, `A `, `??`, `R `, ... */
   code: string;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { leftRight, resolveAll, shortShas, type Repo } from './repo.js';
+import { pushFacts } from './plumbing.js';
 
 describe('batched git questions', () => {
   const top = mkdtempSync(join(tmpdir(), 'yolovm-repo-'));
@@ -27,6 +28,7 @@ describe('batched git questions', () => {
   let base = '';
   let main = '';
   let side = '';
+  let mods = '';
   before(() => {
     git('init', '-q', '-b', 'main');
     git('commit', '-q', '--allow-empty', '-m', 'base');
@@ -38,6 +40,12 @@ describe('batched git questions', () => {
     git('commit', '-q', '--allow-empty', '-m', 'side 1');
     side = git('rev-parse', 'HEAD');
     git('tag', 'blob-tag', git('hash-object', '-w', '--stdin'));
+    git('switch', '-q', '-c', 'mods', base);
+    git('config', '-f', '.gitmodules', 'submodule.lib.path', 'lib');
+    git('add', '.gitmodules');
+    git('commit', '-q', '-m', 'mods');
+    mods = git('rev-parse', 'HEAD');
+    git('switch', '-q', 'side');
   });
   after(() => {
     rmSync(top, { recursive: true, force: true });
@@ -52,6 +60,28 @@ describe('batched git questions', () => {
       main,
     ]);
     assert.deepEqual(await resolveAll(repo, []), []);
+  });
+  it("pushFacts: the VM tips that are commits here, each source's commit, which have a .gitmodules", () => {
+    const absent = 'f'.repeat(40);
+    const blob = git('rev-parse', 'blob-tag');
+    const facts = pushFacts(
+      [main, absent, blob, 'not-an-id'],
+      ['refs/heads/main', 'refs/heads/mods', 'refs/heads/none', mods, '', 'blob-tag'],
+      {
+        gitDir: repo.gitDir,
+      },
+    );
+    assert.deepEqual(facts.have, [main]);
+    assert.deepEqual(
+      [...facts.commits],
+      [
+        ['refs/heads/main', main],
+        ['refs/heads/mods', mods],
+        [mods, mods],
+      ],
+    );
+    assert.deepEqual([...facts.withModules], ['refs/heads/mods', mods]);
+    assert.deepEqual(pushFacts([], []), { have: [], commits: new Map(), withModules: new Set() });
   });
   it('leftRight: commits only each side has', async () => {
     assert.deepEqual(await leftRight(repo, main, side), { onlyA: 2, onlyB: 1 });

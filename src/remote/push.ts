@@ -12,8 +12,8 @@ import { subpathKey } from '../config/config.js';
 import { debug, info, notice, plural } from '../core/log.js';
 import { modulesAt } from '../git/submodules.js';
 import { rememberPush } from '../config/state.js';
-import { commitsAmong } from '../git/plumbing.js';
-import { gitNotInstalled, runGit } from '../core/proc.js';
+import { pushFacts, type PushFacts } from '../git/plumbing.js';
+import { gitNotInstalled, runGit, runGitAsync } from '../core/proc.js';
 import * as proto from './protocol.js';
 import { PushSession } from './push-session.js';
 import { badAnswer } from '../vm/answers.js';
@@ -125,17 +125,25 @@ export interface SendPackRequest {
 
 /**
  * Warn, naming them, when the commits going to the VM add or change secret-like
- * files (one or two local git processes; never stops the push: that is git's to decide).
+ * files (one local git process, beside the transfer: it never stops the push, that
+ * is git's to decide, so it need not hold it up).
  */
-function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[]): void {
+async function warnSecrets(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[], facts: PushFacts): Promise<void> {
   const sources = specs.map((p) => p.src).filter((src) => src !== '');
   if (sources.length === 0) return;
   const at = req.gitDir ? ['--git-dir', req.gitDir] : [];
-  const have = commitsAmong(
-    (req.vmRefs ?? []).map((l) => l.split(' ')[0] ?? ''),
-    { gitDir: req.gitDir },
-  );
-  const r = runGit([...at, 'log', '--format=', '--name-only', '--diff-filter=AMR', '--no-renames', ...sources, '--not', ...have, '--']);
+  const r = await runGitAsync([
+    ...at,
+    'log',
+    '--format=',
+    '--name-only',
+    '--diff-filter=AMR',
+    '--no-renames',
+    ...sources,
+    '--not',
+    ...facts.have,
+    '--',
+  ]);
   if (r.code !== 0) return;
   const secrets = [...new Set(r.stdout.split('\n').filter((f) => f !== '' && isSecretLike(f, s.cfg.allowSecrets)))];
   if (secrets.length === 0) return;
@@ -165,10 +173,16 @@ export function rememberLocation(s: Session, gitDir: string, subpath: string): v
 }
 
 /** Remember on the host which commits were handed to the VM (refs/yolovm/, see handoff.ts). */
-function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
+function recordPushed(
+  s: Session,
+  req: SendPackRequest,
+  specs: readonly proto.PushSpec[],
+  statuses: readonly string[],
+  facts: PushFacts,
+): void {
   const ok = new Set(statuses.filter((l) => l.startsWith('ok ')).map((l) => l.split(' ')[1]));
   const pushed = specs.filter((p) => ok.has(p.dst) && p.dst.startsWith('refs/heads/'));
-  const shas = new Map(req.resolved);
+  const shas = new Map([...facts.commits, ...(req.resolved ?? [])]);
   const unknown = [...new Set(pushed.map((p) => p.src).filter((src) => src !== '' && !shas.has(src)))];
   if (unknown.length > 0) {
     const r = runGit(['rev-parse', ...unknown.map((src) => `${src}^{commit}`)]);
@@ -198,12 +212,16 @@ function recordPushed(s: Session, req: SendPackRequest, specs: readonly proto.Pu
 }
 
 /** The first pushed branch's submodules, which the VM now has as empty directories: said, with how to send them. */
-function warnSubmodules(req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[]): void {
+function warnSubmodules(req: SendPackRequest, specs: readonly proto.PushSpec[], statuses: readonly string[], facts: PushFacts): void {
   const ok = new Set(statuses.filter((l) => l.startsWith('ok refs/heads/')).map((l) => l.split(' ')[1]));
   const spec = specs.find((p) => p.src !== '' && ok.has(p.dst));
-  if (!spec) return;
+  // (pushFacts found no .gitmodules at its commit: nothing to read)
+  if (!spec || (facts.commits.has(spec.src) && !facts.withModules.has(spec.src))) return;
   const at = req.gitDir ? ['--git-dir', req.gitDir] : [];
-  const commit = req.resolved?.get(spec.src) ?? runGit([...at, 'rev-parse', '-q', '--verify', `${spec.src}^{commit}`]).stdout.trim();
+  const commit =
+    req.resolved?.get(spec.src) ??
+    facts.commits.get(spec.src) ??
+    runGit([...at, 'rev-parse', '-q', '--verify', `${spec.src}^{commit}`]).stdout.trim();
   const subs = commit ? modulesAt(at, commit) : [];
   if (subs.length === 0) return;
   const paths = subs.slice(0, 5).map((m) => m.path);
@@ -339,13 +357,32 @@ async function runInSession(s: Session, req: SendPackRequest, session: PushSessi
   };
 }
 
+const NO_FACTS: PushFacts = { have: [], commits: new Map(), withModules: new Set() };
+
+/** The ids of the VM's refs as listed (`<sha> <ref>`). */
+function vmTips(vmRefs: readonly string[] | undefined): string[] {
+  return (vmRefs ?? []).map((l) => l.split(' ')[0] ?? '');
+}
+
 /** Push to the VM repository at `req.subpath` with one `git send-pack --helper-status`. */
 export async function sendPack(s: Session, req: SendPackRequest): Promise<PushResult> {
   const { options: opts, specs: specLines } = req;
   const place = s.place(req.subpath);
   const specs = specLines.map(proto.parsePushSpec);
-  if (!opts.dryRun) warnSecrets(s, req, specs);
-  const r = req.session ? await runInSession(s, req, req.session) : await runStateful(s, req, specs);
+  const facts = opts.dryRun
+    ? NO_FACTS
+    : pushFacts(
+        vmTips(req.vmRefs),
+        specs.map((p) => p.src),
+        { gitDir: req.gitDir },
+      );
+  const secrets = opts.dryRun ? Promise.resolve() : warnSecrets(s, req, specs, facts);
+  let r: Ran;
+  try {
+    r = req.session ? await runInSession(s, req, req.session) : await runStateful(s, req, specs);
+  } finally {
+    await secrets;
+  }
   const statuses = proto.parseStatuses(r.stdout);
   const head = r.vmHeadLine === undefined ? undefined : proto.parseHead(r.vmHeadLine);
   if (statuses.length === 0 && r.code !== 0) {
@@ -359,7 +396,7 @@ export async function sendPack(s: Session, req: SendPackRequest): Promise<PushRe
     return { statuses: proto.missingStatuses([], specs, fatal), head };
   }
   tellAfterPush(place, statuses, r.untracked, req.quietVm);
-  if (!opts.dryRun) recordPushed(s, req, specs, statuses);
-  if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses);
+  if (!opts.dryRun) recordPushed(s, req, specs, statuses, facts);
+  if (req.warnSubmodules && !opts.dryRun) warnSubmodules(req, specs, statuses, facts);
   return { statuses: [...statuses, ...proto.missingStatuses(statuses, specs, 'no status from send-pack')], head };
 }
