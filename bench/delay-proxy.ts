@@ -6,6 +6,10 @@ import { connect } from 'node:net';
 const [host = '127.0.0.1', port = '22', ms = '25'] = process.argv.slice(2);
 const delay = Number(ms);
 const sock = connect(Number(port), host);
+// As ssh sets on its own socket (OpenSSH's packet.c, set_nodelay): without it,
+// Nagle holds a second small write until sshd's delayed ACK, 40 ms that no real
+// ssh client waits.
+sock.setNoDelay(true);
 const later = (fn: () => void) => setTimeout(fn, delay);
 process.stdin.on('data', (chunk: Buffer) => later(() => sock.write(chunk)));
 process.stdin.on('end', () => later(() => sock.end()));
