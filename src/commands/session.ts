@@ -23,9 +23,9 @@ export async function repoAndSession(): Promise<{ repo: Repo; s: Session }> {
   return { repo: repo.value, s: s.value };
 }
 
-/** meetVm, then the same refresh. */
-export async function meetVm(s: Session): Promise<Session> {
-  return followed(await meet(s));
+/** meetVm (`now`: the VM contacted here), then the same refresh. */
+export async function meetVm(s: Session, now = false): Promise<Session> {
+  return followed(await meet(s, now));
 }
 
 function followed(s: Session): Session {

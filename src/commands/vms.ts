@@ -19,7 +19,7 @@ export interface VmsOptions {
 async function reach(vm: KnownVm): Promise<string> {
   if (vm.address === undefined) return 'no address';
   try {
-    await meetVm(resolveSession(true, loadConfig(true, { name: vm.name, source: 'yolovm vms --check' })));
+    await meetVm(resolveSession(true, loadConfig(true, { name: vm.name, source: 'yolovm vms --check' })), true);
     return 'reachable';
   } catch (err) {
     if (err instanceof YolovmError) return `unreachable: ${err.message}`;

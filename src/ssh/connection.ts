@@ -3,9 +3,12 @@
 // unauthenticated connections (MaxStartups 10:30:100) it drops new handshakes,
 // and it allows 10 sessions on one connection (MaxSessions 10). So:
 //
-//   - the first process that needs the connection opens it (`ssh true`, which
-//     leaves the ControlPersist master behind) while holding a lock beside the
-//     control socket; the others wait for the socket and multiplex over it;
+//   - the first session any process needs opens it: that ssh (ControlMaster=auto,
+//     ControlPersist) authenticates, leaves the master behind and runs its own
+//     command over it, no `ssh true` first (one session less, two round trips
+//     on a distant VM). Its process holds a lock beside the control socket until
+//     the socket is there; the others, and its own other sessions, wait for the
+//     socket and multiplex over it;
 //   - a handshake sshd drops (MaxStartups) or a session it refuses on the
 //     shared connection (MaxSessions) is tried again, with backoff, for a
 //     bounded time, and then named as what it is: the VM was not lost.
@@ -128,33 +131,61 @@ function removeIfStale(lock: string): boolean {
   return true;
 }
 
+/** This process's session that is opening the shared connection at a socket: it settles once the socket is there, or that session ended. */
+const opening = new Map<string, Promise<void>>();
+
 /**
- * Make sure the shared connection at `socket` is open before this process
- * runs anything over ssh: at once when it is there; else open it (`open`)
- * under the lock, or wait for the process that holds the lock to open it.
+ * Before a session over the shared connection at `socket`: nothing to do when
+ * it is there. Else this session opens it (a function to call when the session
+ * ends is returned), under the lock beside the socket; or another session, of
+ * this process or another, holds the lock, and this one waits for the socket.
  */
-export async function ensureShared(socket: string | undefined, open: () => Promise<unknown>): Promise<void> {
-  if (socket === undefined || existsSync(socket)) return;
+async function shareOrOpen(socket: string): Promise<(() => void) | undefined> {
   const lock = `${socket}.lock`;
   const deadline = Date.now() + WAIT_MS;
   for (let wait = 10; ; wait = Math.min(wait * 2, 100)) {
-    if (existsSync(socket)) return;
+    if (existsSync(socket)) return undefined;
+    const ours = opening.get(socket);
+    if (ours) {
+      await ours;
+      continue;
+    }
     if (takeLock(lock)) {
-      try {
-        if (!existsSync(socket)) {
-          debug('opening the shared connection');
-          await open();
-        }
-      } finally {
-        release(lock);
-      }
-      return;
+      if (!existsSync(socket)) return opensIt(socket, lock);
+      release(lock);
+      return undefined;
     }
     if (removeIfStale(lock)) continue;
     // Past the wait, go on alone: ssh opens a connection of its own (and says why, if it cannot).
-    if (Date.now() > deadline) return;
+    if (Date.now() > deadline) return undefined;
     await sleep(wait);
   }
+}
+
+/** This session opens the connection: the lock goes once the socket is there (the master listens after authentication) or the session ended. */
+function opensIt(socket: string, lock: string): () => void {
+  debug('this session opens the shared connection');
+  let settle = () => {};
+  opening.set(
+    socket,
+    new Promise<void>((resolve) => {
+      settle = resolve;
+    }),
+  );
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearInterval(watch);
+    opening.delete(socket);
+    release(lock);
+    settle();
+  };
+  const watch = setInterval(() => {
+    if (existsSync(socket)) finish();
+  }, 5);
+  watch.unref();
+  return finish;
 }
 
 /**
@@ -168,15 +199,18 @@ export const SESSIONS = 8;
 /**
  * Run `run` (one ssh session over the shared connection at `socket`) holding
  * one of SESSIONS slots beside the socket; a process waits for a free slot
- * (WAIT_MS at most, then goes on without one).
+ * (WAIT_MS at most, then goes on without one). Where the connection is not
+ * open yet, this session opens it, or waits for the one that does (shareOrOpen).
  */
 export async function withSession<T>(socket: string | undefined, run: () => Promise<T>): Promise<T> {
   if (socket === undefined) return run();
+  const opened = await shareOrOpen(socket);
   const slot = await takeSlot(socket);
   try {
     return await run();
   } finally {
     if (slot !== undefined) release(slot);
+    opened?.();
   }
 }
 

@@ -8,7 +8,7 @@ import { hostKeyPolicy, recordedFingerprint } from '../ssh/hostkeys.js';
 import { debug, info, notice } from '../core/log.js';
 import { sshTarget, type SshTarget } from '../ssh/ssh.js';
 import { runSsh } from '../ssh/relay.js';
-import { ensureShared } from '../ssh/connection.js';
+import { existsSync } from 'node:fs';
 import { findVm, type VmFound } from '../config/terraform.js';
 import { displayPath, parseSubpath, parseWorkspaceBase } from '../config/subpath.js';
 import type { VmPlace } from './vm.js';
@@ -78,10 +78,13 @@ export async function openSession(inRepository: boolean, cfg: Config = loadConfi
   return meetVm(resolveSession(inRepository, cfg));
 }
 
-/** The step openSession adds to resolveSession: the shared connection, and first contact with a new VM instance. */
-export async function meetVm(s: Session): Promise<Session> {
-  // Commands started together share one connection (connection.ts): the first opens it.
-  await ensureShared(s.target.socket, () => runSsh(s.target, 'true'));
+/**
+ * The step openSession adds to resolveSession: first contact with a new VM
+ * instance. The shared connection opens with the command's first session
+ * (connection.ts); `now`: here, with `ssh true` (a check that the VM answers).
+ */
+export async function meetVm(s: Session, now = false): Promise<Session> {
+  if (now && (s.target.socket === undefined || !existsSync(s.target.socket))) await runSsh(s.target, 'true');
   await trustFirstKey(s);
   return s;
 }

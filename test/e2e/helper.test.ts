@@ -88,6 +88,26 @@ describe('push', () => {
     assert.equal(readFileSync(join(vm.workspace, 'myapp', 'auth.txt'), 'utf8'), 'dry\n');
   });
 
+  it('a cold push opens the shared connection with its own session: no `ssh true` before it', async () => {
+    const sessions = () => vm.sshdLog().match(/Starting session: /g)?.length ?? 0;
+    await vm.endShared();
+    assert.deepEqual(vm.masters(), []);
+    writeFileSync(join(repo, 'auth.txt'), 'cold\n');
+    await git('commit', '-q', '-am', 'cold');
+    const before = sessions();
+    const auths = vm.authCount();
+    const r = await git('push', 'yolovm::myapp', 'feature-auth');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sha('HEAD', join(vm.workspace, 'myapp')), await sha('feature-auth'));
+    assert.equal(sessions() - before, 1, 'one session, over the connection it opened');
+    assert.equal(vm.authCount() - auths, 1, 'one authentication');
+    assert.equal(vm.masters().length, 1, 'the shared connection stays for the next command');
+    // ...which the next command uses: no authentication.
+    const next = await git('push', 'yolovm::myapp', 'feature-auth');
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(vm.authCount() - auths, 1);
+  });
+
   it('never makes a repository of a workspace root that holds other projects', async () => {
     const r = await git('push', 'yolovm::', 'main');
     assert.notEqual(r.code, 0);
