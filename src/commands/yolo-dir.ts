@@ -206,7 +206,6 @@ async function pushOnce(s: Session, dir: string, subpath: string, opts: DirOptio
       filters: opts.includeSecrets ? [] : secretFilters(s.cfg.allowSecrets),
       delete: opts.delete ?? false,
       deleteOnly,
-      listAll: !dryRun,
       dryRun,
       progress: showProgress(),
       compressLevel: compressLevel(opts),

@@ -35,9 +35,11 @@ export function lastPush(where: string, instance: string | undefined): PushRecor
 }
 
 /**
- * After a push: what the VM has of ours is what this one listed, and what
- * earlier ones sent (`last`, as read before it) that it did not delete (names
- * escaped as rsync writes them).
+ * After a push: what the VM has of ours is what this one sent (rsync's
+ * itemized lines: an unchanged tree lists nothing, and 50,000 unchanged names
+ * cost nothing), and what earlier ones sent (`last`, as read before it) that it
+ * did not delete (names escaped as rsync writes them). A file that was on the
+ * VM already, byte for byte, was not sent: --delete leaves it, as it leaves the agent's.
  */
 export function recordPush(
   where: string,

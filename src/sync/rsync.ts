@@ -80,8 +80,6 @@ export interface SyncOptions {
    * ones are named by the VM's rsync (-M--debug=FILTER1) and collected.
    */
   deleteOnly?: string;
-  /** Itemize unchanged entries too (-ii): every name the sender has, for the next push's guard. */
-  listAll?: boolean;
   /** The command that starts rsync on the VM (the VM script, which checks the place and then runs rsync). */
   rsyncPath?: string;
 }
@@ -105,7 +103,6 @@ export function rsyncArgs(t: SshTarget, o: SyncOptions): string[] {
     ...(o.rsyncPath ? [`--rsync-path=${o.rsyncPath}`] : []),
     // A pull names link targets (linksOutside); a push lists bare names (the next push's guard).
     o.direction === 'pull' ? '--out-format=%i %n%L' : '--out-format=%i %n',
-    ...(o.listAll ? ['-ii'] : []),
     '--stats',
     ...(o.progress ? ['--info=progress2'] : []),
     ...(o.delete ? ['--delete'] : []),
@@ -130,7 +127,7 @@ export interface SyncResult {
   changes: string[];
   /** Files the receiver left out as not regular (devices, FIFOs, sockets), as rsync names them. */
   skipped: string[];
-  /** Every name itemized, unchanged ones too with `listAll` (a push: what the VM now has of ours). */
+  /** Every name itemized: what this sync sent, made or changed (a push: what the VM now has of ours, with the earlier pushes' record). */
   listed: string[];
   /** What a push's --delete guard kept on the VM (see `deleteOnly`): `name`, or `name/` for a directory. */
   spared: string[];

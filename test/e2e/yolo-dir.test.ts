@@ -447,6 +447,27 @@ describe('a push never loses the agent’s work', () => {
     assert.equal(readFileSync(join(kept, 'notes.md'), 'utf8'), 'the VM’s own notes\n');
   });
 
+  it('a file the VM already had, byte for byte, was not sent: --delete leaves it and names it', async () => {
+    write(dir('same', 'mine.txt'), 'mine\n');
+    write(dir('same', 'both.txt'), 'the same\n');
+    write(ws('same', 'both.txt'), 'the same\n');
+    const t = new Date('2026-01-02T03:04:05Z');
+    utimesSync(dir('same', 'both.txt'), t, t);
+    utimesSync(ws('same', 'both.txt'), t, t);
+    let r = await yd('push', 'same', 'same');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /: 1 file sent/, 'only mine.txt went');
+    // Pushed again unchanged: nothing sent, the record stands.
+    r = await yd('push', 'same', 'same');
+    assert.equal(r.code, 0, r.stderr);
+    rmSync(dir('same', 'mine.txt'));
+    rmSync(dir('same', 'both.txt'));
+    r = await yd('push', '--delete', 'same', 'same');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Left 1 file on the VM that no earlier push sent: both\.txt/m);
+    assert.deepEqual(tree(ws('same')), ['both.txt']);
+  });
+
   it('--delete removes only what an earlier push sent; the agent’s files stay (named) unless --force', async () => {
     write(dir('del', 'sent.txt'), 's\n');
     write(dir('del', 'sub', 'sent2.txt'), 's2\n');
