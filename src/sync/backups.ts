@@ -25,7 +25,7 @@ export const backupsDir = (): string => join(stateDir(), 'backups');
 
 /** rsync writes unprintable bytes in names as \#ooo (octal). */
 export function unescapeName(name: string): string {
-  if (!name.includes('\\#')) return name; // (nearly every name: a push lists them all)
+  if (!name.includes('\\#')) return name; // (nearly every name)
   const bytes: number[] = [];
   const raw = Buffer.from(name, 'utf8');
   for (let i = 0; i < raw.length; i++) {
