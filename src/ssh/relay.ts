@@ -2,6 +2,9 @@
 // ssh itself, or git send-pack with ssh underneath. One place relays that
 // stderr, holding back ssh's own error lines, and one place says what a
 // failure was: an SSH failure, a VM exit status, or the program's own.
+import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { refusal, retryRefused, withSession } from './connection.js';
 import { debug } from '../core/log.js';
 import { CommandNotFound, endUnread, finished, start } from '../core/proc.js';
@@ -176,6 +179,56 @@ export async function runRelayed(program: string, args: readonly string[], o: Re
   const held = relay.finish(o.sshFailed(code, stdout, relay), code !== 0);
   return { code, stdout, relay, held };
 }
+
+/** The ssh command asks for debug output (-v): OpenSSH then keeps a ControlPersist master's stderr as it started. */
+export function sshDebugs(t: Pick<SshTarget, 'command'>): boolean {
+  return t.command.some((w) => /^-v+$/.test(w));
+}
+
+/**
+ * Open the shared connection on its own, for an ssh command with -v: OpenSSH
+ * sends a ControlPersist master's stderr to /dev/null only without -v, so a
+ * master started by a session would keep that session's pipe (or whatever
+ * took our stderr) open for as long as it lasts, and nothing would end. Here
+ * its messages go to a log file of ours (-E), shown once it is open, escaped
+ * and within a bound; the master's later ones go on into that file, unlinked.
+ */
+export async function openSharedLogged(t: SshTarget): Promise<void> {
+  await withSession(t.socket, async () => {
+    const log = join(tmpdir(), `yolovm-ssh-${String(process.pid)}-${String(Date.now())}.log`);
+    debug(`opening the shared connection on its own (-v), its messages through ${log}`);
+    const child = start(t.command[0] ?? 'ssh', [...t.command.slice(1), '-E', log, '-f', '-N', '--', t.destination], { stdio: 'ignore' });
+    let code: number;
+    try {
+      code = await finished(child, 'ssh');
+    } catch (err) {
+      throw err instanceof CommandNotFound ? sshNotFound(err.command) : err;
+    } finally {
+      showLog(log);
+    }
+    if (code !== 0) throw sshFailure('', t);
+  });
+}
+
+/** ssh's log of opening the connection, on our stderr (the first MAX_LOG bytes, escaped), then gone. */
+function showLog(log: string): void {
+  try {
+    const fd = openSync(log, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_LOG);
+      const n = readSync(fd, buf, 0, MAX_LOG, 0);
+      const text = buf.subarray(0, n).toString('utf8');
+      for (const line of text.split('\n')) if (line !== '') process.stderr.write(`${safeRelayed(line.replace(/\r$/, ''))}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(log);
+  } catch {
+    /* ssh wrote none (it failed before logging, or -E was the user's own) */
+  }
+}
+
+const MAX_LOG = 1024 * 1024;
 
 /**
  * Run a remote command over ssh. ssh's own failures (exit 255: our VM script

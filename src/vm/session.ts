@@ -7,7 +7,7 @@ import { safeLine } from '../core/text.js';
 import { hostKeyPolicy, recordedFingerprint } from '../ssh/hostkeys.js';
 import { debug, info, notice } from '../core/log.js';
 import { sshTarget, type SshTarget } from '../ssh/ssh.js';
-import { runSsh } from '../ssh/relay.js';
+import { openSharedLogged, runSsh, sshDebugs } from '../ssh/relay.js';
 import { existsSync } from 'node:fs';
 import { findVm, type VmFound } from '../config/terraform.js';
 import { displayPath, parseSubpath, parseWorkspaceBase } from '../config/subpath.js';
@@ -82,9 +82,13 @@ export async function openSession(inRepository: boolean, cfg: Config = loadConfi
  * The step openSession adds to resolveSession: first contact with a new VM
  * instance. The shared connection opens with the command's first session
  * (connection.ts); `now`: here, with `ssh true` (a check that the VM answers).
+ * With ssh's -v it opens here, on its own (relay.ts, openSharedLogged).
  */
 export async function meetVm(s: Session, now = false): Promise<Session> {
-  if (now && (s.target.socket === undefined || !existsSync(s.target.socket))) await runSsh(s.target, 'true');
+  const socket = s.target.socket;
+  const closed = socket === undefined || !existsSync(socket);
+  if (closed && socket !== undefined && sshDebugs(s.target)) await openSharedLogged(s.target);
+  else if (now && closed) await runSsh(s.target, 'true');
   await trustFirstKey(s);
   return s;
 }

@@ -65,6 +65,24 @@ describe('many commands at once, OpenSSH default limits', () => {
   });
 });
 
+describe('an ssh command with -v', () => {
+  it('a cold command ends: the shared connection opens on its own, its messages shown from a log, not through a pipe it would hold', async () => {
+    await vm.endShared();
+    const auths = vm.authCount();
+    const env = { YOLOVM_SSH: `ssh -v -F ${vm.sshConfig}` };
+    // (Opened by the command's own session, OpenSSH's master would keep that session's stderr for its 5 minutes.)
+    const r = await vm.run('yolo-dir', ['ls'], { cwd: repo, env, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /app\/ +git: main/);
+    assert.match(r.stderr, /^debug1: /m, "ssh's -v output is shown");
+    assert.equal(vm.masters().length, 1, 'the shared connection stays');
+    const warm = await vm.run('git', ['fetch', '-q', 'yolovm::app', 'main'], { cwd: repo, env, timeoutMs: 30_000 });
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.equal(vm.authCount() - auths, 1, 'one authentication');
+    await vm.endShared();
+  });
+});
+
 describe('refusals are tried again', () => {
   it('past a MaxSessions lower than ours (1 here), every command still gets through', async () => {
     const tight = await startVm({ sshdExtra: ['MaxSessions 1'] });
