@@ -199,19 +199,21 @@ export async function openSharedLogged(t: SshTarget): Promise<void> {
     debug(`opening the shared connection on its own (-v), its messages through ${log}`);
     const child = start(t.command[0] ?? 'ssh', [...t.command.slice(1), '-E', log, '-f', '-N', '--', t.destination], { stdio: 'ignore' });
     let code: number;
+    let said = '';
     try {
       code = await finished(child, 'ssh');
     } catch (err) {
       throw err instanceof CommandNotFound ? sshNotFound(err.command) : err;
     } finally {
-      showLog(log);
+      said = showLog(log);
     }
-    if (code !== 0) throw sshFailure('', t);
+    // (ssh's lines are above; ours says what they mean)
+    if (code !== 0) throw sshFailure(said, t);
   });
 }
 
-/** ssh's log of opening the connection, on our stderr (the first MAX_LOG bytes, escaped), then gone. */
-function showLog(log: string): void {
+/** ssh's log of opening the connection, on our stderr (the first MAX_LOG bytes, escaped), then gone; what it said. */
+function showLog(log: string): string {
   try {
     const fd = openSync(log, 'r');
     try {
@@ -219,12 +221,13 @@ function showLog(log: string): void {
       const n = readSync(fd, buf, 0, MAX_LOG, 0);
       const text = buf.subarray(0, n).toString('utf8');
       for (const line of text.split('\n')) if (line !== '') process.stderr.write(`${safeRelayed(line.replace(/\r$/, ''))}\n`);
+      return text;
     } finally {
       closeSync(fd);
+      unlinkSync(log);
     }
-    unlinkSync(log);
   } catch {
-    /* ssh wrote none (it failed before logging, or -E was the user's own) */
+    return ''; // ssh wrote none (it failed before logging, or -E was the user's own)
   }
 }
 

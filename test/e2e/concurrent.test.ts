@@ -80,6 +80,14 @@ describe('an ssh command with -v', () => {
     assert.equal(warm.code, 0, warm.stderr);
     assert.equal(vm.authCount() - auths, 1, 'one authentication');
     await vm.endShared();
+    // Nothing listening: ssh's lines, then ours saying what they mean.
+    const refused = await vm.run('yolo-dir', ['ls'], {
+      cwd: repo,
+      env: { YOLOVM_SSH: `ssh -v -F ${vm.sshConfig} -p 1` },
+      timeoutMs: 30_000,
+    });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^error: Cannot connect to VM at 127\.0\.0\.1: connection refused$/m);
   });
 });
 
