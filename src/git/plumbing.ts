@@ -7,16 +7,33 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished, runGit, runGitAsync, start } from '../core/proc.js';
 
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * `git cat-file --batch-check` in a repository (the current one, or `gitDir`):
+ * one answer per question, in order, the object's id and type, or undefined
+ * where it names none; undefined altogether when git failed.
+ */
+function batchCheck(
+  questions: readonly string[],
+  at: { cwd?: string; gitDir?: string },
+): ({ id: string; type: string } | undefined)[] | undefined {
+  const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
+  const r = runGit(args, { cwd: at.cwd, input: `${questions.join('\n')}\n` });
+  // One answer line per question: `<id> <type>`, or `<question> missing`.
+  const lines = r.stdout.split('\n');
+  if (r.code !== 0 || lines.length < questions.length) return undefined;
+  return questions.map((_, i) => {
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (commit|tag|tree|blob)$/.exec(lines[i] ?? '');
+    return m?.[1] !== undefined && m[2] !== undefined ? { id: m[1], type: m[2] } : undefined;
+  });
+}
+
 /** The type of each of `shas` that a repository (the current one, or `gitDir`) has, with one git process. */
 function objectTypes(shas: readonly string[], at: { cwd?: string; gitDir?: string }): [string, string][] {
-  const wanted = shas.filter((x) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(x));
+  const wanted = shas.filter((x) => OBJECT_ID.test(x));
   if (wanted.length === 0) return [];
-  const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
-  const r = runGit(args, { cwd: at.cwd, input: `${wanted.join('\n')}\n` });
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ') as [string, string])
-    .filter(([, type]) => /^(commit|tag|tree|blob)$/.test(type));
+  return (batchCheck(wanted, at) ?? []).flatMap((a) => (a ? [[a.id, a.type] as [string, string]] : []));
 }
 
 /** Those of `shas` that are commits in a repository (the current one, or `gitDir`). */
@@ -47,25 +64,21 @@ export interface PushFacts {
  * whether that commit has a .gitmodules (only then is it read).
  */
 export function pushFacts(vmShas: readonly string[], sources: readonly string[], at: { gitDir?: string } = {}): PushFacts {
-  const tips = vmShas.filter((x) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(x));
+  const tips = vmShas.filter((x) => OBJECT_ID.test(x));
   const names = [...new Set(sources)].filter((src) => src !== '' && !/[\n\0]/.test(src));
   const facts: PushFacts = { have: [], commits: new Map(), withModules: new Set() };
   if (tips.length + names.length === 0) return facts;
-  const input = [...tips, ...names.flatMap((src) => [`${src}^{commit}`, `${src}^{commit}:.gitmodules`])];
-  const args = [...(at.gitDir ? ['--git-dir', at.gitDir] : []), 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
-  const r = runGit(args, { input: `${input.join('\n')}\n` });
-  // One answer line per question, in order: `<id> <type>`, or `<question> missing`.
-  const answers = r.stdout.split('\n').map((l) => /^([0-9a-f]{40}|[0-9a-f]{64}) (commit|tag|tree|blob)$/.exec(l));
-  if (r.code !== 0 || answers.length < input.length) return facts;
+  const answers = batchCheck([...tips, ...names.flatMap((src) => [`${src}^{commit}`, `${src}^{commit}:.gitmodules`])], at);
+  if (!answers) return facts;
   tips.forEach((sha, i) => {
     const answer = answers[i];
-    if (answer?.[1] === sha && answer[2] === 'commit') facts.have.push(sha);
+    if (answer?.id === sha && answer.type === 'commit') facts.have.push(sha);
   });
   names.forEach((src, i) => {
     const commit = answers[tips.length + 2 * i];
-    if (commit?.[2] !== 'commit' || commit[1] === undefined) return;
-    facts.commits.set(src, commit[1]);
-    if (answers[tips.length + 2 * i + 1]?.[2] === 'blob') facts.withModules.add(src);
+    if (commit?.type !== 'commit') return;
+    facts.commits.set(src, commit.id);
+    if (answers[tips.length + 2 * i + 1]?.type === 'blob') facts.withModules.add(src);
   });
   return facts;
 }
